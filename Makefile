@@ -1,0 +1,50 @@
+# Kargah: `make demo` runs the site with demo data; `make test` runs every check.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+MANAGE := $(PY) manage.py
+
+.PHONY: demo test venv assets messages lint typecheck migrations-check pytest serve clean
+
+$(BIN)/.installed: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: node_modules/.installed
+
+messages: venv
+	$(MANAGE) compilemessages --ignore=$(VENV) --ignore=node_modules -v 0
+
+demo: venv assets messages
+	$(MANAGE) migrate --noinput -v 0
+	$(MANAGE) demo_seed
+	$(MANAGE) collectstatic --noinput -v 0
+	@echo "Kargah runs on http://127.0.0.1:8000 — sign-in codes appear below, in the worker's lines."
+	$(BIN)/honcho -f Procfile.demo start
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy kargah config
+
+migrations-check: venv
+	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemigrations --check --dry-run
+
+pytest: venv assets messages
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck migrations-check pytest
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles var db.sqlite3

@@ -1,0 +1,24 @@
+"""The project's URL map: pages, the JSON API under /api/v1/, its schema and docs."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+api_v1 = [
+    path("", include("kargah.accounts.api_urls")),
+]
+
+urlpatterns = [
+    path("", include("kargah.core.urls")),
+    path("accounts/", include("kargah.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+handler400 = "kargah.core.views.bad_request"
+handler403 = "kargah.core.views.permission_denied"
+handler404 = "kargah.core.views.page_not_found"
+handler500 = "kargah.core.views.server_error"

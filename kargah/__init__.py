@@ -1,0 +1,1 @@
+"""Kargah: online workshops for children's cultural centers."""

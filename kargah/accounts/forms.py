@@ -1,0 +1,131 @@
+"""Forms of the accounts app; every one accepts Persian, Arabic and Latin digits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from kargah.accounts.models import Gender, Learner, Province, SchoolGrade
+from kargah.accounts.validators import normalize_mobile, normalize_national_code
+from kargah.core.forms import Form
+from kargah.core.persian import format_jalali_date, parse_jalali_date, to_latin_digits
+
+
+class MobileForm(Form):
+    mobile = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "tel",
+                "autocomplete": "tel",
+                "placeholder": "09xxxxxxxxx",
+                "dir": "ltr",
+            }
+        ),
+    )
+
+    def clean_mobile(self) -> str:
+        return normalize_mobile(self.cleaned_data["mobile"])
+
+
+class CodeForm(Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "dir": "ltr",
+                "maxlength": 6,
+            }
+        ),
+        error_messages={
+            "min_length": _("The code has six digits."),
+            "max_length": _("The code has six digits."),
+        },
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        if not code.isdigit():
+            raise ValidationError(_("The code has six digits."))
+        return code
+
+
+class JalaliDateField(forms.CharField):
+    """A date typed in the Jalali calendar (۱۳۹۵/۰۴/۱۲); cleans to a Gregorian date."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={"inputmode": "numeric", "placeholder": "۱۳۹۵/۰۴/۱۲", "dir": "ltr"}
+            ),
+        )
+        kwargs.setdefault(
+            "help_text", _("Year/month/day in the Persian calendar, e.g. 1395/04/12.")
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, dt.date):
+            return to_latin_digits(format_jalali_date(value))
+        return value
+
+    def to_python(self, value: Any) -> dt.date | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return parse_jalali_date(text)
+        except ValueError:
+            raise ValidationError(
+                _("Enter the date as year/month/day in the Persian calendar, e.g. 1395/04/12.")
+            ) from None
+
+
+class LearnerForm(Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    birth_date = JalaliDateField(label=_("Birth date"))
+    national_code = forms.CharField(
+        label=_("National code"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
+    )
+    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
+    province = forms.ModelChoiceField(label=_("Province"), queryset=Province.objects.all())
+    school_grade = forms.TypedChoiceField(
+        label=_("School grade"), choices=SchoolGrade.choices, coerce=int
+    )
+    data_confirmed = forms.BooleanField(
+        label=_(
+            "I confirm that this is the learner's true information (it is used for notifications)."
+        ),
+        required=True,
+        error_messages={
+            "required": _("Confirm that the information is the learner's true information.")
+        },
+    )
+
+    def clean_national_code(self) -> str:
+        return normalize_national_code(self.cleaned_data["national_code"])
+
+    @classmethod
+    def initial_for(cls, learner: Learner) -> dict[str, Any]:
+        return {
+            "first_name": learner.first_name,
+            "last_name": learner.last_name,
+            "birth_date": learner.birth_date,
+            "national_code": learner.national_code,
+            "gender": learner.gender,
+            "province": learner.province_id,
+            "school_grade": learner.school_grade,
+        }

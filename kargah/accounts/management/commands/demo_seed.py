@@ -1,0 +1,25 @@
+"""`manage.py demo_seed`: loads the Persian demo data (safe to run again)."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from kargah.accounts.demo import DEMO_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Load realistic Persian demo data: centers, staff, instructors, families with children."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        counts = seed_demo()
+        self.stdout.write(
+            "Demo data: {centers} centers, {staff} staff, {families} families, {learners} learners.".format(
+                **counts
+            )
+        )
+        self.stdout.write(
+            f"Staff sign in at /accounts/staff/sign-in/ with password {DEMO_PASSWORD}"
+        )
+        self.stdout.write(
+            "Guardians sign in with 09120000001 … 09120000004 and the code printed below."
+        )

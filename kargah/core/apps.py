@@ -1,0 +1,10 @@
+"""Core: the audit log, Persian text and dates, errors and the page shell."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "kargah.core"
+    label = "core"
+    verbose_name = _("Core")

@@ -1,0 +1,112 @@
+"""Persian text and time helpers: digits in and out, Jalali dates in Tehran time (rule 11)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import jdatetime
+from django.utils import timezone, translation
+
+TEHRAN = ZoneInfo("Asia/Tehran")
+
+_TO_LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+_TO_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_LETTERS = str.maketrans(
+    {"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "\u200c": " ", "\u200f": "", "\u200e": ""}
+)
+
+JALALI_MONTHS_FA = (
+    "فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
+    "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند",
+)  # fmt: skip
+JALALI_MONTHS_EN = (
+    "Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
+    "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand",
+)  # fmt: skip
+# jdatetime counts weekdays from Saturday (0) as the Iranian week does.
+WEEKDAYS_FA = ("شنبه", "یکشنبه", "دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه")
+WEEKDAYS_EN = ("Saturday", "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+
+
+def to_latin_digits(value: str) -> str:
+    """Persian (۱۲۳) and Arabic-Indic (١٢٣) digits become 0-9; everything else is kept."""
+    return value.translate(_TO_LATIN)
+
+
+def to_persian_digits(value: object) -> str:
+    return str(value).translate(_TO_PERSIAN)
+
+
+def normalize_text(value: str) -> str:
+    """One spelling for search and comparison: Persian letters, Latin digits, plain spaces."""
+    value = to_latin_digits(value).translate(_LETTERS)
+    return re.sub(r"\s+", " ", value).strip()
+
+
+def localize_digits(value: object) -> str:
+    """Persian digits when the active language is Persian, Latin digits otherwise."""
+    text = str(value)
+    return to_persian_digits(text) if _persian_active() else text
+
+
+def _persian_active() -> bool:
+    return (translation.get_language() or "fa").startswith("fa")
+
+
+def to_tehran(value: dt.datetime) -> dt.datetime:
+    if timezone.is_naive(value):
+        raise ValueError("Kargah stores aware datetimes only")
+    return value.astimezone(TEHRAN)
+
+
+def to_jalali(value: dt.date | dt.datetime) -> jdatetime.date:
+    if isinstance(value, dt.datetime):
+        value = to_tehran(value).date()
+    return jdatetime.date.fromgregorian(date=value)
+
+
+def format_jalali_date(value: dt.date | dt.datetime, *, long: bool = False) -> str:
+    """1403/01/05, or in long form «۵ فروردین ۱۴۰۳», with digits for the active language."""
+    j = to_jalali(value)
+    if long:
+        months = JALALI_MONTHS_FA if _persian_active() else JALALI_MONTHS_EN
+        text = f"{j.day} {months[j.month - 1]} {j.year}"
+    else:
+        text = f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
+    return localize_digits(text)
+
+
+def format_weekday(value: dt.date | dt.datetime) -> str:
+    j = to_jalali(value)
+    names = WEEKDAYS_FA if _persian_active() else WEEKDAYS_EN
+    return names[j.weekday()]
+
+
+def format_tehran_time(value: dt.datetime) -> str:
+    return localize_digits(to_tehran(value).strftime("%H:%M"))
+
+
+def format_jalali_datetime(value: dt.datetime) -> str:
+    return f"{format_jalali_date(value)} {format_tehran_time(value)}"
+
+
+_JALALI_DATE = re.compile(r"^\s*(\d{4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*$")
+
+
+def parse_jalali_date(value: str) -> dt.date:
+    """Reads 1395/4/12 (any digits, / - or . between the parts) into a Gregorian date.
+
+    Raises ValueError for text that is not a real Jalali date.
+    """
+    match = _JALALI_DATE.match(to_latin_digits(value))
+    if not match:
+        raise ValueError("not a Jalali date")
+    year, month, day = (int(part) for part in match.groups())
+    return jdatetime.date(year, month, day).togregorian()
+
+
+def format_rial(amount: int) -> str:
+    """An integer amount with thousands separators and digits for the active language."""
+    return localize_digits(f"{amount:,}").replace(",", "٬" if _persian_active() else ",")

@@ -1,0 +1,15 @@
+"""The local provider: prints each message to the server's output (the demo reads codes there)."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+
+
+class ConsoleSmsProvider:
+    def send(self, *, recipient: str, body: str) -> str:
+        reference = uuid.uuid4().hex[:12]
+        line = "─" * 48
+        sys.stdout.write(f"\n{line}\nSMS to {recipient} [{reference}]\n{body}\n{line}\n")
+        sys.stdout.flush()
+        return reference
