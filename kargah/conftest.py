@@ -2,17 +2,46 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 
 from kargah.notifications.sms import get_provider
 from kargah.notifications.sms.fake import FakeSmsProvider
 
 _real_connect = socket.socket.connect
+
+# Tests that need a real service run where it is configured. Locally (SQLite, no Redis) they
+# are left out with a note; in CI (CI=true) a missing service fails the run instead.
+_SERVICE_MARKERS = {
+    "postgres": (
+        lambda: settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql",
+        "DATABASE_URL does not point at PostgreSQL",
+    ),
+    "redis": (lambda: bool(os.environ.get("REDIS_URL")), "REDIS_URL is not set"),
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    left_out: list[pytest.Item] = []
+    for marker, (available, why) in _SERVICE_MARKERS.items():
+        if available():
+            continue
+        needing = [item for item in items if item.get_closest_marker(marker)]
+        if not needing:
+            continue
+        if os.environ.get("CI"):
+            raise pytest.UsageError(f"CI must run the {marker} tests, but {why}")
+        left_out.extend(needing)
+        print(f"\nkargah: {len(needing)} {marker} tests left out locally: {why}")
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]
 
 
 def _guarded_connect(self: socket.socket, address: Any) -> Any:
