@@ -38,7 +38,14 @@ class MobileSerializer(serializers.Serializer):
 
 
 class CodeSerializer(MobileSerializer):
-    code = serializers.CharField(max_length=6, min_length=6)
+    code = serializers.CharField(
+        max_length=6,
+        min_length=6,
+        error_messages={
+            "min_length": _("The code has six digits."),
+            "max_length": _("The code has six digits."),
+        },
+    )
 
     def validate_code(self, value: str) -> str:
         value = to_latin_digits(value).strip()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import admin
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
@@ -76,7 +77,7 @@ class User(AbstractUser):
     center = models.ForeignKey(
         Center, null=True, blank=True, on_delete=models.PROTECT, related_name="staff",
         verbose_name=_("center"),
-        help_text=_("Staff and instructors work for one center and see only its data."),
+        help_text=_("Center staff and instructors work for one center and see only its data."),
     )  # fmt: skip
 
     objects = KargahUserManager()  # type: ignore[misc]
@@ -172,10 +173,12 @@ class Learner(models.Model):
         return self.full_name
 
     @property
+    @admin.display(description=_("name"))
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
     @property
+    @admin.display(description=_("national code"))
     def national_code_masked(self) -> str:
         return mask_national_code(self.national_code)
 
@@ -190,7 +193,7 @@ class OneTimeCode(models.Model):
     """A sign-in code sent by SMS. Only a keyed hash of the code is stored."""
 
     mobile = models.CharField(_("mobile number"), max_length=16, db_index=True)
-    code_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(_("code hash"), max_length=64)
     requested_ip = models.GenericIPAddressField(_("requested from"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     expires_at = models.DateTimeField(_("expires"))

@@ -25,6 +25,7 @@ from kargah.accounts.models import (
     User,
 )
 from kargah.core.errors import DomainError, NotAllowed, Throttled
+from kargah.core.locks import lock_keys
 from kargah.core.persian import to_persian_digits
 from kargah.core.services import audit_record, snapshot
 from kargah.notifications.services import sms_queue
@@ -72,15 +73,8 @@ class CodeSent:
     resend_after_seconds: int
 
 
-def otp_request(*, mobile: str, ip: str | None) -> CodeSent:
-    """Sends a new sign-in code to a (normalised, E.164) Iranian mobile number.
-
-    Refuses, with a Persian reason and nothing written, when the number is locked after
-    wrong codes, asked again too soon, asked too often this hour, or the address has asked
-    for too many numbers. Staff accounts sign in with a password, not a code.
-    """
+def _check_otp_request_allowed(*, mobile: str, ip: str | None, now: dt.datetime) -> None:
     conf = _otp_settings()
-    now = timezone.now()
     _check_not_locked(mobile, now)
     if User.objects.filter(mobile=mobile).exclude(role__in=[Role.GUARDIAN, Role.LEARNER]).exists():
         raise NotAllowed(
@@ -100,7 +94,7 @@ def otp_request(*, mobile: str, ip: str | None) -> CodeSent:
             )
     if recent.count() >= conf["MAX_PER_MOBILE_PER_HOUR"]:
         raise Throttled(
-            _("Too many codes were asked for this number. Try again in an hour."),
+            _("Too many codes were requested for this number. Try again in an hour."),
             code="mobile_rate",
         )
     if ip and (
@@ -108,14 +102,28 @@ def otp_request(*, mobile: str, ip: str | None) -> CodeSent:
         >= conf["MAX_PER_IP_PER_HOUR"]
     ):
         raise Throttled(
-            _("Too many codes were asked from this connection. Try again in an hour."),
+            _("Too many codes were requested from this connection. Try again in an hour."),
             code="ip_rate",
         )
 
-    code = f"{secrets.randbelow(10 ** conf['LENGTH']):0{conf['LENGTH']}d}"
-    expires_at = now + dt.timedelta(seconds=conf["VALID_SECONDS"])
-    minutes = max(1, conf["VALID_SECONDS"] // 60)
+
+def otp_request(*, mobile: str, ip: str | None) -> CodeSent:
+    """Sends a new sign-in code to a (normalised, E.164) Iranian mobile number.
+
+    Refuses, with a Persian reason and nothing written, when the number is locked after
+    wrong codes, asked again too soon, asked too often this hour, or the address has asked
+    for too many numbers. Staff accounts sign in with a password, not a code.
+    """
+    conf = _otp_settings()
     with transaction.atomic():
+        # Requests for one number (and from one address) are taken one at a time, so that
+        # simultaneous requests cannot all pass the limits below.
+        lock_keys(("otp-mobile", mobile), *([("otp-ip", ip)] if ip else []))
+        now = timezone.now()
+        _check_otp_request_allowed(mobile=mobile, ip=ip, now=now)
+        code = f"{secrets.randbelow(10 ** conf['LENGTH']):0{conf['LENGTH']}d}"
+        expires_at = now + dt.timedelta(seconds=conf["VALID_SECONDS"])
+        minutes = max(1, conf["VALID_SECONDS"] // 60)
         OneTimeCode.objects.create(
             mobile=mobile,
             code_hash=_hash_code(mobile, code),
@@ -151,6 +159,8 @@ def otp_verify(*, mobile: str, code: str) -> User:
             .order_by("-created_at", "-id")
             .first()
         )
+        # Checked again under the row lock: simultaneous guesses are counted one by one.
+        _check_not_locked(mobile, now)
         if latest is None or latest.used_at is not None or latest.expires_at <= now:
             raise invalid
         if not hmac.compare_digest(latest.code_hash, _hash_code(mobile, code.strip())):
@@ -161,6 +171,15 @@ def otp_verify(*, mobile: str, code: str) -> User:
             failed = True
         else:
             failed = False
+            if (
+                User.objects.filter(mobile=mobile)
+                .exclude(role__in=[Role.GUARDIAN, Role.LEARNER])
+                .exists()
+            ):  # the number was given to a staff member after the code was sent
+                raise NotAllowed(
+                    _("Staff accounts sign in with their username and password."),
+                    code="staff_account",
+                )
             latest.used_at = now
             latest.save(update_fields=["used_at"])
             user = guardian_get_or_create(mobile=mobile)
@@ -332,7 +351,7 @@ def staff_user_create(
     if role in (Role.GUARDIAN, Role.LEARNER):
         raise ValueError("staff_user_create is for staff roles")
     if role in (Role.CENTER_STAFF, Role.INSTRUCTOR) and center is None:
-        raise DomainError(_("Center staff and instructors belong to a center."), code="center")
+        raise DomainError(_("Choose a center for center staff and instructors."), code="center")
     with transaction.atomic():
         user = User.objects.create_user(
             username=username,

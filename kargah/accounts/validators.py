@@ -6,11 +6,16 @@ The national-code checksum is written here because no well-kept library covers i
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from kargah.core.persian import to_latin_digits
+
+_MOBILE_CHARS = re.compile(r"\+?[0-9]{6,15}")
+_NATIONAL_CODE_CHARS = re.compile(r"[0-9]{8,10}")
 
 
 def normalize_mobile(value: str) -> str:
@@ -28,6 +33,11 @@ def normalize_mobile(value: str) -> str:
         text = "+" + text
     if not text:
         raise ValidationError(_("Enter your mobile number."), code="required")
+    # phonenumbers would read letters as a phone keypad; only digits are a number here.
+    if not _MOBILE_CHARS.fullmatch(text):
+        raise ValidationError(
+            _("This is not a mobile number. Enter it like 09121234567."), code="invalid"
+        )
     try:
         number = phonenumbers.parse(text, "IR")
     except phonenumbers.NumberParseException:
@@ -59,7 +69,7 @@ def mobile_for_display(e164: str) -> str:
 
 def is_valid_national_code(code: str) -> bool:
     """The Iranian national code (کد ملی): ten digits, the last a mod-11 check digit."""
-    if len(code) != 10 or not code.isdigit() or len(set(code)) == 1:
+    if not re.fullmatch(r"[0-9]{10}", code) or len(set(code)) == 1:
         return False
     total = sum(int(code[i]) * (10 - i) for i in range(9))
     remainder = total % 11
@@ -70,7 +80,8 @@ def is_valid_national_code(code: str) -> bool:
 def normalize_national_code(value: str) -> str:
     """Cleans and checks a national code; raises ValidationError with a Persian message."""
     code = to_latin_digits(value or "").strip().replace("-", "").replace(" ", "")
-    if not code.isdigit() or not 8 <= len(code) <= 10:
+    # str.isdigit() would pass digits of every script; only 0-9 (after conversion) are valid.
+    if not _NATIONAL_CODE_CHARS.fullmatch(code):
         raise ValidationError(_("A national code has ten digits."), code="invalid")
     # Codes printed without their leading zeros are still valid when padded back.
     code = code.zfill(10)

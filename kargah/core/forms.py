@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
 
 from kargah.core.persian import to_latin_digits
 
@@ -14,12 +14,10 @@ def latin_digits_data(data: Any) -> Any:
     """A copy of submitted data with every text value's digits made Latin."""
     if data is None:
         return None
-    if isinstance(data, QueryDict):
+    if isinstance(data, MultiValueDict):  # QueryDict included
         copy = data.copy()
-        for key in copy:
-            copy.setlist(
-                key, [to_latin_digits(v) if isinstance(v, str) else v for v in copy.getlist(key)]
-            )
+        for key, values in data.lists():
+            copy.setlist(key, [to_latin_digits(v) if isinstance(v, str) else v for v in values])
         return copy
     return {k: to_latin_digits(v) if isinstance(v, str) else v for k, v in dict(data).items()}
 

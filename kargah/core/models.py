@@ -9,6 +9,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class AppendOnlyQuerySet(models.QuerySet["AuditLogEntry"]):
+    """Bulk changes are refused too: the log is only ever added to."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise RuntimeError("audit log entries are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("audit log entries are append-only")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise RuntimeError("audit log entries are append-only")
+
+
 class AuditLogEntry(models.Model):
     """One recorded change. Rows are written by services in the change's own transaction
     and never edited or deleted: service levels are later computed from them."""
@@ -28,6 +41,8 @@ class AuditLogEntry(models.Model):
     after = models.JSONField(_("after"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

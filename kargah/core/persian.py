@@ -92,6 +92,7 @@ def format_jalali_datetime(value: dt.datetime) -> str:
     return f"{format_jalali_date(value)} {format_tehran_time(value)}"
 
 
+JALALI_YEARS = (1300, 1499)
 _JALALI_DATE = re.compile(r"^\s*(\d{4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*$")
 
 
@@ -104,6 +105,9 @@ def parse_jalali_date(value: str) -> dt.date:
     if not match:
         raise ValueError("not a Jalali date")
     year, month, day = (int(part) for part in match.groups())
+    if not JALALI_YEARS[0] <= year <= JALALI_YEARS[1]:
+        # 2016/07/02 is a Gregorian date typed into a Jalali field, not the year 2016 AP.
+        raise ValueError("year outside the Jalali range")
     return jdatetime.date(year, month, day).togregorian()
 
 

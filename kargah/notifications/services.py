@@ -30,6 +30,7 @@ def sms_queue(
         body=body,
         kind=kind,
         redact_after_send=redact_after_send,
+        next_attempt_at=timezone.now(),
     )
     transaction.on_commit(lambda: _enqueue(message.pk))
     return message
@@ -56,7 +57,7 @@ def outbox_send(*, message_id: int) -> OutboxMessage | None:
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=message_id, status=OutboxStatus.PENDING)
+            .filter(pk=message_id, status=OutboxStatus.PENDING, next_attempt_at__lte=timezone.now())
             .first()
         )
         if message is None:
@@ -64,8 +65,11 @@ def outbox_send(*, message_id: int) -> OutboxMessage | None:
         message.attempts += 1
         try:
             reference = get_provider().send(recipient=message.recipient, body=message.body)
-        except SmsSendError as exc:
-            message.last_error = str(exc)[:500]
+        except Exception as exc:  # any failure of one message must not block the others
+            detail = str(exc) if isinstance(exc, SmsSendError) else type(exc).__name__
+            if not isinstance(exc, SmsSendError):
+                logger.exception("outbox: provider failed unexpectedly on message %s", message_id)
+            message.last_error = detail[:500]
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = OutboxStatus.FAILED
             else:
@@ -101,5 +105,8 @@ def outbox_flush(*, limit: int = 200) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     for message_id in due:
-        outbox_send(message_id=message_id)
+        try:
+            outbox_send(message_id=message_id)
+        except Exception:  # e.g. the database hiccuped on one row: go on with the rest
+            logger.exception("outbox: sending message %s failed", message_id)
     return len(due)

@@ -11,7 +11,7 @@ from kargah.accounts.demo import national_code_for
 from kargah.accounts.models import Center, Family, Gender, Learner, Province, Role, User
 
 
-class ProvinceFactory(factory.django.DjangoModelFactory):
+class ProvinceFactory(factory.django.DjangoModelFactory[Province]):
     class Meta:
         model = Province
         django_get_or_create = ("code",)
@@ -20,7 +20,7 @@ class ProvinceFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"استان {n}")
 
 
-class CenterFactory(factory.django.DjangoModelFactory):
+class CenterFactory(factory.django.DjangoModelFactory[Center]):
     class Meta:
         model = Center
 
@@ -28,9 +28,11 @@ class CenterFactory(factory.django.DjangoModelFactory):
     province = factory.SubFactory(ProvinceFactory)
 
 
-class GuardianFactory(factory.django.DjangoModelFactory):
+class GuardianFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
+        # The related family points at the user; the user itself needs no second save.
+        skip_postgeneration_save = True
 
     mobile = factory.Sequence(lambda n: f"+98912{n:07d}")
     username = factory.LazyAttribute(lambda o: o.mobile)
@@ -40,7 +42,7 @@ class GuardianFactory(factory.django.DjangoModelFactory):
     family = factory.RelatedFactory("kargah.accounts.tests.factories.FamilyFactory", "guardian")
 
 
-class StaffFactory(factory.django.DjangoModelFactory):
+class StaffFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -57,7 +59,7 @@ class StaffFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-class FamilyFactory(factory.django.DjangoModelFactory):
+class FamilyFactory(factory.django.DjangoModelFactory[Family]):
     class Meta:
         model = Family
         django_get_or_create = ("guardian",)
@@ -65,7 +67,7 @@ class FamilyFactory(factory.django.DjangoModelFactory):
     guardian = factory.SubFactory(GuardianFactory, family=None)
 
 
-class LearnerFactory(factory.django.DjangoModelFactory):
+class LearnerFactory(factory.django.DjangoModelFactory[Learner]):
     class Meta:
         model = Learner
 
