@@ -101,6 +101,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing folder before collectstatic
 NODE_MODULES = BASE_DIR / "node_modules"
 # Front-end packages come from the npm registry (package.json) and are served from
 # node_modules through the staticfiles finders: nothing is copied by hand.

@@ -1,14 +1,16 @@
 """Test settings: the same as base, with eager tasks, fast hashing and no outside network."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import STORAGES
+from config.settings.base import STORAGES, env
 
 DEBUG = False
-CELERY_TASK_ALWAYS_EAGER = True
-CELERY_BROKER_URL = "memory://"
+# Tasks run eagerly in tests; the broker test starts a real worker process on these
+# settings with the environment switching eager mode off and pointing at Redis.
+CELERY_TASK_ALWAYS_EAGER = env.bool("KARGAH_TEST_CELERY_EAGER", default=True)
+CELERY_BROKER_URL = env("KARGAH_TEST_CELERY_BROKER", default="memory://")
 CELERY_TASK_EAGER_PROPAGATES = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-KARGAH_SMS_PROVIDER = "fake"
+KARGAH_SMS_PROVIDER = env("KARGAH_TEST_SMS_PROVIDER", default="fake")
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
