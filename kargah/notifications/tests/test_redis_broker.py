@@ -59,7 +59,9 @@ def worker_queue(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         worker = subprocess.Popen(  # noqa: S603  (our own interpreter and arguments)
             command, cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
         )
-    saved = {k: celery_app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue")}
+    saved = {
+        k: celery_app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue")
+    }
     celery_app.conf.update(
         broker_url=os.environ["REDIS_URL"], task_always_eager=False, task_default_queue=queue
     )
