@@ -6,11 +6,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 api_v1 = [
     path("", include("kargah.accounts.api_urls")),
+    path("", include("kargah.catalog.api_urls")),
 ]
 
 urlpatterns = [
     path("", include("kargah.core.urls")),
     path("accounts/", include("kargah.accounts.urls")),
+    path("", include("kargah.catalog.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

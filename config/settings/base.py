@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "kargah.core",
     "kargah.accounts",
     "kargah.notifications",
+    "kargah.catalog",
+    "kargah.enrollment",
 ]
 
 MIDDLEWARE = [

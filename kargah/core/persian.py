@@ -45,6 +45,25 @@ def normalize_text(value: str) -> str:
     return re.sub(r"\s+", " ", value).strip()
 
 
+# Short vowels, tanwin, shadda, sukun, superscript alef and the tatweel: not spelled by most.
+_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
+_SEPARATORS = re.compile("[\s\u200c\u200d\u200e\u200f\u00ad]+")
+
+
+def search_key(value: str) -> str:
+    """The form titles are stored and queries matched in: Persian ی/ک for Arabic ي/ك,
+    Latin digits, no diacritics, lower case, and no spaces or zero-width non-joiners, so
+    «کتاب‌خوانی», «كتاب خواني» and «کتابخوانی» are one word. Applied on write and on query."""
+    value = to_latin_digits(value).translate(_LETTERS)
+    value = _MARKS.sub("", value).casefold()
+    return _SEPARATORS.sub("", value)
+
+
+def search_terms(query: str) -> list[str]:
+    """A query's words, each in search_key form (empty words dropped)."""
+    return [key for key in (search_key(word) for word in to_latin_digits(query).split()) if key]
+
+
 def localize_digits(value: object) -> str:
     """Persian digits when the active language is Persian, Latin digits otherwise."""
     text = str(value)

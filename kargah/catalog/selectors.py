@@ -1,0 +1,182 @@
+"""Reads of the catalog: closed days, the public catalog with its filters, one offering."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import F, Min, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from kargah.accounts.models import Center, User
+from kargah.accounts.selectors import center_list_for_staff
+from kargah.catalog.models import (
+    Holiday,
+    HolidaySource,
+    Offering,
+    OfferingStatus,
+    Session,
+    SessionStatus,
+)
+from kargah.core.persian import TEHRAN, search_terms
+
+PUBLIC_STATUSES = (
+    OfferingStatus.PUBLISHED,
+    OfferingStatus.REGISTRATION_CLOSED,
+    OfferingStatus.RUNNING,
+)
+
+
+def closed_days(*, center: Center, start: dt.date, end: dt.date) -> dict[dt.date, str]:
+    """The days in [start, end] with no class at this center: national official holidays,
+    those of the center's province, and the center's own closures (names joined)."""
+    rows = (
+        Holiday.objects.filter(date__gte=start, date__lte=end, is_removed=False)
+        .filter(
+            Q(source=HolidaySource.OFFICIAL, province__isnull=True)
+            | Q(source=HolidaySource.OFFICIAL, province_id=center.province_id)
+            | Q(source=HolidaySource.CENTER, center=center)
+        )
+        .order_by("date", "name")
+        .values_list("date", "name")
+    )
+    days: dict[dt.date, str] = {}
+    for day, name in rows:
+        days[day] = f"{days[day]}؛ {name}" if day in days else name
+    return days
+
+
+def holidays_in_year(*, jalali_year: int) -> QuerySet[Holiday]:
+    return Holiday.objects.filter(jalali_year=jalali_year).select_related("province", "center")
+
+
+@dataclass(frozen=True)
+class CatalogFilters:
+    """What a family can filter the catalog by; every field is optional."""
+
+    query: str = ""
+    category_id: int | None = None
+    age: int | None = None
+    age_group_id: int | None = None
+    center_id: int | None = None
+    province_id: int | None = None
+    weekday: int | None = None  # Saturday 0 … Friday 6
+    time_of_day: str = ""
+    fee_min: int | None = None
+    fee_max: int | None = None
+    seats_left_min: int | None = None
+    registration_open: bool = False
+
+
+def offering_catalog(
+    *, filters: CatalogFilters, at: dt.datetime | None = None
+) -> QuerySet[Offering]:
+    """Published offerings matching the filters, with what a list shows, in one query."""
+    now = at or timezone.now()
+    queryset = (
+        Offering.objects.filter(status__in=PUBLIC_STATUSES)
+        .select_related("course__category__parent", "course__age_group", "center__province")
+        .annotate(
+            seats_free=F("capacity") - F("seats_taken"),
+            first_session_at=Min("sessions__starts_at"),
+        )
+    )
+    f = filters
+    for term in search_terms(f.query):
+        queryset = queryset.filter(search_text__contains=term)
+    if f.category_id:
+        queryset = queryset.filter(
+            Q(course__category_id=f.category_id) | Q(course__category__parent_id=f.category_id)
+        )
+    if f.age is not None:
+        queryset = queryset.filter(min_age__lte=f.age, max_age__gte=f.age)
+    if f.age_group_id:
+        queryset = queryset.filter(course__age_group_id=f.age_group_id)
+    if f.center_id:
+        queryset = queryset.filter(center_id=f.center_id)
+    if f.province_id:
+        queryset = queryset.filter(center__province_id=f.province_id)
+    if f.weekday is not None:
+        queryset = queryset.annotate(weekday_hit=F("weekday_mask").bitand(1 << f.weekday)).filter(
+            weekday_hit__gt=0
+        )
+    if f.time_of_day:
+        queryset = queryset.filter(time_of_day=f.time_of_day)
+    if f.fee_min is not None:
+        queryset = queryset.filter(fee_rials__gte=f.fee_min)
+    if f.fee_max is not None:
+        queryset = queryset.filter(fee_rials__lte=f.fee_max)
+    if f.seats_left_min is not None:
+        queryset = queryset.filter(seats_free__gte=f.seats_left_min)
+    if f.registration_open:
+        queryset = queryset.filter(
+            status=OfferingStatus.PUBLISHED,
+            registration_opens_at__lte=now,
+            registration_closes_at__gt=now,
+        )
+    return queryset.order_by("registration_closes_at", "id")
+
+
+def offering_public_detail(*, offering_id: int) -> Offering:
+    """One published offering with its sessions, instructors and conditions; else 404."""
+    offering = (
+        Offering.objects.filter(
+            pk=offering_id, status__in=(*PUBLIC_STATUSES, OfferingStatus.CANCELLED)
+        )
+        .exclude(published_at__isnull=True)
+        .select_related("course__category__parent", "course__age_group", "center__province", "term")
+        .prefetch_related(
+            Prefetch("sessions", queryset=Session.objects.order_by("starts_at", "id")),
+            "instructors",
+            "course__conditions",
+        )
+        .first()
+    )
+    if offering is None:
+        raise Http404
+    return offering
+
+
+def offering_list_for_staff(*, user: User) -> QuerySet[Offering]:
+    """Offerings of the centers this staff member may manage (their own only)."""
+    return (
+        Offering.objects.filter(center__in=center_list_for_staff(user=user))
+        .select_related("course", "center", "term")
+        .annotate(first_session_at=Min("sessions__starts_at"))
+        .order_by("-created_at")
+    )
+
+
+def offering_get_for_staff(*, user: User, offering_id: int) -> Offering:
+    offering = offering_list_for_staff(user=user).filter(pk=offering_id).first()
+    if offering is None:
+        raise Http404
+    return offering
+
+
+def sessions_in_range(
+    *, center: Center | None, start: dt.datetime, end: dt.datetime
+) -> QuerySet[Session]:
+    """Scheduled sessions starting in [start, end), optionally of one center."""
+    queryset = Session.objects.filter(starts_at__gte=start, starts_at__lt=end).exclude(
+        status=SessionStatus.CANCELLED
+    )
+    if center is not None:
+        queryset = queryset.filter(offering__center=center)
+    return queryset.select_related("offering__course").order_by("starts_at")
+
+
+def sessions_on_closed_day(*, holiday: Holiday) -> QuerySet[Session]:
+    """Scheduled sessions of live offerings that fall on a holiday's day in its scope."""
+    day_start = dt.datetime.combine(holiday.date, dt.time.min, tzinfo=TEHRAN)
+    queryset = Session.objects.filter(
+        starts_at__gte=day_start,
+        starts_at__lt=day_start + dt.timedelta(days=1),
+        status=SessionStatus.SCHEDULED,
+    ).exclude(offering__status__in=(OfferingStatus.CANCELLED, OfferingStatus.FINISHED))
+    if holiday.source == HolidaySource.CENTER:
+        queryset = queryset.filter(offering__center=holiday.center)
+    elif holiday.province_id:
+        queryset = queryset.filter(offering__center__province_id=holiday.province_id)
+    return queryset.select_related("offering__course", "offering__center").order_by("starts_at")

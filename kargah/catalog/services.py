@@ -1,0 +1,609 @@
+"""Writes of the catalog: courses and offerings, session generation, publishing,
+rescheduling, and the holiday calendar (P1, P4; DOMAIN rules 1 and 2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import holidays as holiday_data
+import jdatetime
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from kargah.accounts.models import Center, Province, Role, User
+from kargah.accounts.selectors import center_list_for_staff
+from kargah.catalog import schedule
+from kargah.catalog.models import (
+    OFFERING_TRANSITIONS,
+    AgeGroup,
+    Category,
+    Course,
+    CourseConditions,
+    Holiday,
+    HolidaySource,
+    Offering,
+    OfferingStatus,
+    Session,
+    SessionStatus,
+    Term,
+    TimeOfDay,
+)
+from kargah.catalog.selectors import closed_days, sessions_on_closed_day
+from kargah.core.errors import DomainError, NotAllowed
+from kargah.core.locks import lock_keys
+from kargah.core.persian import (
+    format_jalali_date,
+    format_jalali_datetime,
+    format_weekday,
+    search_key,
+    to_persian_digits,
+    to_tehran,
+)
+from kargah.core.services import audit_record, snapshot
+from kargah.notifications.services import sms_queue
+
+OFFERING_AUDIT_FIELDS = [
+    "status", "capacity", "quorum", "fee_rials", "registration_opens_at",
+    "registration_closes_at", "weekly_pattern", "first_date", "min_age", "max_age",
+]  # fmt: skip
+ESTIMATE_SUFFIX = " (تخمینی)"
+
+
+# --- permissions -----------------------------------------------------------------------
+
+
+def _check_manages(actor: User, center: Center) -> None:
+    """Only the center's own staff (or an administrator) build its catalog."""
+    if actor.role not in (Role.CENTER_STAFF, Role.ADMINISTRATOR) and not actor.is_superuser:
+        raise NotAllowed(_("Only center staff can change the catalog."))
+    if not center_list_for_staff(user=actor).filter(pk=center.pk).exists():
+        raise NotAllowed(_("You can only manage the offerings of your own center."))
+
+
+def _transition(offering: Offering, new_status: str) -> None:
+    if new_status not in OFFERING_TRANSITIONS[offering.status]:
+        raise DomainError(
+            _("An offering that is %(status)s cannot become %(new)s.")
+            % {
+                "status": offering.get_status_display(),
+                "new": OfferingStatus(new_status).label,
+            },
+            code="bad_transition",
+        )
+    offering.status = new_status
+
+
+# --- courses ---------------------------------------------------------------------------
+
+
+def course_create(
+    *,
+    actor: User,
+    center: Center,
+    category: Category,
+    age_group: AgeGroup,
+    title: str,
+    description: str,
+    session_count: int,
+    session_minutes: int,
+    conditions_text: str,
+    syllabus: str = "",
+    required_documents: Sequence[str] = (),
+) -> Course:
+    """A course with the first version of its conditions."""
+    _check_manages(actor, center)
+    if session_count < 1 or session_minutes < 15:
+        raise DomainError(
+            _("A course has at least one session of at least 15 minutes."), code="course"
+        )
+    with transaction.atomic():
+        course = Course.objects.create(
+            center=center,
+            category=category,
+            age_group=age_group,
+            title=title.strip(),
+            description=description.strip(),
+            syllabus=syllabus.strip(),
+            session_count=session_count,
+            session_minutes=session_minutes,
+            required_documents=[d.strip() for d in required_documents if d.strip()],
+        )
+        if conditions_text.strip():
+            CourseConditions.objects.create(course=course, version=1, text=conditions_text.strip())
+        audit_record(
+            actor=actor, action="course.created", obj=course, after={"title": course.title}
+        )
+    return course
+
+
+def course_conditions_update(*, actor: User, course: Course, text: str) -> CourseConditions:
+    """A new version of the conditions; earlier acceptances keep the version they saw (R2)."""
+    _check_manages(actor, course.center)
+    if not text.strip():
+        raise DomainError(_("The conditions text is empty."), code="conditions")
+    with transaction.atomic():
+        Course.objects.select_for_update().get(pk=course.pk)
+        latest = course.conditions.aggregate(v=Max("version"))["v"] or 0
+        conditions = CourseConditions.objects.create(
+            course=course, version=latest + 1, text=text.strip()
+        )
+        audit_record(
+            actor=actor,
+            action="course.conditions_updated",
+            obj=course,
+            after={"version": conditions.version},
+        )
+    return conditions
+
+
+def current_conditions(course: Course) -> CourseConditions | None:
+    return course.conditions.order_by("-version").first()
+
+
+# --- offerings -------------------------------------------------------------------------
+
+
+def _derive_filter_fields(offering: Offering) -> None:
+    try:
+        slots = schedule.parse_pattern(offering.weekly_pattern)
+    except DomainError:
+        slots = []
+    offering.weekday_mask = sum({1 << slot.weekday for slot in slots})
+    earliest = min((slot.start for slot in slots), default=None)
+    if earliest is None:
+        offering.time_of_day = ""
+    elif earliest < dt.time(12, 0):
+        offering.time_of_day = TimeOfDay.MORNING
+    elif earliest < dt.time(17, 0):
+        offering.time_of_day = TimeOfDay.AFTERNOON
+    else:
+        offering.time_of_day = TimeOfDay.EVENING
+    course = offering.course
+    offering.search_text = search_key(f"{course.title} {course.description}")
+
+
+def offering_create(
+    *,
+    actor: User,
+    course: Course,
+    term: Term,
+    instructors: Iterable[User],
+    capacity: int,
+    quorum: int,
+    fee_rials: int | None,
+    registration_opens_at: dt.datetime | None,
+    registration_closes_at: dt.datetime | None,
+    weekly_pattern: list[dict[str, Any]],
+    first_date: dt.date | None,
+    min_age: int | None = None,
+    max_age: int | None = None,
+    generate: bool = True,
+) -> Offering:
+    """A draft offering of a course at the course's center; its sessions are generated
+    when the pattern and first date are given."""
+    _check_manages(actor, course.center)
+    instructors = list(instructors)
+    if term.center_id != course.center_id:
+        raise DomainError(_("The term belongs to another center."), code="term")
+    for person in instructors:
+        if person.role != Role.INSTRUCTOR or person.center_id != course.center_id:
+            raise DomainError(
+                _("%(name)s is not an instructor of this center.") % {"name": person},
+                code="instructor",
+            )
+    if not 1 <= quorum <= capacity:
+        raise DomainError(
+            _("Capacity must be at least the quorum, and the quorum at least one."), code="capacity"
+        )
+    with transaction.atomic():
+        offering = Offering(
+            course=course,
+            term=term,
+            center=course.center,
+            capacity=capacity,
+            quorum=quorum,
+            fee_rials=fee_rials,
+            registration_opens_at=registration_opens_at,
+            registration_closes_at=registration_closes_at,
+            weekly_pattern=weekly_pattern,
+            first_date=first_date,
+            min_age=course.age_group.min_age if min_age is None else min_age,
+            max_age=course.age_group.max_age if max_age is None else max_age,
+        )
+        if offering.min_age > offering.max_age:
+            raise DomainError(_("The age range is not valid."), code="age")
+        _derive_filter_fields(offering)
+        offering.save()
+        offering.instructors.set(instructors)
+        audit_record(
+            actor=actor, action="offering.created", obj=offering,
+            after=snapshot(offering, OFFERING_AUDIT_FIELDS),
+        )  # fmt: skip
+        if generate and weekly_pattern and first_date:
+            offering_generate_sessions(actor=actor, offering=offering)
+    return offering
+
+
+def offering_preview(*, offering: Offering) -> schedule.Plan:
+    """The sessions the pattern would give, with the holidays it skips; writes nothing."""
+    if not offering.first_date:
+        raise DomainError(_("Choose the date of the first session."), code="first_date")
+    end = offering.first_date + dt.timedelta(days=schedule.MAX_PLAN_DAYS)
+    return schedule.plan_sessions(
+        pattern=offering.weekly_pattern,
+        first_date=offering.first_date,
+        count=offering.course.session_count,
+        minutes=offering.course.session_minutes,
+        closed=closed_days(center=offering.center, start=offering.first_date, end=end),
+    )
+
+
+def _instructor_clashes(
+    offering: Offering, times: Sequence[tuple[dt.datetime, dt.datetime]], ignore: Iterable[int] = ()
+) -> list[str]:
+    """For each planned time that overlaps another offering's session of one of the same
+    instructors, a sentence naming both."""
+    if not times:
+        return []
+    instructors = list(offering.instructors.all())
+    if not instructors:
+        return []
+    others = list(
+        Session.objects.filter(
+            offering__instructors__in=instructors,
+            starts_at__lt=max(end for _s, end in times),
+            ends_at__gt=min(start for start, _e in times),
+        )
+        .exclude(offering=offering)
+        .exclude(pk__in=list(ignore))
+        .exclude(status=SessionStatus.CANCELLED)
+        .exclude(offering__status=OfferingStatus.CANCELLED)
+        .select_related("offering__course")
+        .prefetch_related("offering__instructors")
+        .distinct()
+    )
+    problems = []
+    for start, end in times:
+        for other in others:
+            if other.starts_at < end and start < other.ends_at:
+                shared = [p for p in other.offering.instructors.all() if p in instructors]
+                problems.append(
+                    _(
+                        "%(instructor)s would teach «%(this)s» on %(when)s and «%(other)s» "
+                        "on %(other_when)s at the same time."
+                    )
+                    % {
+                        "instructor": shared[0] if shared else "",
+                        "this": offering.course.title,
+                        "when": format_jalali_datetime(start),
+                        "other": other.offering.course.title,
+                        "other_when": format_jalali_datetime(other.starts_at),
+                    }
+                )
+    return problems
+
+
+def offering_generate_sessions(*, actor: User, offering: Offering) -> schedule.Plan:
+    """Replaces a draft offering's sessions with the planned ones. Refuses, naming both
+    classes, when an instructor would teach two sessions at once."""
+    _check_manages(actor, offering.center)
+    if offering.status != OfferingStatus.DRAFT:
+        raise DomainError(
+            _("Sessions of a published offering change only by rescheduling."), code="published"
+        )
+    plan = offering_preview(offering=offering)
+    clashes = _instructor_clashes(offering, plan.sessions)
+    if clashes:
+        raise DomainError(clashes[0], code="instructor_clash", extra={"clashes": clashes})
+    with transaction.atomic():
+        offering.sessions.all().delete()
+        Session.objects.bulk_create(
+            Session(offering=offering, number=i, starts_at=start, ends_at=end)
+            for i, (start, end) in enumerate(plan.sessions, start=1)
+        )
+        audit_record(
+            actor=actor,
+            action="offering.sessions_generated",
+            obj=offering,
+            after={
+                "sessions": [start.isoformat() for start, _e in plan.sessions],
+                "skipped": [day.isoformat() for day, _n in plan.skipped],
+            },
+        )
+    return plan
+
+
+def offering_publication_problems(offering: Offering) -> list[str]:
+    """Everything that stops an offering from being published (P1: published whole)."""
+    problems: list[str] = []
+    sessions = list(offering.sessions.exclude(status=SessionStatus.CANCELLED).order_by("starts_at"))
+    if len(sessions) != offering.course.session_count:
+        problems.append(
+            _("The course promises %(promised)s sessions but the offering has %(count)s.")
+            % {
+                "promised": to_persian_digits(offering.course.session_count),
+                "count": to_persian_digits(len(sessions)),
+            }
+        )
+    if not offering.registration_opens_at or not offering.registration_closes_at:
+        problems.append(_("Set when registration opens and closes."))
+    elif offering.registration_opens_at >= offering.registration_closes_at:
+        problems.append(_("Registration must open before it closes."))
+    elif sessions and offering.registration_closes_at > sessions[0].starts_at:
+        problems.append(_("Registration must close before the first session."))
+    if not 1 <= offering.quorum <= offering.capacity:
+        problems.append(_("Capacity must be at least the quorum, and the quorum at least one."))
+    if offering.fee_rials is None:
+        problems.append(_("Set the fee."))
+    conditions = current_conditions(offering.course)
+    if conditions is None or not conditions.text.strip():
+        problems.append(_("The course has no conditions text."))
+    if not offering.instructors.exists():
+        problems.append(_("Choose at least one instructor."))
+    return problems
+
+
+def offering_publish(*, actor: User, offering: Offering) -> Offering:
+    """Publishes a complete offering; after this its times change only by rescheduling."""
+    _check_manages(actor, offering.center)
+    with transaction.atomic():
+        locked = Offering.objects.select_for_update().get(pk=offering.pk)
+        problems = offering_publication_problems(locked)
+        if problems:
+            raise DomainError(problems[0], code="incomplete", extra={"problems": problems})
+        before = snapshot(locked, OFFERING_AUDIT_FIELDS)
+        _transition(locked, OfferingStatus.PUBLISHED)
+        locked.published_at = timezone.now()
+        locked.save(update_fields=["status", "published_at"])
+        audit_record(
+            actor=actor, action="offering.published", obj=locked, before=before,
+            after=snapshot(locked, OFFERING_AUDIT_FIELDS),
+        )  # fmt: skip
+    return locked
+
+
+# --- rescheduling ----------------------------------------------------------------------
+
+
+def _families_to_tell(offering: Offering) -> list[str]:
+    from kargah.enrollment.models import ACTIVE_STATUSES, Enrollment
+
+    mobiles = (
+        Enrollment.objects.filter(offering=offering, status__in=ACTIVE_STATUSES)
+        .values_list("learner__family__guardian__mobile", flat=True)
+        .distinct()
+    )
+    return sorted({m for m in mobiles if m})
+
+
+def session_reschedule(
+    *, actor: User | None, session: Session, starts_at: dt.datetime, reason: str
+) -> Session:
+    """Moves one session of a published offering to a new time. The change (old and new
+    time, reason, who) goes to the audit log and every enrolled family gets an SMS
+    (DOMAIN rule 1). The new day must be no holiday or closure, and the instructors free."""
+    if actor is not None:
+        _check_manages(actor, session.offering.center)
+    if not reason.strip():
+        raise DomainError(_("Give the reason for the change."), code="reason")
+    if timezone.is_naive(starts_at):
+        raise ValueError("starts_at must be aware")
+    with transaction.atomic():
+        lock_keys(("offering-schedule", str(session.offering_id)))
+        session = (
+            Session.objects.select_for_update()
+            .select_related("offering__course")
+            .get(pk=session.pk)
+        )
+        offering = session.offering
+        if offering.status in (
+            OfferingStatus.DRAFT,
+            OfferingStatus.CANCELLED,
+            OfferingStatus.FINISHED,
+        ):
+            raise DomainError(
+                _("Only a published offering's sessions are rescheduled."), code="status"
+            )
+        if session.status != SessionStatus.SCHEDULED:
+            raise DomainError(_("Only a scheduled session can be moved."), code="status")
+        ends_at = starts_at + (session.ends_at - session.starts_at)
+        day = to_tehran(starts_at).date()
+        closed = closed_days(center=offering.center, start=day, end=day)
+        if day in closed:
+            raise DomainError(
+                _("%(date)s is a holiday (%(name)s); choose another day.")
+                % {"date": format_jalali_date(day), "name": closed[day]},
+                code="holiday",
+            )
+        clashes = _instructor_clashes(offering, [(starts_at, ends_at)], ignore=[session.pk])
+        if clashes:
+            raise DomainError(clashes[0], code="instructor_clash")
+        old_start, old_end = session.starts_at, session.ends_at
+        session.starts_at, session.ends_at = starts_at, ends_at
+        session.save(update_fields=["starts_at", "ends_at"])
+        _renumber(offering)
+        audit_record(
+            actor=actor,
+            action="session.rescheduled",
+            obj=session,
+            before={"starts_at": old_start.isoformat(), "ends_at": old_end.isoformat()},
+            after={"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()},
+            reason=reason.strip(),
+        )
+        with translation.override("fa"):
+            body = _(
+                "Kargah: the session of «%(title)s» on %(old)s moves to %(weekday)s %(new)s. "
+                "Reason: %(reason)s"
+            ) % {
+                "title": offering.course.title,
+                "old": format_jalali_datetime(old_start),
+                "weekday": format_weekday(starts_at),
+                "new": format_jalali_datetime(starts_at),
+                "reason": reason.strip(),
+            }
+        for mobile in _families_to_tell(offering):
+            sms_queue(recipient=mobile, body=body, kind="schedule_change")
+    return session
+
+
+def _renumber(offering: Offering) -> None:
+    sessions = list(offering.sessions.order_by("starts_at", "id"))
+    for number, item in enumerate(sessions, start=1):
+        item.number = number
+    Session.objects.bulk_update(sessions, ["number"])
+
+
+def _next_free_slot(offering: Offering, *, moving: Session) -> dt.datetime:
+    """The first slot of the offering's weekly pattern after its last session that is no
+    holiday and keeps the instructors free: where a session hit by a new holiday goes."""
+    slots = schedule.parse_pattern(offering.weekly_pattern)
+    last = offering.sessions.exclude(status=SessionStatus.CANCELLED).aggregate(m=Max("starts_at"))[
+        "m"
+    ]
+    after = to_tehran(last).date() + dt.timedelta(days=1)
+    closed = closed_days(
+        center=offering.center, start=after, end=after + dt.timedelta(days=schedule.MAX_PLAN_DAYS)
+    )
+    length = moving.ends_at - moving.starts_at
+    for day, start in schedule.pattern_slots_from(after, slots):
+        if day in closed:
+            continue
+        begins = schedule.tehran_datetime(day, start)
+        if not _instructor_clashes(offering, [(begins, begins + length)], ignore=[moving.pk]):
+            return begins
+    raise DomainError(_("No free slot was found for the session."), code="no_slot")
+
+
+# --- holidays --------------------------------------------------------------------------
+
+
+def _jalali_year_bounds(jalali_year: int) -> tuple[dt.date, dt.date]:
+    first = jdatetime.date(jalali_year, 1, 1).togregorian()
+    last = jdatetime.date(jalali_year + 1, 1, 1).togregorian() - dt.timedelta(days=1)
+    return first, last
+
+
+def holiday_sync_official(*, jalali_year: int) -> int:
+    """Adds the official holidays of a Jalali year from the `holidays` package (IR, Persian
+    names). Lunar dates the package estimates are marked so. Rows staff moved or removed
+    stay as staff left them. Returns how many rows were added."""
+    first, last = _jalali_year_bounds(jalali_year)
+    data = holiday_data.country_holidays(
+        "IR", years=sorted({first.year, last.year}), language="fa_IR"
+    )
+    created = 0
+    with transaction.atomic():
+        for day, names in sorted(data.items()):
+            if not first <= day <= last:
+                continue
+            for name in str(names).split("; "):
+                estimate = name.endswith(ESTIMATE_SUFFIX)
+                clean = name.removesuffix(ESTIMATE_SUFFIX).strip()
+                _row, was_created = Holiday.objects.get_or_create(
+                    package_date=day,
+                    name=clean,
+                    defaults={
+                        "date": day,
+                        "source": HolidaySource.OFFICIAL,
+                        "is_estimate": estimate,
+                        "jalali_year": jalali_year,
+                    },
+                )
+                created += int(was_created)
+    return created
+
+
+def holiday_add(
+    *,
+    actor: User,
+    date: dt.date,
+    name: str,
+    center: Center | None = None,
+    province: Province | None = None,
+    reason: str = "",
+) -> tuple[Holiday, list[Session]]:
+    """Adds an official holiday (national, or of one province; administrators) or a
+    center's closure (its staff). Sessions already published on that day are moved, through
+    the reschedule service, to the offering's next free slot. Returns the moved sessions."""
+    if center is not None:
+        _check_manages(actor, center)
+        source = HolidaySource.CENTER
+    else:
+        if not actor.is_administrator:
+            raise NotAllowed(_("Only an administrator changes the official holidays."))
+        source = HolidaySource.OFFICIAL
+    if not name.strip():
+        raise DomainError(_("Give the holiday a name."), code="name")
+    with transaction.atomic():
+        holiday = Holiday.objects.create(
+            date=date,
+            name=name.strip(),
+            source=source,
+            center=center,
+            province=province if center is None else None,
+            jalali_year=jdatetime.date.fromgregorian(date=date).year,
+        )
+        audit_record(
+            actor=actor, action="holiday.added", obj=holiday,
+            after={"date": date.isoformat(), "name": holiday.name, "source": source},
+        )  # fmt: skip
+        moved = _move_sessions_off(holiday, actor=actor, reason=reason)
+    return holiday, moved
+
+
+def _move_sessions_off(holiday: Holiday, *, actor: User, reason: str) -> list[Session]:
+    moved = []
+    why = reason.strip() or _("%(name)s is a holiday") % {"name": holiday.name}
+    for session in sessions_on_closed_day(holiday=holiday):
+        if session.offering.status == OfferingStatus.DRAFT:
+            continue  # a draft is simply generated again
+        new_start = _next_free_slot(session.offering, moving=session)
+        moved.append(
+            session_reschedule(actor=actor, session=session, starts_at=new_start, reason=why)
+        )
+    return moved
+
+
+def holiday_move(*, actor: User, holiday: Holiday, date: dt.date) -> tuple[Holiday, list[Session]]:
+    """Moves a holiday to its announced date (lunar holidays are estimates until then)."""
+    if holiday.source == HolidaySource.OFFICIAL and not actor.is_administrator:
+        raise NotAllowed(_("Only an administrator changes the official holidays."))
+    if holiday.center is not None:
+        _check_manages(actor, holiday.center)
+    with transaction.atomic():
+        before = {"date": holiday.date.isoformat()}
+        holiday.date = date
+        holiday.is_estimate = False
+        holiday.jalali_year = jdatetime.date.fromgregorian(date=date).year
+        holiday.save(update_fields=["date", "is_estimate", "jalali_year"])
+        audit_record(
+            actor=actor,
+            action="holiday.moved",
+            obj=holiday,
+            before=before,
+            after={"date": date.isoformat()},
+        )
+        moved = _move_sessions_off(holiday, actor=actor, reason="")
+    return holiday, moved
+
+
+def holiday_remove(*, actor: User, holiday: Holiday) -> Holiday:
+    """Removes a holiday (kept as removed, so a re-sync does not bring it back)."""
+    if holiday.source == HolidaySource.OFFICIAL and not actor.is_administrator:
+        raise NotAllowed(_("Only an administrator changes the official holidays."))
+    if holiday.center is not None:
+        _check_manages(actor, holiday.center)
+    with transaction.atomic():
+        holiday.is_removed = True
+        holiday.save(update_fields=["is_removed"])
+        audit_record(
+            actor=actor,
+            action="holiday.removed",
+            obj=holiday,
+            before={"date": holiday.date.isoformat()},
+        )
+    return holiday
