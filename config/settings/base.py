@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "kargah.core",
     "kargah.accounts",
@@ -144,6 +145,14 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The JSON API of Kargah, under /api/v1/.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The API docs' own assets are served from this server too: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OfferingStatusEnum": "kargah.catalog.models.OfferingStatus",
+        "SessionStatusEnum": "kargah.catalog.models.SessionStatus",
+    },
 }
 
 # Background work: Celery on Redis in production. Without REDIS_URL the demo runs a real

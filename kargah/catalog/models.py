@@ -199,7 +199,7 @@ class Offering(models.Model):
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     # Seats held or sold; changed only with F() inside the transaction that takes a seat.
     seats_taken = models.PositiveIntegerField(_("seats taken"), default=0)
-    # Derived on save, for filtering without reading the pattern: a bit per weekday
+    # Derived by the services from the pattern, for filtering: a bit per weekday
     # (Saturday = 1) and the time of day of the earliest start.
     weekday_mask = models.PositiveSmallIntegerField(default=0, editable=False)
     time_of_day = models.CharField(

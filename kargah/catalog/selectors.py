@@ -9,15 +9,17 @@ from django.db.models import F, Min, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from kargah.accounts.models import Center, User
+from kargah.accounts.models import Center, Role, User
 from kargah.accounts.selectors import center_list_for_staff
 from kargah.catalog.models import (
+    Course,
     Holiday,
     HolidaySource,
     Offering,
     OfferingStatus,
     Session,
     SessionStatus,
+    Term,
 )
 from kargah.core.persian import TEHRAN, search_terms
 
@@ -79,7 +81,9 @@ def offering_catalog(
         .select_related("course__category__parent", "course__age_group", "center__province")
         .annotate(
             seats_free=F("capacity") - F("seats_taken"),
-            first_session_at=Min("sessions__starts_at"),
+            first_session_at=Min(
+                "sessions__starts_at", filter=~Q(sessions__status=SessionStatus.CANCELLED)
+            ),
         )
     )
     f = filters
@@ -143,7 +147,11 @@ def offering_list_for_staff(*, user: User) -> QuerySet[Offering]:
     return (
         Offering.objects.filter(center__in=center_list_for_staff(user=user))
         .select_related("course", "center", "term")
-        .annotate(first_session_at=Min("sessions__starts_at"))
+        .annotate(
+            first_session_at=Min(
+                "sessions__starts_at", filter=~Q(sessions__status=SessionStatus.CANCELLED)
+            )
+        )
         .order_by("-created_at")
     )
 
@@ -153,6 +161,55 @@ def offering_get_for_staff(*, user: User, offering_id: int) -> Offering:
     if offering is None:
         raise Http404
     return offering
+
+
+def course_list_for_staff(*, user: User) -> QuerySet[Course]:
+    return Course.objects.filter(center__in=center_list_for_staff(user=user)).select_related(
+        "center", "age_group"
+    )
+
+
+def term_list_for_staff(*, user: User) -> QuerySet[Term]:
+    return Term.objects.filter(center__in=center_list_for_staff(user=user)).select_related("center")
+
+
+def instructor_list_for_staff(*, user: User) -> QuerySet[User]:
+    return User.objects.filter(
+        role=Role.INSTRUCTOR, is_active=True, center__in=center_list_for_staff(user=user)
+    ).order_by("last_name", "first_name", "username")
+
+
+def session_get_for_staff(*, user: User, session_id: int) -> Session:
+    """One session of an offering of the staff member's centers; else 404."""
+    session = (
+        Session.objects.filter(pk=session_id, offering__center__in=center_list_for_staff(user=user))
+        .select_related("offering__course", "offering__center")
+        .first()
+    )
+    if session is None:
+        raise Http404
+    return session
+
+
+def holiday_list_for_staff(*, user: User, jalali_year: int) -> QuerySet[Holiday]:
+    """The official holidays of a Jalali year and the closures of the staff member's centers."""
+    return (
+        holidays_in_year(jalali_year=jalali_year)
+        .filter(Q(source=HolidaySource.OFFICIAL) | Q(center__in=center_list_for_staff(user=user)))
+        .order_by("date", "name")
+    )
+
+
+def holiday_get_for_staff(*, user: User, holiday_id: int) -> Holiday:
+    holiday = (
+        Holiday.objects.filter(pk=holiday_id)
+        .filter(Q(source=HolidaySource.OFFICIAL) | Q(center__in=center_list_for_staff(user=user)))
+        .select_related("province", "center")
+        .first()
+    )
+    if holiday is None:
+        raise Http404
+    return holiday
 
 
 def sessions_in_range(

@@ -335,6 +335,22 @@ def offering_publication_problems(offering: Offering) -> list[str]:
         problems.append(_("Registration must open before it closes."))
     elif sessions and offering.registration_closes_at > sessions[0].starts_at:
         problems.append(_("Registration must close before the first session."))
+    if sessions:
+        closed = closed_days(
+            center=offering.center,
+            start=to_tehran(sessions[0].starts_at).date(),
+            end=to_tehran(sessions[-1].starts_at).date(),
+        )
+        for item in sessions:
+            day = to_tehran(item.starts_at).date()
+            if day in closed:  # P4: e.g. a holiday added while the offering was a draft
+                problems.append(
+                    _(
+                        "A session falls on %(date)s, which is a holiday (%(name)s); generate the sessions again."
+                    )
+                    % {"date": format_jalali_date(day), "name": closed[day]}
+                )
+                break
     if not 1 <= offering.quorum <= offering.capacity:
         problems.append(_("Capacity must be at least the quorum, and the quorum at least one."))
     if offering.fee_rials is None:
@@ -419,6 +435,15 @@ def session_reschedule(
                 % {"date": format_jalali_date(day), "name": closed[day]},
                 code="holiday",
             )
+        if (
+            offering.sessions.exclude(pk=session.pk)
+            .exclude(status=SessionStatus.CANCELLED)
+            .filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+            .exists()
+        ):
+            raise DomainError(
+                _("Another session of this offering is at that time."), code="session_clash"
+            )
         clashes = _instructor_clashes(offering, [(starts_at, ends_at)], ignore=[session.pk])
         if clashes:
             raise DomainError(clashes[0], code="instructor_clash")
@@ -430,8 +455,14 @@ def session_reschedule(
             actor=actor,
             action="session.rescheduled",
             obj=session,
-            before={"starts_at": old_start.isoformat(), "ends_at": old_end.isoformat()},
-            after={"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()},
+            before={
+                "starts_at": to_tehran(old_start).isoformat(),
+                "ends_at": to_tehran(old_end).isoformat(),
+            },
+            after={
+                "starts_at": to_tehran(starts_at).isoformat(),
+                "ends_at": to_tehran(ends_at).isoformat(),
+            },
             reason=reason.strip(),
         )
         with translation.override("fa"):
@@ -464,15 +495,17 @@ def _next_free_slot(offering: Offering, *, moving: Session) -> dt.datetime:
     last = offering.sessions.exclude(status=SessionStatus.CANCELLED).aggregate(m=Max("starts_at"))[
         "m"
     ]
-    after = to_tehran(last).date() + dt.timedelta(days=1)
+    from_day = to_tehran(last).date()
     closed = closed_days(
-        center=offering.center, start=after, end=after + dt.timedelta(days=schedule.MAX_PLAN_DAYS)
+        center=offering.center,
+        start=from_day,
+        end=from_day + dt.timedelta(days=schedule.MAX_PLAN_DAYS),
     )
     length = moving.ends_at - moving.starts_at
-    for day, start in schedule.pattern_slots_from(after, slots):
-        if day in closed:
-            continue
+    for day, start in schedule.pattern_slots_from(from_day, slots):
         begins = schedule.tehran_datetime(day, start)
+        if day in closed or begins <= last:
+            continue
         if not _instructor_clashes(offering, [(begins, begins + length)], ignore=[moving.pk]):
             return begins
     raise DomainError(_("No free slot was found for the session."), code="no_slot")
@@ -561,6 +594,9 @@ def _move_sessions_off(holiday: Holiday, *, actor: User, reason: str) -> list[Se
     for session in sessions_on_closed_day(holiday=holiday):
         if session.offering.status == OfferingStatus.DRAFT:
             continue  # a draft is simply generated again
+        # The slot is chosen under the same lock the reschedule takes, so two holidays
+        # added at once cannot move two sessions of one offering onto one slot.
+        lock_keys(("offering-schedule", str(session.offering_id)))
         new_start = _next_free_slot(session.offering, moving=session)
         moved.append(
             session_reschedule(actor=actor, session=session, starts_at=new_start, reason=why)

@@ -46,8 +46,8 @@ def normalize_text(value: str) -> str:
 
 
 # Short vowels, tanwin, shadda, sukun, superscript alef and the tatweel: not spelled by most.
-_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
-_SEPARATORS = re.compile("[\s\u200c\u200d\u200e\u200f\u00ad]+")
+_MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640]")
+_SEPARATORS = re.compile(r"[\s\u200c\u200d\u200e\u200f\u00ad]+")
 
 
 def search_key(value: str) -> str:

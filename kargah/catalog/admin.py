@@ -1,0 +1,80 @@
+"""Admin for the catalog. Schedules of published offerings change through the staff pages
+(the reschedule service), so sessions are read-only here."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from kargah.catalog.models import (
+    AgeGroup,
+    Category,
+    Course,
+    CourseConditions,
+    Holiday,
+    Offering,
+    Session,
+    Term,
+)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "parent", "slug")
+    list_filter = ("kind",)
+
+
+@admin.register(AgeGroup)
+class AgeGroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "min_age", "max_age")
+
+
+class ConditionsInline(admin.TabularInline):
+    model = CourseConditions
+    extra = 0
+    readonly_fields = ("version", "text", "created_at")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ("title", "center", "category", "age_group", "session_count")
+    list_filter = ("center", "category__kind")
+    search_fields = ("title",)
+    inlines = [ConditionsInline]
+
+
+@admin.register(Term)
+class TermAdmin(admin.ModelAdmin):
+    list_display = ("name", "center", "starts_on", "ends_on")
+
+
+class SessionInline(admin.TabularInline):
+    model = Session
+    extra = 0
+    fields = ("number", "starts_at", "ends_at", "status", "makeup_for")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Offering)
+class OfferingAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "center", "status", "capacity", "seats_taken", "quorum", "fee_rials")
+    list_filter = ("status", "center", "term")
+    search_fields = ("course__title",)
+    readonly_fields = ("status", "published_at", "seats_taken")
+    filter_horizontal = ("instructors",)
+    inlines = [SessionInline]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ("date", "name", "source", "province", "center", "is_estimate", "is_removed")
+    list_filter = ("source", "jalali_year", "is_estimate", "is_removed")

@@ -1,0 +1,426 @@
+"""Forms of the catalog's staff pages. Every form accepts Persian, Arabic and Latin digits
+(kargah.core.forms); dates are typed in the Jalali calendar and times are Tehran time.
+
+The scoped reads at the top (a staff member's courses, terms, instructors, sessions and
+holidays) belong in kargah/catalog/selectors.py; they live here until they move there."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from kargah.accounts.forms import JalaliDateField
+from kargah.accounts.models import Center, Province, User
+from kargah.accounts.selectors import center_list_for_staff
+from kargah.catalog.models import (
+    AgeGroup,
+    Category,
+    Course,
+    Offering,
+    Term,
+)
+from kargah.catalog.selectors import (
+    course_list_for_staff,
+    instructor_list_for_staff,
+    term_list_for_staff,
+)
+from kargah.core.forms import Form
+from kargah.core.persian import (
+    TEHRAN,
+    WEEKDAYS_EN,
+    WEEKDAYS_FA,
+    parse_jalali_date,
+    search_key,
+    to_latin_digits,
+)
+
+# --- parsing helpers shared with the import ----------------------------------------------
+
+_HH_MM = re.compile(r"^\s*([01]?\d|2[0-3])\s*:\s*([0-5]\d)\s*$")
+_LIST_SEPARATORS = re.compile(r"[,،;؛]")
+
+
+def parse_time_of_day(value: str) -> dt.time:
+    """ "16:30" (any digits) → 16:30; raises ValueError otherwise."""
+    match = _HH_MM.match(to_latin_digits(value))
+    if not match:
+        raise ValueError("not HH:MM")
+    return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_jalali_datetime(value: str) -> dt.datetime:
+    """ "1403/06/01 08:00" → an aware datetime in Tehran; raises ValueError otherwise."""
+    parts = to_latin_digits(value).split()
+    if len(parts) != 2:
+        raise ValueError("expected a date and a time")
+    return tehran_datetime(parse_jalali_date(parts[0]), parse_time_of_day(parts[1]))
+
+
+def tehran_datetime(day: dt.date, time: dt.time) -> dt.datetime:
+    return dt.datetime.combine(day, time, tzinfo=TEHRAN)
+
+
+def split_list(value: str) -> list[str]:
+    """Items separated by commas (Latin or Persian) or semicolons; blanks dropped."""
+    return [item.strip() for item in _LIST_SEPARATORS.split(value) if item.strip()]
+
+
+_WEEKDAY_KEYS = {
+    **{search_key(name): number for number, name in enumerate(WEEKDAYS_FA)},
+    **{search_key(name): number for number, name in enumerate(WEEKDAYS_EN)},
+}
+
+
+def parse_weekdays(value: str) -> list[int]:
+    """Persian (or English) weekday names or numbers 0-6 (Saturday 0), comma-separated."""
+    days: set[int] = set()
+    for item in split_list(value):
+        key = search_key(item)
+        if key.isdigit() and 0 <= int(key) <= 6:
+            days.add(int(key))
+        elif key in _WEEKDAY_KEYS:
+            days.add(_WEEKDAY_KEYS[key])
+        else:
+            raise ValueError(item)
+    if not days:
+        raise ValueError("no weekday")
+    return sorted(days)
+
+
+def weekly_pattern(weekdays: list[int], start: dt.time) -> list[dict[str, Any]]:
+    return [{"weekday": day, "start": start.strftime("%H:%M")} for day in sorted(set(weekdays))]
+
+
+def weekday_names() -> tuple[str, ...]:
+    language = translation.get_language() or "fa"
+    return WEEKDAYS_FA if language.startswith("fa") else WEEKDAYS_EN
+
+
+# --- fields ------------------------------------------------------------------------------
+
+
+class TimeOfDayField(forms.CharField):
+    """A time typed as hours:minutes (۱۶:۳۰), Tehran time; cleans to a time."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "inputmode": "numeric",
+                    "placeholder": "16:30",
+                    "maxlength": 8,
+                    "dir": "ltr",
+                    "autocomplete": "off",
+                }
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, dt.time):
+            return value.strftime("%H:%M")
+        return value
+
+    def to_python(self, value: Any) -> dt.time | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return parse_time_of_day(text)
+        except ValueError:
+            raise ValidationError(_("Enter the time as hours:minutes, e.g. 16:30.")) from None
+
+
+class RialField(forms.IntegerField):
+    """A whole number of Rials; thousands separators (, ٬ or spaces) are allowed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str):
+            value = re.sub(r"[,٬\s_]", "", value)
+        return super().to_python(value)
+
+
+class CourseChoiceField(forms.ModelChoiceField):
+    show_center = False
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.title} — {obj.center}" if self.show_center else str(obj.title)
+
+
+class TermChoiceField(forms.ModelChoiceField):
+    show_center = False
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} — {obj.center}" if self.show_center else str(obj.name)
+
+
+def _number_widget() -> forms.TextInput:
+    return forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr"})
+
+
+# --- course --------------------------------------------------------------------------------
+
+
+class CourseForm(Form):
+    center = forms.ModelChoiceField(label=_("Center"), queryset=Center.objects.none())
+    title = forms.CharField(label=_("Title"), max_length=200)
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.select_related("parent")
+    )
+    age_group = forms.ModelChoiceField(label=_("Age group"), queryset=AgeGroup.objects.all())
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}))
+    syllabus = forms.CharField(
+        label=_("Syllabus"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    session_count = forms.IntegerField(
+        label=_("Number of sessions"), min_value=1, max_value=200, widget=_number_widget()
+    )
+    session_minutes = forms.IntegerField(
+        label=_("Session length (minutes)"), min_value=15, max_value=600, widget=_number_widget()
+    )
+    conditions_text = forms.CharField(
+        label=_("Conditions of the course"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Families accept these conditions when they register."),
+    )
+    required_documents = forms.CharField(
+        label=_("Required documents"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One document per line; applicants hand them in through the site."),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        centers = center_list_for_staff(user=user)
+        if user.is_administrator:
+            self.fields["center"].queryset = centers  # type: ignore[attr-defined]
+        else:
+            del self.fields["center"]
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        center = data.get("center") or self.user.center
+        return {
+            "center": center,
+            "category": data["category"],
+            "age_group": data["age_group"],
+            "title": data["title"],
+            "description": data["description"],
+            "syllabus": data.get("syllabus", ""),
+            "session_count": data["session_count"],
+            "session_minutes": data["session_minutes"],
+            "conditions_text": data.get("conditions_text", ""),
+            "required_documents": (data.get("required_documents") or "").splitlines(),
+        }
+
+
+# --- offering ------------------------------------------------------------------------------
+
+
+class OfferingForm(Form):
+    course = CourseChoiceField(label=_("Course"), queryset=Course.objects.none())
+    term = TermChoiceField(label=_("Term"), queryset=Term.objects.none())
+    instructors = forms.ModelMultipleChoiceField(
+        label=_("Instructors"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    capacity = forms.IntegerField(
+        label=_("Capacity"), min_value=1, max_value=10_000, widget=_number_widget()
+    )
+    quorum = forms.IntegerField(
+        label=_("Quorum (minimum enrolment)"),
+        min_value=1,
+        max_value=10_000,
+        widget=_number_widget(),
+    )
+    fee_rials = RialField(label=_("Fee (Rials)"), required=False)
+    registration_opens_date = JalaliDateField(label=_("Registration opens on"), required=False)
+    registration_opens_time = TimeOfDayField(label=_("at (Tehran time)"), required=False)
+    registration_closes_date = JalaliDateField(label=_("Registration closes on"), required=False)
+    registration_closes_time = TimeOfDayField(label=_("at (Tehran time)"), required=False)
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Weekdays"), coerce=int, choices=(), widget=forms.CheckboxSelectMultiple
+    )
+    start_time = TimeOfDayField(label=_("Start time (Tehran)"))
+    first_date = JalaliDateField(label=_("Date of the first session"))
+
+    # What a preview needs; the other fields may still be empty.
+    PREVIEW_FIELDS = ("course", "weekdays", "start_time", "first_date")
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        many_centers = center_list_for_staff(user=user).count() > 1
+        course = self.fields["course"]
+        assert isinstance(course, CourseChoiceField)
+        course.queryset = course_list_for_staff(user=user).order_by("title")
+        course.show_center = many_centers
+        term = self.fields["term"]
+        assert isinstance(term, TermChoiceField)
+        term.queryset = term_list_for_staff(user=user)
+        term.show_center = many_centers
+        self.fields["instructors"].queryset = instructor_list_for_staff(user=user)  # type: ignore[attr-defined]
+        weekdays = self.fields["weekdays"]
+        assert isinstance(weekdays, forms.TypedMultipleChoiceField)
+        weekdays.choices = list(enumerate(weekday_names()))
+        for name in ("weekdays", "instructors"):
+            self.fields[name].widget.attrs["class"] = "form-check-input"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        capacity, quorum = data.get("capacity"), data.get("quorum")
+        if capacity is not None and quorum is not None and quorum > capacity:
+            self.add_error("quorum", _("The quorum cannot be more than the capacity."))
+        for which in ("opens", "closes"):
+            date_field, time_field = f"registration_{which}_date", f"registration_{which}_time"
+            day, time = data.get(date_field), data.get(time_field)
+            data[f"registration_{which}_at"] = None
+            if self.has_error(date_field) or self.has_error(time_field):
+                continue
+            if (day is None) != (time is None):
+                missing = time_field if time is None else date_field
+                self.add_error(missing, _("Give both the date and the time."))
+            elif day is not None and time is not None:
+                data[f"registration_{which}_at"] = tehran_datetime(day, time)
+        opens, closes = data.get("registration_opens_at"), data.get("registration_closes_at")
+        if opens and closes and opens >= closes:
+            self.add_error(
+                "registration_closes_date", _("Registration must open before it closes.")
+            )
+        return data
+
+    def weekly_pattern(self) -> list[dict[str, Any]]:
+        return weekly_pattern(self.cleaned_data["weekdays"], self.cleaned_data["start_time"])
+
+    def preview_ready(self) -> bool:
+        """Whether the fields a preview needs are valid (others may have errors)."""
+        self.is_valid()
+        return all(
+            name in self.cleaned_data and not self.has_error(name) for name in self.PREVIEW_FIELDS
+        )
+
+    def keep_preview_errors(self) -> None:
+        """Drops the errors of fields a preview does not need (they are not filled yet)."""
+        for name in list(self.errors):
+            if name not in self.PREVIEW_FIELDS:
+                del self.errors[name]
+
+    def unsaved_offering(self) -> Offering:
+        """An offering that is never saved, for a preview of its sessions."""
+        course: Course = self.cleaned_data["course"]
+        return Offering(
+            course=course,
+            center=course.center,
+            weekly_pattern=self.weekly_pattern(),
+            first_date=self.cleaned_data["first_date"],
+        )
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "course": data["course"],
+            "term": data["term"],
+            "instructors": list(data.get("instructors") or []),
+            "capacity": data["capacity"],
+            "quorum": data["quorum"],
+            "fee_rials": data.get("fee_rials"),
+            "registration_opens_at": data.get("registration_opens_at"),
+            "registration_closes_at": data.get("registration_closes_at"),
+            "weekly_pattern": self.weekly_pattern(),
+            "first_date": data["first_date"],
+        }
+
+
+# --- sessions and holidays ---------------------------------------------------------------
+
+
+class RescheduleForm(Form):
+    date = JalaliDateField(label=_("New date"))
+    time = TimeOfDayField(label=_("New start time (Tehran)"))
+    reason = forms.CharField(
+        label=_("Reason (sent to the families)"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def starts_at(self) -> dt.datetime:
+        return tehran_datetime(self.cleaned_data["date"], self.cleaned_data["time"])
+
+
+class HolidayForm(Form):
+    date = JalaliDateField(label=_("Date"))
+    name = forms.CharField(label=_("Name"), max_length=200)
+    center = forms.ModelChoiceField(
+        label=_("Closure of the center"),
+        queryset=Center.objects.none(),
+        required=False,
+        help_text=_("Leave empty for an official holiday."),
+    )
+    province = forms.ModelChoiceField(
+        label=_("Only in the province"),
+        queryset=Province.objects.all(),
+        required=False,
+        help_text=_("For an official holiday of one province; empty for a national holiday."),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the families of moved sessions"), max_length=300, required=False
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if user.is_administrator:
+            self.fields["center"].queryset = center_list_for_staff(user=user)  # type: ignore[attr-defined]
+        else:
+            del self.fields["center"]
+            del self.fields["province"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("center") and data.get("province"):
+            self.add_error("province", _("A center's closure has no province of its own."))
+        return data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        center = data.get("center") if self.user.is_administrator else self.user.center
+        return {
+            "date": data["date"],
+            "name": data["name"],
+            "center": center,
+            "province": data.get("province"),
+            "reason": data.get("reason", ""),
+        }
+
+
+class HolidayMoveForm(Form):
+    date = JalaliDateField(label=_("New date"))
+
+
+class ImportForm(Form):
+    file = forms.FileField(
+        label=_("Spreadsheet (XLSX or CSV)"),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,.csv,text/csv,"
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )

@@ -1,0 +1,34 @@
+"""URLs of the catalog's staff pages, under /staff/."""
+
+from django.urls import path
+
+from kargah.catalog import views_staff as views
+
+app_name = "catalog_staff"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("courses/new/", views.course_create, name="course_create"),
+    path("offerings/new/", views.offering_create, name="offering_create"),
+    path("offerings/preview/", views.offering_preview, name="offering_preview"),
+    path("offerings/import/", views.offering_import, name="offering_import"),
+    path(
+        "offerings/import/template.csv",
+        views.offering_import_template,
+        name="offering_import_template",
+    ),
+    path("offerings/<int:offering_id>/", views.offering_detail, name="offering_detail"),
+    path("offerings/<int:offering_id>/publish/", views.offering_publish, name="offering_publish"),
+    path(
+        "sessions/<int:session_id>/reschedule/",
+        views.session_reschedule,
+        name="session_reschedule",
+    ),
+    path("holidays/", views.holidays_today, name="holidays_today"),
+    path("holidays/<int:jalali_year>/", views.holidays, name="holidays"),
+    path("holidays/<int:jalali_year>/sync/", views.holiday_sync, name="holiday_sync"),
+    path("holidays/<int:jalali_year>/add/", views.holiday_add, name="holiday_add"),
+    path("holidays/item/<int:holiday_id>/move/", views.holiday_move, name="holiday_move"),
+    path("holidays/item/<int:holiday_id>/remove/", views.holiday_remove, name="holiday_remove"),
+    path("calendar/", views.month_today, name="month_today"),
+    path("calendar/<int:year>/<int:month>/", views.month, name="month"),
+]
