@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 
-.PHONY: demo test venv assets messages lint typecheck migrations-check pytest serve clean
+.PHONY: demo test venv assets messages lint typecheck migrations-check pytest serve clean bench-catalog
 
 $(BIN)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ pytest: venv assets messages
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck migrations-check pytest
+
+# The catalog benchmark (docs/performance.md): PostgreSQL, gunicorn and wrk; not part of
+# `make test`. BENCH_ARGS passes options, e.g. BENCH_ARGS="--rounds 1 --duration 5".
+bench-catalog: venv assets messages
+	bash bench/run.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var db.sqlite3

@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from kargah.accounts.forms import JalaliDateField
@@ -359,6 +359,12 @@ class RescheduleForm(Form):
         max_length=300,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("date") and data.get("time") and self.starts_at() <= timezone.now():
+            raise ValidationError(_("Choose a time in the future."))
+        return data
 
     def starts_at(self) -> dt.datetime:
         return tehran_datetime(self.cleaned_data["date"], self.cleaned_data["time"])

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import jdatetime
 import pytest
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
@@ -84,6 +84,13 @@ def staff_client(client: Client, staff: User) -> Client:
 def draft(make_offering: MakeOffering) -> Offering:
     """A complete draft: four Saturdays at 16:00 from 1403/02/15."""
     return make_offering(first_date=FIRST, count=4, title="نقاشی با آبرنگ")
+
+
+@pytest.fixture
+def before_the_term(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clock stands a fortnight before FIRST, so the term's sessions lie ahead."""
+    moment = dt.datetime(2024, 4, 20, 12, 0, tzinfo=TEHRAN)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
 
 
 @pytest.fixture
@@ -424,7 +431,7 @@ def test_publish_only_takes_post(staff_client: Client, draft: Offering):
 
 
 def test_rescheduling_through_the_page_records_the_change(
-    staff_client: Client, published: Offering, staff: User
+    staff_client: Client, published: Offering, staff: User, before_the_term: None
 ):
     session = published.sessions.order_by("starts_at")[1]
     new_day = session.starts_at.astimezone(TEHRAN).date() + dt.timedelta(days=1)
@@ -446,7 +453,7 @@ def test_rescheduling_through_the_page_records_the_change(
 
 
 def test_rescheduling_onto_a_holiday_is_refused_on_the_page(
-    staff_client: Client, published: Offering
+    staff_client: Client, published: Offering, before_the_term: None
 ):
     session = published.sessions.order_by("starts_at")[1]
     before = session.starts_at
@@ -463,7 +470,27 @@ def test_rescheduling_onto_a_holiday_is_refused_on_the_page(
     assert not AuditLogEntry.objects.filter(action="session.rescheduled").exists()
 
 
-def test_a_draft_has_no_reschedule_forms(staff_client: Client, draft: Offering):
+def test_rescheduling_into_the_past_is_refused_on_the_page(
+    staff_client: Client, published: Offering
+):
+    session = published.sessions.order_by("starts_at")[1]
+    before = session.starts_at
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    response = staff_client.post(
+        f"/staff/sessions/{session.pk}/reschedule/",
+        {"date": fa(yesterday), "time": "16:00", "reason": "جابه‌جایی"},
+    )
+    assert response.status_code == 200
+    with translation.override("fa"):
+        assert gettext("Choose a time in the future.") in text_of(response)
+    session.refresh_from_db()
+    assert session.starts_at == before
+    assert not AuditLogEntry.objects.filter(action="session.rescheduled").exists()
+
+
+def test_a_draft_has_no_reschedule_forms(
+    staff_client: Client, draft: Offering, before_the_term: None
+):
     page = text_of(staff_client.get(f"/staff/offerings/{draft.pk}/"))
     assert "/reschedule/" not in page
     session = draft.sessions.first()

@@ -5,10 +5,14 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from kargah.accounts.demo import DEMO_PASSWORD, seed_demo
+from kargah.catalog.demo import seed_catalog_demo
 
 
 class Command(BaseCommand):
-    help = "Load realistic Persian demo data: centers, staff, instructors, families with children."
+    help = (
+        "Load realistic Persian demo data: centers, staff, instructors, families with children, "
+        "and the catalog (categories, age groups, terms, offerings with sessions, enrolments)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         counts = seed_demo()
@@ -16,6 +20,13 @@ class Command(BaseCommand):
             "Demo data: {centers} centers, {staff} staff, {families} families, {learners} learners.".format(
                 **counts
             )
+        )
+        catalog = seed_catalog_demo()
+        self.stdout.write(
+            "Catalog: {categories} categories, {age_groups} age groups, {terms} terms, "
+            "{courses} courses, {offerings} offerings ({published} published), "
+            "{sessions} sessions, {enrollments} enrolments, {holidays} holidays; "
+            "now {learners} learners and {instructors} instructors.".format(**catalog)
         )
         self.stdout.write(
             f"Staff sign in at /accounts/staff/sign-in/ with password {DEMO_PASSWORD}"

@@ -1,0 +1,174 @@
+"""The catalog demo data: seeded twice (the second time through `manage.py demo_seed`), it
+is the same, complete and keeps the catalog's rules (P1, P4, no instructor clash)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from pytest_django import DjangoDbBlocker
+
+from kargah.accounts.demo import seed_demo
+from kargah.accounts.models import Learner, User
+from kargah.catalog.demo import seed_catalog_demo
+from kargah.catalog.models import (
+    AgeGroup,
+    Category,
+    CategoryKind,
+    Course,
+    Holiday,
+    Offering,
+    OfferingStatus,
+    Session,
+    SessionStatus,
+    Term,
+)
+from kargah.catalog.schedule import iranian_weekday
+from kargah.catalog.selectors import closed_days
+from kargah.core.models import AuditLogEntry
+from kargah.core.persian import to_tehran
+from kargah.enrollment.models import ACTIVE_STATUSES, Enrollment
+
+COUNTED: list[type[Model]] = [AgeGroup, AuditLogEntry, Category, Course, Enrollment, Holiday]
+COUNTED += [Learner, Offering, Session, Term, User]
+
+
+def _state() -> dict[str, object]:
+    state: dict[str, object] = {m.__name__: m._default_manager.count() for m in COUNTED}
+    state["seats"] = sorted(Offering.objects.values_list("course__title", "term_id", "seats_taken"))
+    state["statuses"] = sorted(Offering.objects.values_list("course__title", "term_id", "status"))
+    return state
+
+
+@dataclass
+class Seeded:
+    first: dict[str, object]
+    second: dict[str, object]
+    output: str
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[Seeded]:
+    """Seeds once for the module, inside a transaction rolled back at the end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        seed_demo()
+        seed_catalog_demo()
+        first = _state()
+        out = io.StringIO()
+        call_command("demo_seed", stdout=out)
+        yield Seeded(first=first, second=_state(), output=out.getvalue())
+        transaction.set_rollback(True)
+
+
+pytestmark = pytest.mark.django_db
+
+
+def _published() -> list[Offering]:
+    return list(
+        Offering.objects.filter(status=OfferingStatus.PUBLISHED)
+        .select_related("course__category", "course__age_group", "center")
+        .prefetch_related("sessions", "instructors")
+    )
+
+
+def test_a_second_run_changes_nothing(seeded: Seeded) -> None:
+    assert seeded.second == seeded.first
+    assert "60 offerings" in seeded.output
+
+
+def test_about_sixty_offerings_in_every_field_and_age_group(seeded: Seeded) -> None:
+    offerings = Offering.objects.select_related("course__category", "course__age_group")
+    assert 55 <= offerings.count() <= 65
+    assert offerings.filter(status=OfferingStatus.DRAFT).count() >= 1
+    fields = {o.course.category.kind for o in offerings}
+    assert fields == set(CategoryKind.values)
+    assert all(o.course.category.parent_id for o in offerings)  # sub-categories, not fields
+    assert {o.course.age_group_id for o in _published()} == set(
+        AgeGroup.objects.values_list("id", flat=True)
+    )
+    assert AgeGroup.objects.count() == 5
+
+
+def test_numbers_within_the_ranges_of_the_brief(seeded: Seeded) -> None:
+    for offering in Offering.objects.select_related("course"):
+        assert 6 <= offering.course.session_count <= 12
+        assert 60 <= offering.course.session_minutes <= 90
+        assert offering.fee_rials is not None
+        assert 1_500_000 <= offering.fee_rials <= 12_000_000
+        assert 10 <= offering.capacity <= 30
+        assert 3 <= offering.quorum <= 10
+        assert 1 <= len(offering.weekly_pattern) <= 2
+
+
+def test_full_and_below_quorum_offerings(seeded: Seeded) -> None:
+    published = _published()
+    assert any(o.seats_taken == o.capacity for o in published)
+    assert any(0 < o.seats_taken < o.quorum for o in published)
+    now = timezone.now()
+    windows = Counter(
+        "open"
+        if o.registration_is_open(now)
+        else "closed"
+        if o.registration_closes_at and o.registration_closes_at <= now
+        else "later"
+        for o in published
+    )
+    assert windows["open"] > windows["closed"] + windows["later"]
+    assert windows["closed"] >= 1
+    assert windows["later"] >= 1
+
+
+def test_seats_taken_is_the_number_of_active_enrolments(seeded: Seeded) -> None:
+    active = Counter(
+        Enrollment.objects.filter(status__in=ACTIVE_STATUSES).values_list("offering_id", flat=True)
+    )
+    for offering in Offering.objects.all():
+        assert offering.seats_taken == active[offering.pk], offering
+
+
+def test_enrolments_fit_the_learner_and_keep_the_conditions(seeded: Seeded) -> None:
+    today = timezone.localdate()
+    for enrolment in Enrollment.objects.select_related("offering", "learner", "conditions"):
+        offering = enrolment.offering
+        assert enrolment.conditions.course_id == offering.course_id
+        assert offering.status == OfferingStatus.PUBLISHED
+        assert offering.min_age <= enrolment.learner.age_on(today) <= offering.max_age
+
+
+def test_every_published_offering_has_its_promised_sessions(seeded: Seeded) -> None:
+    for offering in _published():
+        sessions = [s for s in offering.sessions.all() if s.status != SessionStatus.CANCELLED]
+        assert len(sessions) == offering.course.session_count, offering
+        assert offering.registration_closes_at is not None
+        assert offering.registration_closes_at <= min(s.starts_at for s in sessions)
+
+
+def test_no_session_on_a_holiday_and_some_holidays_skipped(seeded: Seeded) -> None:
+    skipped = 0
+    for offering in Offering.objects.select_related("center").prefetch_related("sessions"):
+        days = [to_tehran(s.starts_at).date() for s in offering.sessions.all()]
+        closed = closed_days(center=offering.center, start=min(days), end=max(days))
+        assert not set(days) & set(closed), offering
+        weekdays = {p["weekday"] for p in offering.weekly_pattern}
+        skipped += sum(iranian_weekday(day) in weekdays for day in closed)
+    assert skipped >= 5  # the demo shows classes stepping over holidays
+
+
+def test_no_instructor_teaches_two_sessions_at_once(seeded: Seeded) -> None:
+    by_instructor: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    for session in Session.objects.prefetch_related("offering__instructors"):
+        for person in session.offering.instructors.all():
+            by_instructor[person.pk].append((session.starts_at, session.ends_at))
+    for times in by_instructor.values():
+        times.sort()
+        for (_start, end), (next_start, _end) in itertools.pairwise(times):
+            assert end <= next_start
