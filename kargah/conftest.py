@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from kargah.notifications.sms import get_provider
 from kargah.notifications.sms.fake import FakeSmsProvider
@@ -68,5 +68,6 @@ def sms() -> Iterator[FakeSmsProvider]:
     assert isinstance(provider, FakeSmsProvider)
     provider.reset()
     cache.clear()
+    caches["local"].clear()
     yield provider
     provider.reset()

@@ -125,7 +125,9 @@ CACHES = {
         env.cache("REDIS_URL")
         if env("REDIS_URL", default="")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # Per web process, for rendered public pages (kargah.catalog.cache).
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
 }
 
 REST_FRAMEWORK = {
@@ -212,3 +214,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 KARGAH_BEHIND_PROXY = env.bool("KARGAH_BEHIND_PROXY", default=False)
+
+# Seconds a web process may serve a rendered public catalog list to anonymous visitors
+# (kargah.catalog.cache); every catalog change is seen at once regardless. 0 turns it off.
+KARGAH_PUBLIC_CACHE_SECONDS = env.int("KARGAH_PUBLIC_CACHE_SECONDS", default=10)

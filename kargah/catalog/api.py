@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from kargah.accounts.models import Center, Province
 from kargah.catalog import selectors
+from kargah.catalog.cache import cached_for_visitors
 from kargah.catalog.forms_public import AMOUNT_SEPARATORS, MAX_RIALS, MAX_SEATS, QUERY_MAX_LENGTH
 from kargah.catalog.models import (
     AgeGroup,
@@ -366,6 +367,10 @@ class OfferingListView(generics.ListAPIView):
     @extend_schema(parameters=FILTER_PARAMETERS, responses=OfferingListSerializer(many=True))
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        return cached_for_visitors(super().as_view(**initkwargs))
 
 
 class OfferingDetailView(generics.GenericAPIView):

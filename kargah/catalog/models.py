@@ -278,7 +278,10 @@ class Session(models.Model):
         ordering = ["starts_at", "id"]
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
-        indexes = [models.Index(fields=["starts_at"])]
+        indexes = [
+            models.Index(fields=["starts_at"]),
+            models.Index(fields=["offering", "starts_at"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="session_positive_length"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, Min, Prefetch, Q, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -71,6 +71,15 @@ class CatalogFilters:
     registration_open: bool = False
 
 
+def _first_session_subquery() -> Subquery:
+    return Subquery(
+        Session.objects.filter(offering=OuterRef("pk"))
+        .exclude(status=SessionStatus.CANCELLED)
+        .order_by("starts_at")
+        .values("starts_at")[:1]
+    )
+
+
 def offering_catalog(
     *, filters: CatalogFilters, at: dt.datetime | None = None
 ) -> QuerySet[Offering]:
@@ -81,9 +90,9 @@ def offering_catalog(
         .select_related("course__category__parent", "course__age_group", "center__province")
         .annotate(
             seats_free=F("capacity") - F("seats_taken"),
-            first_session_at=Min(
-                "sessions__starts_at", filter=~Q(sessions__status=SessionStatus.CANCELLED)
-            ),
+            # A correlated subquery on (offering, starts_at) rather than MIN over a join:
+            # the join grouped every session of every offering before paging.
+            first_session_at=_first_session_subquery(),
         )
     )
     f = filters
@@ -147,11 +156,7 @@ def offering_list_for_staff(*, user: User) -> QuerySet[Offering]:
     return (
         Offering.objects.filter(center__in=center_list_for_staff(user=user))
         .select_related("course", "center", "term")
-        .annotate(
-            first_session_at=Min(
-                "sessions__starts_at", filter=~Q(sessions__status=SessionStatus.CANCELLED)
-            )
-        )
+        .annotate(first_session_at=_first_session_subquery())
         .order_by("-created_at")
     )
 

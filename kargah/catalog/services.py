@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from kargah.accounts.models import Center, Province, Role, User
 from kargah.accounts.selectors import center_list_for_staff
 from kargah.catalog import schedule
+from kargah.catalog.cache import catalog_changed
 from kargah.catalog.models import (
     OFFERING_TRANSITIONS,
     AgeGroup,
@@ -375,6 +376,7 @@ def offering_publish(*, actor: User, offering: Offering) -> Offering:
         _transition(locked, OfferingStatus.PUBLISHED)
         locked.published_at = timezone.now()
         locked.save(update_fields=["status", "published_at"])
+        catalog_changed()
         audit_record(
             actor=actor, action="offering.published", obj=locked, before=before,
             after=snapshot(locked, OFFERING_AUDIT_FIELDS),
@@ -451,6 +453,7 @@ def session_reschedule(
         session.starts_at, session.ends_at = starts_at, ends_at
         session.save(update_fields=["starts_at", "ends_at"])
         _renumber(offering)
+        catalog_changed()
         audit_record(
             actor=actor,
             action="session.rescheduled",

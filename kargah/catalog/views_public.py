@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 from kargah.accounts.models import Learner, Role, User
 from kargah.accounts.selectors import learner_list_for
 from kargah.catalog import schedule, selectors
+from kargah.catalog.cache import cached_for_visitors
 from kargah.catalog.forms_public import CatalogFilterForm, weekday_choices
 from kargah.catalog.models import CourseConditions, Offering, OfferingStatus, SessionStatus
 from kargah.core.errors import DomainError
@@ -108,6 +109,7 @@ def _guardian_learners(request: HttpRequest) -> list[Learner]:
 
 
 @require_safe
+@cached_for_visitors
 def offering_list(request: HttpRequest) -> HttpResponse:
     """The published offerings, filtered by the GET form; a bad field is reported and
     ignored, never a 500 (rule 12)."""

@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
+
+
+def language_switch(request: HttpRequest, code: str) -> HttpResponse:
+    """The header's language switch. A plain link rather than a POSTed form, so that public
+    pages carry no per-visitor CSRF token and can be cached whole; choosing a display
+    language is a preference, not an action anyone could abuse."""
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/"
+    response = redirect(target)
+    if code in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=not settings.DEBUG,
+        )
+    return response
 
 
 def _error(request: HttpRequest, status: int) -> HttpResponse:

@@ -22,3 +22,25 @@ def test_the_switch_chooses_english_and_back(client):
 def test_an_unknown_language_cookie_falls_back_to_persian(client):
     client.cookies["django_language"] = "de"
     assert 'lang="fa" dir="rtl"' in client.get("/").content.decode()
+
+
+def test_the_header_switch_is_a_link_that_sets_the_language(client):
+    response = client.get("/language/en/?next=/catalog/")
+    assert response.status_code == 302
+    assert response["Location"] == "/catalog/"
+    assert response.cookies["django_language"].value == "en"
+    assert 'lang="en" dir="ltr"' in client.get("/").content.decode()
+    assert 'href="/language/fa/?next=/"' in client.get("/").content.decode()
+
+
+def test_the_switch_never_redirects_off_site_or_sets_an_unknown_language(client):
+    response = client.get("/language/de/?next=https://example.com/")
+    assert response["Location"] == "/"
+    assert "django_language" not in response.cookies
+    assert 'lang="fa" dir="rtl"' in client.get("/").content.decode()
+
+
+def test_anonymous_pages_carry_no_csrf_token(client):
+    html = client.get("/").content.decode()
+    assert "csrfmiddlewaretoken" not in html
+    assert "X-CSRFToken" not in html
