@@ -218,3 +218,6 @@ KARGAH_BEHIND_PROXY = env.bool("KARGAH_BEHIND_PROXY", default=False)
 # Seconds a web process may serve a rendered public catalog list to anonymous visitors
 # (kargah.catalog.cache); every catalog change is seen at once regardless. 0 turns it off.
 KARGAH_PUBLIC_CACHE_SECONDS = env.int("KARGAH_PUBLIC_CACHE_SECONDS", default=10)
+# How often each process re-reads the shared catalog version (so other processes' changes
+# reach it within this many seconds).
+KARGAH_CATALOG_VERSION_SECONDS = env.float("KARGAH_CATALOG_VERSION_SECONDS", default=1.0)

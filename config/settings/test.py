@@ -21,3 +21,4 @@ CACHES = {
 }
 # Off by default in tests; kargah/catalog/tests/test_cache.py turns it on.
 KARGAH_PUBLIC_CACHE_SECONDS = 0
+KARGAH_CATALOG_VERSION_SECONDS = 0.0

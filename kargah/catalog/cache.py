@@ -3,7 +3,7 @@
 A rush of families opens the catalog at the same minute; the list is the same for every
 anonymous visitor, so each web process keeps rendered answers for a few seconds. A catalog
 version in the shared cache (Redis in production) is bumped after every commit that
-changes what the lists show, so a change is seen at once by every process; the short
+changes what the lists show, so a change is seen by every process within a second; the short
 local lifetime bounds how stale seat counts can be. Signed-in guardians (whose form lists
 their own children) and API calls with credentials are never served from it.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,11 +26,21 @@ from django.utils import translation
 VERSION_KEY = "kargah:catalog-version"
 
 
+_seen: dict[str, float] = {"version": 0, "at": float("-inf")}
+
+
 def catalog_version() -> int:
+    """The shared version, re-read from the shared cache at most once per
+    KARGAH_CATALOG_VERSION_SECONDS in each process (a round trip to Redis per request
+    would cost more than the rendering it saves)."""
+    now = time.monotonic()
+    if now - _seen["at"] < settings.KARGAH_CATALOG_VERSION_SECONDS:
+        return int(_seen["version"])
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, 1, timeout=None)
         version = cache.get(VERSION_KEY, 1)
+    _seen.update(version=int(version), at=now)
     return int(version)
 
 
@@ -38,6 +49,7 @@ def _bump() -> None:
         cache.incr(VERSION_KEY)
     except ValueError:  # the key was evicted: any new value differs from the cached ones
         cache.set(VERSION_KEY, catalog_version() + 1, timeout=None)
+    _seen["at"] = float("-inf")  # this process sees its own change at once
 
 
 def catalog_changed() -> None:

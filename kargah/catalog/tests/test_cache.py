@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.messages import constants
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.test import RequestFactory
 
 from kargah.accounts.tests.factories import GuardianFactory
 from kargah.catalog import services
@@ -66,7 +67,7 @@ def test_a_signed_in_guardian_is_never_served_from_the_cache(client, django_asse
 
 def test_a_page_with_a_flash_message_is_neither_served_nor_stored(client):
     OfferingFactory.create(published=True)
-    storage = CookieStorage(None)
+    storage = CookieStorage(RequestFactory().get("/"))
     cookie_value = storage._encode([_message("خوش آمدید")])  # type: ignore[attr-defined]
     client.cookies["messages"] = cookie_value
     with_message = client.get("/catalog/").content.decode()
