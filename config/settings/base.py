@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "kargah.notifications",
     "kargah.catalog",
     "kargah.enrollment",
+    "kargah.wallet",
 ]
 
 MIDDLEWARE = [
