@@ -68,7 +68,7 @@ def ledger_post(
             {
                 acc.family_id
                 for acc, amount in entries
-                if amount < 0 and acc.kind == AccountKind.FAMILY_WALLET
+                if amount < 0 and acc.kind == AccountKind.FAMILY_WALLET and acc.family_id
             }
         )
         lock_keys(("ledger-reference", reference), *[("wallet", str(fid)) for fid in debited])
