@@ -7,12 +7,18 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 api_v1 = [
     path("", include("kargah.accounts.api_urls")),
     path("", include("kargah.catalog.api_urls")),
+    path("", include("kargah.wallet.api_urls")),
+    path("", include("kargah.enrollment.api_urls")),
 ]
 
 urlpatterns = [
     path("", include("kargah.core.urls")),
     path("accounts/", include("kargah.accounts.urls")),
     path("", include("kargah.catalog.urls")),
+    path("wallet/", include("kargah.wallet.urls")),
+    path("documents/", include("kargah.documents.urls")),
+    path("payments/", include("kargah.payments.urls")),
+    path("enroll/", include("kargah.enrollment.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

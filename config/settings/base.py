@@ -34,7 +34,9 @@ INSTALLED_APPS = [
     "kargah.notifications",
     "kargah.catalog",
     "kargah.enrollment",
+    "kargah.documents",
     "kargah.wallet",
+    "kargah.payments",
 ]
 
 MIDDLEWARE = [
@@ -120,6 +122,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = env.path("KARGAH_MEDIA_ROOT", default=BASE_DIR / "media")
+# Applicants' documents (R1): a folder the web server never serves; files reach a browser only
+# through the access-checked download view (kargah.documents.storage).
+KARGAH_PRIVATE_MEDIA_ROOT = env.path(
+    "KARGAH_PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media"
+)
 
 CACHES = {
     "default": (
@@ -178,9 +185,27 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
+    "idempotency-keys-purge": {
+        "task": "kargah.core.tasks.idempotency_keys_purge",
+        "schedule": timedelta(hours=6),
+    },
     "outbox-flush": {
         "task": "kargah.notifications.tasks.outbox_flush",
         "schedule": timedelta(seconds=30),
+    },
+    "payments-expire": {
+        "task": "kargah.payments.tasks.payments_expire",
+        "schedule": timedelta(minutes=1),
+    },
+    # Enrollment: unpaid seat holds and waiting-list offers end; registration closes at
+    # quorum (P2). Both are idempotent, so an overlapping or repeated run is harmless.
+    "enrollment-holds-release": {
+        "task": "kargah.enrollment.tasks.enrollment_holds_release",
+        "schedule": timedelta(minutes=1),
+    },
+    "offerings-close-registration": {
+        "task": "kargah.enrollment.tasks.offerings_close_registration",
+        "schedule": timedelta(minutes=1),
     },
 }
 
@@ -189,6 +214,18 @@ KARGAH_SMS_PROVIDER = env("KARGAH_SMS_PROVIDER", default="console")
 KAVENEGAR_API_KEY = env("KAVENEGAR_API_KEY", default="")
 KAVENEGAR_SENDER = env("KAVENEGAR_SENDER", default="")
 KAVENEGAR_TIMEOUT_SECONDS = env.float("KAVENEGAR_TIMEOUT_SECONDS", default=5.0)
+
+# Payments (docs/payments.md): "sandbox" is the built-in simulated bank of the demo and the
+# tests (no real money); "zarinpal" takes real money.
+KARGAH_PAYMENT_GATEWAY = env("KARGAH_PAYMENT_GATEWAY", default="sandbox")
+# How long an unfinished payment stays open before the expiry job closes it.
+KARGAH_PAYMENT_TTL_SECONDS = env.int("KARGAH_PAYMENT_TTL_SECONDS", default=15 * 60)
+# The site's public address (https://kargah.example.ir), from which the callback URL that a
+# real gateway sends the family back to is built; empty gives relative URLs (the sandbox).
+KARGAH_SITE_URL = env("KARGAH_SITE_URL", default="")
+ZARINPAL_MERCHANT_ID = env("ZARINPAL_MERCHANT_ID", default="")
+ZARINPAL_SANDBOX = env.bool("ZARINPAL_SANDBOX", default=False)
+ZARINPAL_TIMEOUT_SECONDS = env.float("ZARINPAL_TIMEOUT_SECONDS", default=10.0)
 
 # One-time sign-in codes for guardians.
 KARGAH_OTP = {
@@ -222,3 +259,12 @@ KARGAH_PUBLIC_CACHE_SECONDS = env.int("KARGAH_PUBLIC_CACHE_SECONDS", default=10)
 # How often each process re-reads the shared catalog version (so other processes' changes
 # reach it within this many seconds).
 KARGAH_CATALOG_VERSION_SECONDS = env.float("KARGAH_CATALOG_VERSION_SECONDS", default=1.0)
+
+# Enrollment: how long a seat is held while the family pays through the gateway, and how
+# long a seat offered to the next family on a waiting list stays theirs.
+KARGAH_SEAT_HOLD_SECONDS = env.int("KARGAH_SEAT_HOLD_SECONDS", default=15 * 60)
+KARGAH_WAITLIST_OFFER_SECONDS = env.int("KARGAH_WAITLIST_OFFER_SECONDS", default=2 * 60 * 60)
+
+# How the site shows money (amounts are always stored as whole Rials): "toman" (Rials ÷ 10,
+# what families are used to) or "rial".
+KARGAH_MONEY_DISPLAY = env("KARGAH_MONEY_DISPLAY", default="toman")

@@ -202,6 +202,10 @@ class CourseForm(Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("One document per line; applicants hand them in through the site."),
     )
+    confirmation_waits_for_documents = forms.BooleanField(
+        label=_("A place is confirmed only after the center approves the documents"),
+        required=False,
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -226,6 +230,7 @@ class CourseForm(Form):
             "session_minutes": data["session_minutes"],
             "conditions_text": data.get("conditions_text", ""),
             "required_documents": (data.get("required_documents") or "").splitlines(),
+            "confirmation_waits_for_documents": bool(data.get("confirmation_waits_for_documents")),
         }
 
 

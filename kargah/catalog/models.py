@@ -82,6 +82,10 @@ class Course(models.Model):
         _("required documents"), default=list, blank=True,
         help_text=_("Names of the documents an applicant hands in through the site (R1)."),
     )  # fmt: skip
+    confirmation_waits_for_documents = models.BooleanField(
+        _("confirmation waits for documents"), default=False,
+        help_text=_("An enrollment is confirmed only once staff approve every required document."),
+    )  # fmt: skip
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

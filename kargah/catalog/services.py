@@ -94,6 +94,7 @@ def course_create(
     conditions_text: str,
     syllabus: str = "",
     required_documents: Sequence[str] = (),
+    confirmation_waits_for_documents: bool = False,
 ) -> Course:
     """A course with the first version of its conditions."""
     _check_manages(actor, center)
@@ -112,6 +113,8 @@ def course_create(
             session_count=session_count,
             session_minutes=session_minutes,
             required_documents=[d.strip() for d in required_documents if d.strip()],
+            confirmation_waits_for_documents=confirmation_waits_for_documents
+            and any(d.strip() for d in required_documents),
         )
         if conditions_text.strip():
             CourseConditions.objects.create(course=course, version=1, text=conditions_text.strip())

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from kargah.core.models import AuditLogEntry
+from kargah.core.models import AuditLogEntry, IdempotencyKey
 
 
 @admin.register(AuditLogEntry)
@@ -21,4 +21,16 @@ class AuditLogEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "user", "key")
+    search_fields = ("key",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

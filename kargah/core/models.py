@@ -1,10 +1,12 @@
-"""The audit log: who changed what and when, with the state before and after."""
+"""The audit log (who changed what and when, with the state before and after) and the
+remembered answers of idempotent requests."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -60,3 +62,34 @@ class AuditLogEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise RuntimeError("audit log entries are append-only")
+
+
+class IdempotencyKey(models.Model):
+    """The remembered answer to a request sent with an `Idempotency-Key` header
+    (kargah.core.idempotency): a retry with the same key gets the same answer, and the
+    money it moved moves once. One key per user; `fingerprint` is a hash of the body, so
+    the same key with a different request is refused."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(_("key"), max_length=255)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=300)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    # Filled in the same transaction as the row is inserted: never seen empty outside it.
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True)
+    response_body = models.JSONField(
+        _("response body"), null=True, blank=True, encoder=DjangoJSONEncoder
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}]"

@@ -128,3 +128,82 @@ class LedgerEntry(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.account}: {self.amount}"
+
+
+class RefundStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    PAID = "paid", _("Paid")
+    REJECTED = "rejected", _("Rejected")
+
+
+# The allowed next states (kargah.wallet.refunds checks them). An approved request may
+# still be rejected: the bank may bounce a transfer to a wrong or closed account.
+REFUND_TRANSITIONS: dict[str, frozenset[str]] = {
+    RefundStatus.REQUESTED: frozenset({RefundStatus.APPROVED, RefundStatus.REJECTED}),
+    RefundStatus.APPROVED: frozenset({RefundStatus.PAID, RefundStatus.REJECTED}),
+    RefundStatus.PAID: frozenset(),
+    RefundStatus.REJECTED: frozenset(),
+}
+
+
+class RefundRequest(models.Model):
+    """A family's request to have wallet money paid back to a bank account (P2).
+
+    From the moment it is made the amount is held (moved from the family's wallet to
+    refunds payable); a rejection gives it back, a payment moves it out to the bank."""
+
+    family = models.ForeignKey(
+        Family, on_delete=models.PROTECT, related_name="refund_requests", verbose_name=_("family")
+    )
+    amount = models.PositiveBigIntegerField(_("amount (Rials)"))
+    # IR-IBAN, normalised: "IR" and 24 digits, no spaces.
+    sheba = models.CharField(_("Sheba number"), max_length=26)
+    account_holder = models.CharField(_("account holder"), max_length=150)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RefundStatus.choices, default=RefundStatus.REQUESTED
+    )
+    reason = models.TextField(_("reason for rejection"), blank=True)
+    bank_reference = models.CharField(_("bank reference"), max_length=100, blank=True)
+    requested_at = models.DateTimeField(_("requested"), db_index=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("decided by"),
+    )  # fmt: skip
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name=_("marked paid by"),
+    )  # fmt: skip
+    # The payout file the request was last exported in.
+    payout_batch = models.CharField(_("payout batch"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("refund request")
+        verbose_name_plural = _("refund requests")
+        indexes = [models.Index(fields=["status", "requested_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=1), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["requested", "approved", "paid", "rejected"]),
+                name="refund_status_known",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | ~Q(bank_reference=""),
+                name="refund_paid_has_reference",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(reason=""),
+                name="refund_rejected_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.family} {self.amount}"
+
+    @property
+    def sheba_display(self) -> str:
+        """IR06 2960 0000 0010 0324 2000 01: groups of four, as printed on bank cards."""
+        return " ".join(self.sheba[i : i + 4] for i in range(0, len(self.sheba), 4))

@@ -221,6 +221,7 @@ def test_a_course_is_created_through_the_form_with_persian_digits(staff_client: 
             "session_minutes": "٤٥",  # Arabic-Indic digits
             "conditions_text": "شرایط کارگاه",
             "required_documents": "عکس\nشناسنامه\n",
+            "confirmation_waits_for_documents": "on",
         },
     )
     course = Course.objects.get(title="داستان‌گویی")
@@ -229,6 +230,7 @@ def test_a_course_is_created_through_the_form_with_persian_digits(staff_client: 
     assert course.center == center
     assert (course.session_count, course.session_minutes) == (8, 45)
     assert course.required_documents == ["عکس", "شناسنامه"]
+    assert course.confirmation_waits_for_documents
     assert course.conditions.get().text == "شرایط کارگاه"
     assert AuditLogEntry.objects.filter(action="course.created", object_id=str(course.pk)).exists()
 

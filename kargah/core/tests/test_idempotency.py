@@ -1,0 +1,274 @@
+"""Idempotent requests (kargah.core.idempotency): the same key and body replays the first
+answer and does the work once; another body with the same key is 422; a refusal is
+forgotten; concurrent requests with one key have one effect (on PostgreSQL, with and
+without the named lock)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.test import APIRequestFactory, force_authenticate
+from rest_framework.views import APIView
+
+from kargah.accounts.models import User
+from kargah.accounts.tests.factories import GuardianFactory
+from kargah.core import idempotency
+from kargah.core.errors import DomainError
+from kargah.core.idempotency import (
+    REPLAYED_HEADER,
+    IdempotencyKeyInvalid,
+    IdempotencyKeyReused,
+    idempotency_keys_purge,
+    idempotent,
+    idempotent_execute,
+    request_fingerprint,
+)
+from kargah.core.models import AuditLogEntry, IdempotencyKey
+from kargah.core.services import audit_record
+
+PATH = "/api/v1/test-things"
+
+
+def effects() -> int:
+    return AuditLogEntry.objects.filter(action="test.effect").count()
+
+
+def _effect(user: User) -> None:
+    audit_record(actor=user, action="test.effect", obj=user)
+
+
+class ThingView(APIView):
+    """Does one visible thing per run (an audit row) and answers with how many exist."""
+
+    @idempotent
+    def post(self, request: Request) -> Response:
+        user, data = request.user, request.data
+        assert isinstance(user, User) and isinstance(data, dict)
+        if data.get("refuse"):
+            return Response({"detail": "refused"}, status=400)
+        if data.get("fail"):
+            # As a service does: its own transaction rolls back what it wrote, and the
+            # refusal frees the key.
+            with transaction.atomic():
+                _effect(user)
+                raise DomainError("نه", code="nope")
+        _effect(user)
+        return Response({"effects": effects(), "echo": data.get("n")}, status=201)
+
+
+class StrictView(APIView):
+    @idempotent(required=True)
+    def post(self, request: Request) -> Response:
+        return Response({"ok": True})
+
+
+factory = APIRequestFactory()
+
+
+def call(
+    user: User, data: dict[str, Any], key: str | None = None, view: Any = ThingView, path=PATH
+) -> Response:
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key is not None else {}
+    request = factory.post(path, data, format="json", **headers)
+    force_authenticate(request, user=user)
+    response = view.as_view()(request)
+    response.render()
+    return response
+
+
+@pytest.fixture
+def user(db: None) -> User:
+    return GuardianFactory.create()
+
+
+@pytest.mark.django_db
+class TestDecorator:
+    def test_without_a_key_every_request_runs(self, user):
+        call(user, {"n": 1})
+        call(user, {"n": 1})
+        assert effects() == 2
+        assert not IdempotencyKey.objects.exists()
+
+    def test_the_same_key_and_body_replay_the_first_answer_and_run_once(self, user):
+        first = call(user, {"n": 1}, key="k-1")
+        again = call(user, {"n": 1}, key="k-1")
+        assert first.status_code == again.status_code == 201
+        assert again.data == first.data == {"effects": 1, "echo": 1}
+        assert again[REPLAYED_HEADER] == "true"
+        assert not first.has_header(REPLAYED_HEADER)
+        assert effects() == 1
+        stored = IdempotencyKey.objects.get()
+        assert (stored.user, stored.key, stored.method, stored.path) == (user, "k-1", "POST", PATH)
+        assert stored.response_status == 201
+
+    def test_the_same_fields_in_another_order_are_the_same_request(self, user):
+        call(user, {"n": 1, "m": "x"}, key="k")
+        again = call(user, {"m": "x", "n": 1}, key="k")
+        assert again[REPLAYED_HEADER] == "true"
+        assert effects() == 1
+
+    def test_the_same_key_with_another_body_is_422_and_runs_nothing(self, user):
+        call(user, {"n": 1}, key="k-2")
+        other = call(user, {"n": 2}, key="k-2")
+        assert other.status_code == 422
+        assert other.data["code"] == "idempotency_key_reused"
+        assert other.data["detail"]
+        assert effects() == 1
+
+    def test_the_same_key_on_another_path_is_422(self, user):
+        call(user, {"n": 1}, key="k-3")
+        other = call(user, {"n": 1}, key="k-3", path="/api/v1/other")
+        assert other.status_code == 422
+        assert effects() == 1
+
+    def test_a_key_belongs_to_one_user(self, user):
+        other = GuardianFactory.create()
+        call(user, {"n": 1}, key="shared")
+        answer = call(other, {"n": 1}, key="shared")
+        assert answer.status_code == 201
+        assert not answer.has_header(REPLAYED_HEADER)
+        assert effects() == 2
+
+    def test_a_refusal_is_forgotten_and_an_exception_rolls_back(self, user):
+        refused = call(user, {"refuse": True}, key="k-4")
+        assert refused.status_code == 400
+        assert effects() == 0
+        assert not IdempotencyKey.objects.exists()
+        failed = call(user, {"fail": True}, key="k-4")
+        assert failed.status_code == 400
+        assert failed.data["code"] == "nope"
+        assert effects() == 0
+        assert not IdempotencyKey.objects.exists()
+        # the client fixes the request and sends it again with the same key
+        fixed = call(user, {"n": 5}, key="k-4")
+        assert fixed.status_code == 201
+        assert effects() == 1
+
+    @pytest.mark.parametrize("key", ["", "   ", "with space", "x" * 256, "کلید"])
+    def test_a_malformed_key_is_400(self, user, key):
+        answer = call(user, {"n": 1}, key=key)
+        assert answer.status_code == 400
+        assert answer.data["code"] == "idempotency_key_invalid"
+        assert effects() == 0
+
+    def test_a_required_key_must_be_sent(self, user):
+        answer = call(user, {}, view=StrictView)
+        assert answer.status_code == 400
+        assert answer.data["code"] == "idempotency_key_required"
+        assert call(user, {}, key="ok", view=StrictView).status_code == 200
+
+
+@pytest.mark.django_db
+class TestPrimitive:
+    def test_runs_once_and_replays(self, user):
+        calls: list[int] = []
+
+        def run() -> tuple[int, Any]:
+            calls.append(1)
+            return 201, {"id": len(calls)}
+
+        args = {"user": user, "key": "form:1", "method": "post", "path": "/x/", "payload": {"a": 1}}
+        first = idempotent_execute(**args, run=run)
+        again = idempotent_execute(**args, run=run)
+        assert (first.replayed, again.replayed) == (False, True)
+        assert first.body == again.body == {"id": 1}
+        assert len(calls) == 1
+        with pytest.raises(IdempotencyKeyReused):
+            idempotent_execute(**{**args, "payload": {"a": 2}}, run=run)
+        with pytest.raises(IdempotencyKeyInvalid):
+            idempotent_execute(**{**args, "key": ""}, run=run)
+
+    def test_fingerprint_is_canonical(self):
+        assert request_fingerprint({"a": 1, "b": [1, 2]}) == request_fingerprint(
+            {"b": [1, 2], "a": 1}
+        )
+        assert request_fingerprint({"a": 1}) != request_fingerprint({"a": "1 "})
+
+    def test_old_answers_are_purged(self, user):
+        idempotent_execute(
+            user=user, key="old", method="POST", path="/x/", payload={}, run=lambda: (200, {})
+        )
+        assert idempotency_keys_purge() == 0
+        IdempotencyKey.objects.update(created_at=timezone.now() - dt.timedelta(days=8))
+        assert idempotency_keys_purge() == 1
+        assert not IdempotencyKey.objects.exists()
+
+
+# --- concurrency on PostgreSQL -------------------------------------------------------------
+
+THREADS = 8
+
+
+def _assert_one_effect(outcomes: list[Any]) -> None:
+    """Exactly one request did the work; every other one replayed its answer or, arriving
+    while it still ran, was told to retry (409)."""
+    assert outcomes.count((201, 1, False)) == 1, outcomes
+    assert all(
+        o in ((201, 1, False), (201, 1, True)) or str(o).startswith("Conflict(") for o in outcomes
+    ), outcomes
+    assert len(outcomes) == THREADS
+    assert effects() == 1
+
+
+def _race(user: User) -> list[Any]:
+    barrier = threading.Barrier(THREADS)
+    outcomes: list[Any] = []
+    lock = threading.Lock()
+
+    def run() -> tuple[int, Any]:
+        with transaction.atomic():  # as a service does
+            _effect(user)
+        time.sleep(0.2)  # every other request arrives while this one works
+        return 201, {"effects": effects()}
+
+    def worker() -> None:
+        try:
+            barrier.wait(timeout=10)
+            answer = idempotent_execute(
+                user=user, key="race", method="POST", path=PATH, payload={"n": 1}, run=run
+            )
+            outcome: Any = (answer.status, answer.body["effects"], answer.replayed)
+        except Exception as exc:
+            outcome = repr(exc)
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(outcome)
+
+    workers = [threading.Thread(target=worker) for _ in range(THREADS)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in workers), "a request thread hung"
+    return outcomes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_with_one_key_have_one_effect():
+    assert connection.vendor == "postgresql"
+    user = GuardianFactory.create()
+    outcomes = _race(user)
+    _assert_one_effect(outcomes)
+    assert IdempotencyKey.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_without_the_lock_the_unique_constraint_still_allows_one_effect(monkeypatch):
+    """Control: with the named lock removed, the requests race into the insert; the unique
+    constraint makes all but one roll back their work and replay the winner's answer."""
+    assert connection.vendor == "postgresql"
+    monkeypatch.setattr(idempotency, "lock_keys", lambda *keys: None)
+    user = GuardianFactory.create()
+    outcomes = _race(user)
+    _assert_one_effect(outcomes)

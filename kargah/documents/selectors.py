@@ -1,0 +1,121 @@
+"""Reads of the documents app, with their access rules: a family sees its own documents;
+staff of a course's center (and administrators) see, review and download them; everyone
+else gets 404."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from kargah.accounts.models import Learner, Role, User
+from kargah.catalog.models import Course
+from kargah.documents.models import Document, DocumentStatus
+
+
+def _required(course: Course) -> list[str]:
+    seen: dict[str, None] = {}
+    for name in course.required_documents or []:
+        if isinstance(name, str) and name.strip():
+            seen.setdefault(name.strip(), None)
+    return list(seen)
+
+
+def documents_missing(*, learner: Learner, course: Course) -> list[str]:
+    """The course's required document names (in the course's order) for which the learner
+    has nothing submitted or approved: never handed in, or rejected and not yet replaced."""
+    required = _required(course)
+    if not required:
+        return []
+    present = set(
+        Document.objects.filter(
+            learner=learner,
+            course=course,
+            name__in=required,
+            status__in=[DocumentStatus.SUBMITTED, DocumentStatus.APPROVED],
+        ).values_list("name", flat=True)
+    )
+    return [name for name in required if name not in present]
+
+
+def documents_awaiting_approval(*, learner: Learner, course: Course) -> bool:
+    """True while some required document of the learner is not approved (missing, awaiting
+    review or rejected); False when the course asks for none or all are approved."""
+    required = _required(course)
+    if not required:
+        return False
+    approved = set(
+        Document.objects.filter(
+            learner=learner, course=course, name__in=required, status=DocumentStatus.APPROVED
+        ).values_list("name", flat=True)
+    )
+    return not set(required) <= approved
+
+
+def document_list_for_guardian(
+    *, guardian: User, learner: Learner | None = None, course: Course | None = None
+) -> QuerySet[Document]:
+    """The family's documents (none for anyone but a guardian), newest first."""
+    if guardian.role != Role.GUARDIAN:
+        return Document.objects.none()
+    queryset = Document.objects.filter(learner__family__guardian=guardian).select_related(
+        "learner", "course"
+    )
+    if learner is not None:
+        queryset = queryset.filter(learner=learner)
+    if course is not None:
+        queryset = queryset.filter(course=course)
+    return queryset
+
+
+def may_review(*, user: User, course: Course) -> bool:
+    """Center staff of the course's center, and administrators."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_administrator:
+        return True
+    return (
+        user.role == Role.CENTER_STAFF
+        and user.center_id is not None
+        and user.center_id == course.center_id
+    )
+
+
+def documents_for_review(*, user: User, status: str | None = None) -> QuerySet[Document]:
+    """The documents a staff member may review: their center's courses' (every center's
+    for an administrator; none for anyone else), oldest upload first."""
+    queryset = Document.objects.select_related(
+        "learner", "learner__family__guardian", "course", "reviewed_by"
+    ).order_by("uploaded_at", "id")
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    if not user.is_administrator:
+        if user.role != Role.CENTER_STAFF or user.center_id is None:
+            return queryset.none()
+        queryset = queryset.filter(course__center_id=user.center_id)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+def document_get_for_review(*, user: User, document_id: int) -> Document:
+    document = documents_for_review(user=user).filter(pk=document_id).first()
+    if document is None:
+        raise Http404
+    return document
+
+
+def document_get_for_download(*, user: User, document_id: int) -> Document:
+    """The document if the user is of its family, staff of its course's center or an
+    administrator; otherwise 404 (a guessed id says nothing)."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    queryset = Document.objects.select_related("learner__family", "course").filter(pk=document_id)
+    if not user.is_administrator:
+        rules = Q(learner__family__guardian=user)
+        if user.role == Role.CENTER_STAFF and user.center_id is not None:
+            rules |= Q(course__center_id=user.center_id)
+        queryset = queryset.filter(rules)
+    document = queryset.first()
+    if document is None:
+        raise Http404
+    return document

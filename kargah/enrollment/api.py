@@ -1,0 +1,460 @@
+"""JSON API of enrollment and the family's wallet, for guardians:
+
+* `GET /api/v1/enrollments`, `GET /api/v1/enrollments/{id}`: the family's registrations;
+* `POST /api/v1/enrollments` (`offering`, `learner`, `accept_terms`): register (R2); 201
+  with the registration and, when the wallet does not cover the fee, the `redirect_url` of
+  the bank's payment page (the seat is held until `hold_expires_at`);
+* `POST /api/v1/enrollments/{id}/drop`, `POST /api/v1/enrollments/{id}/switch`
+  (`offering`): until one day before registration closes (R4);
+* `GET /api/v1/wallet`: balance and history; `POST /api/v1/wallet/top-up` (`amount`).
+
+Every money-moving POST honours an `Idempotency-Key` header (kargah.core.idempotency): sent
+again with the same body, the first answer is replayed and nothing happens twice. Refusals
+are JSON with a Persian `detail` and a stable `code` (a full class: 409 `full`; after the
+deadline: 400 `deadline`); another family's registration is a 404; never a 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kargah.accounts.models import Family, Learner, Role, User
+from kargah.accounts.selectors import learner_list_for
+from kargah.catalog import selectors as catalog_selectors
+from kargah.catalog.api import MAX_ID, RialsField, jalali_datetime
+from kargah.catalog.models import Offering
+from kargah.core.errors import DomainError
+from kargah.core.idempotency import HEADER, idempotent
+from kargah.enrollment import selectors, services
+from kargah.enrollment.models import Enrollment
+from kargah.payments.services import is_local_path, wallet_top_up_start
+from kargah.wallet.models import LedgerEntry
+from kargah.wallet.selectors import wallet_balance, wallet_history
+
+HISTORY_DEFAULT = 50
+HISTORY_MAX = 500
+
+
+class NotFound(DomainError):
+    """Not the caller's, or not there: the same answer (ids reveal nothing)."""
+
+    http_status = 404
+    code = "not_found"
+
+
+class IsGuardian(BasePermission):
+    message = gettext_lazy("Only a guardian can register children and use the family's wallet.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(
+            user
+            and user.is_authenticated
+            and user.role == Role.GUARDIAN
+            and getattr(user, "family", None) is not None
+        )
+
+
+def _user(request: Request) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _family(request: Request) -> Family:
+    family = getattr(_user(request), "family", None)
+    assert isinstance(family, Family)  # IsGuardian made sure
+    return family
+
+
+def _schedule_path() -> str:
+    return reverse("enrollment:schedule")
+
+
+def _wallet_path() -> str:
+    return reverse("enrollment:wallet")
+
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    name=HEADER,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Any unique string (a UUID). Sent again with the same body, the first answer is "
+        "replayed (header Idempotent-Replayed: true) and nothing is done twice; with a "
+        "different body: 422."
+    ),
+)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="A Persian message for the family.")
+    code = serializers.CharField(help_text="A stable machine name, e.g. full, deadline.")
+
+
+def _errors(more: dict[int, str] | None = None) -> dict[int, OpenApiResponse]:
+    """The error answers of an endpoint, for the schema."""
+    answers = {
+        400: OpenApiResponse(ErrorSerializer, description="Refused; nothing changed."),
+        401: OpenApiResponse(description="Not signed in."),
+        403: OpenApiResponse(description="Not a guardian."),
+    }
+    for code, text in (more or {}).items():
+        answers[code] = OpenApiResponse(ErrorSerializer, description=text)
+    return answers
+
+
+# --- serializers ---------------------------------------------------------------------------
+
+
+class EnrollmentSerializer(serializers.ModelSerializer[Enrollment]):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    learner_name = serializers.CharField(source="learner.full_name", read_only=True)
+    offering_title = serializers.CharField(source="offering.course.title", read_only=True)
+    conditions_version = serializers.IntegerField(source="conditions.version", read_only=True)
+    hold_expires_at_jalali = serializers.SerializerMethodField()
+    drop_deadline = serializers.SerializerMethodField()
+    drop_deadline_jalali = serializers.SerializerMethodField()
+    can_drop = serializers.SerializerMethodField()
+    can_switch = serializers.SerializerMethodField()
+    redirect_url = serializers.SerializerMethodField(
+        help_text="Where to send the family to pay (the bank's page), when a payment is due."
+    )
+
+    class Meta:
+        model = Enrollment
+        fields = [
+            "id", "status", "status_display", "learner", "learner_name", "offering",
+            "offering_title", "fee_rials", "paid_rials", "conditions_version",
+            "conditions_accepted_at", "hold_expires_at", "hold_expires_at_jalali",
+            "confirmed_at", "created_at", "drop_deadline", "drop_deadline_jalali",
+            "can_drop", "can_switch", "switched_to", "redirect_url",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def _now(self) -> dt.datetime:
+        """One clock reading for the whole answer (a list's rows agree with each other)."""
+        now: dt.datetime | None = getattr(self, "_clock", None)
+        if now is None:
+            now = self._clock = timezone.now()
+        return now
+
+    def get_hold_expires_at_jalali(self, obj: Enrollment) -> str | None:
+        return jalali_datetime(obj.hold_expires_at)
+
+    def get_drop_deadline(self, obj: Enrollment) -> dt.datetime | None:
+        return selectors.drop_deadline(obj.offering)
+
+    def get_drop_deadline_jalali(self, obj: Enrollment) -> str | None:
+        return jalali_datetime(selectors.drop_deadline(obj.offering))
+
+    def get_can_drop(self, obj: Enrollment) -> bool:
+        return selectors.can_drop(obj, self._now())
+
+    def get_can_switch(self, obj: Enrollment) -> bool:
+        return selectors.can_switch(obj, self._now())
+
+    def get_redirect_url(self, obj: Enrollment) -> str | None:
+        url = self.context.get("redirect_url")
+        return str(url) if url else None
+
+
+class EnrollmentCreateSerializer(serializers.Serializer):
+    offering = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Offering id.")
+    learner = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="Id of a child of the guardian's family."
+    )
+    accept_terms = serializers.BooleanField(
+        help_text="The guardian read and accepts the course's current conditions (R2); "
+        "must be true."
+    )
+
+
+class EnrollmentSwitchSerializer(serializers.Serializer):
+    offering = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="The open offering with a free seat to move to."
+    )
+    accept_terms = serializers.BooleanField(
+        default=True,
+        help_text="Switching accepts the new course's current conditions (R2); false refuses.",
+    )
+
+
+class WalletEntrySerializer(serializers.ModelSerializer[LedgerEntry]):
+    kind = serializers.CharField(source="transaction.kind", read_only=True)
+    kind_display = serializers.CharField(source="transaction.get_kind_display", read_only=True)
+    amount_rials = serializers.IntegerField(
+        source="amount", read_only=True, help_text="Signed: + into the wallet, − out of it."
+    )
+    memo = serializers.CharField(source="transaction.memo", read_only=True)
+    created_at = serializers.DateTimeField(source="transaction.created_at", read_only=True)
+    created_at_jalali = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["id", "kind", "kind_display", "amount_rials", "memo", "created_at",
+                  "created_at_jalali"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_created_at_jalali(self, obj: LedgerEntry) -> str | None:
+        return jalali_datetime(obj.transaction.created_at)
+
+
+class WalletSerializer(serializers.Serializer):
+    balance_rials = serializers.IntegerField()
+    history = WalletEntrySerializer(many=True, help_text="Newest first.")
+
+
+class TopUpInputSerializer(serializers.Serializer):
+    amount = RialsField(min_value=1, max_value=10**15, help_text="Rials, a whole number.")
+    return_url = serializers.CharField(
+        required=False,
+        max_length=300,
+        help_text="A path on this site the bank sends the family back to (default: the "
+        "wallet page).",
+    )
+
+    def validate_return_url(self, value: str) -> str:
+        if not is_local_path(value):
+            raise serializers.ValidationError(_("Give a path on this site, such as /wallet/."))
+        return value
+
+
+class TopUpSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    amount = serializers.IntegerField()
+    status = serializers.CharField()
+    redirect_url = serializers.CharField(help_text="The bank's payment page.")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _learner(request: Request, learner_id: int) -> Learner:
+    learner = learner_list_for(user=_user(request)).filter(pk=learner_id).first()
+    if learner is None:
+        raise NotFound(_("This child was not found in your family."))
+    return learner
+
+
+def _offering(offering_id: int) -> Offering:
+    try:
+        return catalog_selectors.offering_public_detail(offering_id=offering_id)
+    except Http404:
+        raise NotFound(_("This class was not found.")) from None
+
+
+def _enrollment(request: Request, enrollment_id: int) -> Enrollment:
+    try:
+        return selectors.enrollment_get_for_guardian(
+            guardian=_user(request), enrollment_id=enrollment_id
+        )
+    except Http404:
+        raise NotFound(_("This registration was not found.")) from None
+
+
+def _answer(enrollment: Enrollment, *, code: int, redirect_url: str | None = None) -> Response:
+    enrollment = Enrollment.objects.select_related("learner", "offering__course", "conditions").get(
+        pk=enrollment.pk
+    )
+    data = EnrollmentSerializer(enrollment, context={"redirect_url": redirect_url}).data
+    return Response(data, status=code)
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+class EnrollmentListCreateView(generics.ListAPIView[Enrollment]):
+    """The family's registrations, newest first; and registering a child."""
+
+    permission_classes = [IsAuthenticated, IsGuardian]
+    serializer_class = EnrollmentSerializer
+
+    def get_queryset(self) -> QuerySet[Enrollment]:
+        return selectors.enrollments_for_guardian(guardian=_user(self.request)).select_related(
+            "conditions"
+        )
+
+    @extend_schema(
+        summary="Register a child for an offering",
+        request=EnrollmentCreateSerializer,
+        responses={
+            201: EnrollmentSerializer,
+            **_errors(
+                {
+                    404: "The child or the offering is not found (or not the family's).",
+                    409: "The offering is full (code full; a waiting list is offered on the site).",
+                    503: "Busy, or the payment gateway does not answer; try again.",
+                }
+            ),
+        },
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = EnrollmentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        learner = _learner(request, data["learner"])
+        offering = _offering(data["offering"])
+        result = services.enrollment_create(
+            guardian=_user(request),
+            learner=learner,
+            offering=offering,
+            accept_terms=data["accept_terms"],
+            return_url=_schedule_path(),
+        )
+        return _answer(
+            result.enrollment, code=status.HTTP_201_CREATED, redirect_url=result.redirect_url
+        )
+
+
+class EnrollmentDetailView(generics.RetrieveAPIView[Enrollment]):
+    """One of the family's registrations."""
+
+    permission_classes = [IsAuthenticated, IsGuardian]
+    serializer_class = EnrollmentSerializer
+
+    @extend_schema(responses={200: EnrollmentSerializer, **_errors({404: "Not found."})})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return _answer(_enrollment(request, kwargs["enrollment_id"]), code=status.HTTP_200_OK)
+
+
+class EnrollmentDropView(APIView):
+    """Drops a paid place before the deadline (what was paid goes to the wallet at once), or
+    gives up a seat still awaiting payment."""
+
+    permission_classes = [IsAuthenticated, IsGuardian]
+
+    @extend_schema(
+        summary="Drop a registration",
+        request=None,
+        responses={
+            200: EnrollmentSerializer,
+            **_errors({404: "Not the family's registration."}),
+        },
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent
+    def post(self, request: Request, enrollment_id: int) -> Response:
+        enrollment = _enrollment(request, enrollment_id)
+        dropped = services.enrollment_drop(guardian=_user(request), enrollment=enrollment)
+        return _answer(dropped, code=status.HTTP_200_OK)
+
+
+class EnrollmentSwitchView(APIView):
+    """Moves a confirmed place to another open offering with a free seat before the
+    deadline; the fee difference is settled through the wallet (a dearer class needs the
+    difference in the wallet: 409 insufficient_balance with `shortfall` in Rials)."""
+
+    permission_classes = [IsAuthenticated, IsGuardian]
+
+    @extend_schema(
+        summary="Switch a registration to another offering",
+        request=EnrollmentSwitchSerializer,
+        responses={
+            201: EnrollmentSerializer,
+            **_errors(
+                {
+                    404: "Not the family's registration, or no such offering.",
+                    409: "The new offering is full, or the wallet lacks the difference.",
+                }
+            ),
+        },
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent
+    def post(self, request: Request, enrollment_id: int) -> Response:
+        enrollment = _enrollment(request, enrollment_id)
+        serializer = EnrollmentSwitchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        offering = _offering(serializer.validated_data["offering"])
+        new = services.enrollment_switch(
+            guardian=_user(request),
+            enrollment=enrollment,
+            offering=offering,
+            accept_terms=serializer.validated_data["accept_terms"],
+        )
+        return _answer(new, code=status.HTTP_201_CREATED)
+
+
+class WalletView(APIView):
+    """The family's wallet: the balance (the sum of its ledger entries) and its movements."""
+
+    permission_classes = [IsAuthenticated, IsGuardian]
+
+    @extend_schema(
+        responses={200: WalletSerializer, **_errors()},
+        parameters=[
+            OpenApiParameter(
+                "limit",
+                OpenApiTypes.INT,
+                description=f"How many movements, newest first ({HISTORY_DEFAULT} by default, "
+                f"at most {HISTORY_MAX}).",
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        field = serializers.IntegerField(min_value=1, max_value=HISTORY_MAX)
+        raw = request.query_params.get("limit")
+        try:
+            limit = field.run_validation(raw) if raw not in (None, "") else HISTORY_DEFAULT
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"limit": exc.detail}) from None
+        family = _family(request)
+        history = list(wallet_history(family=family)[:limit])
+        return Response(
+            {
+                "balance_rials": wallet_balance(family=family),
+                "history": WalletEntrySerializer(history, many=True).data,
+            }
+        )
+
+
+class WalletTopUpView(APIView):
+    """Starts adding money to the wallet through the payment gateway; send the family to
+    `redirect_url`. The money is in the wallet once the bank confirms the payment."""
+
+    permission_classes = [IsAuthenticated, IsGuardian]
+
+    @extend_schema(
+        summary="Add money to the wallet",
+        request=TopUpInputSerializer,
+        responses={201: TopUpSerializer, **_errors({503: "The payment gateway does not answer."})},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        serializer = TopUpInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = _user(request)
+        attempt = wallet_top_up_start(
+            family=_family(request),
+            amount=serializer.validated_data["amount"],
+            mobile=user.mobile or None,
+            return_url=serializer.validated_data.get("return_url") or _wallet_path(),
+        )
+        return Response(
+            {
+                "id": attempt.pk,
+                "amount": attempt.amount,
+                "status": attempt.status,
+                "redirect_url": attempt.redirect_url,
+            },
+            status=status.HTTP_201_CREATED,
+        )

@@ -1,0 +1,22 @@
+"""Celery tasks of enrollment; thin wrappers around the services, run every minute by beat."""
+
+from celery import shared_task
+
+from kargah.enrollment import services
+
+
+@shared_task(name="kargah.enrollment.tasks.enrollment_holds_release")
+def enrollment_holds_release() -> int:
+    return services.enrollment_holds_release()
+
+
+@shared_task(name="kargah.enrollment.tasks.offerings_close_registration")
+def offerings_close_registration() -> dict[str, object]:
+    report = services.offerings_close_registration()
+    return {
+        "proceeded": report.proceeded,
+        "cancelled": report.cancelled,
+        "credited_enrollments": report.credited_enrollments,
+        "credited_rials": report.credited_rials,
+        "failed": report.failed,
+    }

@@ -1,0 +1,10 @@
+"""Celery tasks of the payments app; thin wrappers around the services."""
+
+from celery import shared_task
+
+from kargah.payments import services
+
+
+@shared_task(name="kargah.payments.tasks.payments_expire")
+def payments_expire() -> int:
+    return services.payments_expire()

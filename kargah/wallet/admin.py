@@ -1,0 +1,49 @@
+"""Admin for the wallet: everything read-only; money moves only through the services."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from kargah.wallet.models import Account, LedgerEntry, LedgerTransaction, RefundRequest
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnly):
+    list_display = ("__str__", "kind", "family")
+    list_filter = ("kind",)
+
+
+class EntryInline(admin.TabularInline):
+    model = LedgerEntry
+    extra = 0
+    readonly_fields = ("account", "amount")
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnly):
+    list_display = ("created_at", "reference", "kind", "memo")
+    list_filter = ("kind",)
+    search_fields = ("reference",)
+    inlines = [EntryInline]
+
+
+@admin.register(RefundRequest)
+class RefundRequestAdmin(ReadOnly):
+    list_display = ("requested_at", "family", "amount", "status")
+    list_filter = ("status",)

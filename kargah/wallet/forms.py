@@ -1,0 +1,68 @@
+"""Forms of the wallet pages: a guardian's refund request, and finance's decisions."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from kargah.core.errors import DomainError
+from kargah.core.forms import Form
+from kargah.wallet.refunds import clean_account_holder, normalize_sheba
+
+# Thousands separators people type: Latin and Arabic commas, the Persian separator, spaces.
+_SEPARATORS = re.compile(r"[,\u066b\u066c\u060c\s_]")
+
+
+class RefundRequestForm(Form):
+    amount = forms.CharField(
+        label=_("Amount (Rials)"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
+    )
+    sheba = forms.CharField(
+        label=_("Sheba number"),
+        max_length=40,
+        help_text=_("IR followed by 24 digits, as printed on your bank card or statement."),
+        widget=forms.TextInput(attrs={"dir": "ltr", "placeholder": "IR", "autocomplete": "off"}),
+    )
+    account_holder = forms.CharField(
+        label=_("Account holder's name"),
+        max_length=150,
+        help_text=_("As the bank knows it; the money goes only to this person's account."),
+    )
+    # A one-time token of this form: sending it twice (a double click, a reload) makes
+    # one request (kargah.core.idempotency).
+    token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def clean_amount(self) -> int:
+        text = _SEPARATORS.sub("", self.cleaned_data["amount"])
+        if not text.isdigit() or int(text) < 1:
+            raise ValidationError(_("Enter the amount in Rials, as a whole number."))
+        return int(text)
+
+    def clean_sheba(self) -> str:
+        try:
+            return normalize_sheba(self.cleaned_data["sheba"])
+        except DomainError as exc:
+            raise ValidationError(str(exc.message)) from None
+
+    def clean_account_holder(self) -> str:
+        try:
+            return clean_account_holder(self.cleaned_data["account_holder"])
+        except DomainError as exc:
+            raise ValidationError(str(exc.message)) from None
+
+
+class RefundRejectForm(Form):
+    reason = forms.CharField(
+        label=_("Reason for rejection"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RefundPaidForm(Form):
+    bank_reference = forms.CharField(
+        label=_("Bank reference"), max_length=100, widget=forms.TextInput(attrs={"dir": "ltr"})
+    )
