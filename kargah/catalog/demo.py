@@ -44,6 +44,8 @@ from kargah.catalog.selectors import closed_days
 from kargah.core.errors import DomainError
 from kargah.core.persian import JALALI_MONTHS_FA, to_persian_digits
 from kargah.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
+from kargah.wallet.models import AccountKind, TransactionKind
+from kargah.wallet.services import family_wallet, ledger_post, system_account
 
 # --- reference data ---------------------------------------------------------------------
 
@@ -802,16 +804,24 @@ def _enrol(made: Iterable[_Made], *, today: dt.date, now: dt.datetime) -> int:
         ][:target]
         if item.fill == "full" and len(chosen) < target:
             raise RuntimeError(f"not enough demo learners to fill «{offering.course.title}»")
-        Enrollment.objects.bulk_create(
+        fee = offering.fee_rials or 0
+        enrolments = Enrollment.objects.bulk_create(
             Enrollment(
                 learner=learner,
                 offering=offering,
                 status=EnrollmentStatus.CONFIRMED,
                 conditions=conditions,
                 conditions_accepted_at=now,
+                fee_rials=fee,
+                paid_rials=fee,
+                paid_at=now,
+                confirmed_at=now,
             )
             for learner in chosen
         )
+        if fee:
+            for enrolment in enrolments:
+                _record_demo_payment(enrolment, fee)
         # A seat is taken the way registration takes it: F() in the same transaction.
         Offering.objects.filter(pk=offering.pk).update(seats_taken=F("seats_taken") + len(chosen))
         for learner in chosen:
@@ -819,6 +829,24 @@ def _enrol(made: Iterable[_Made], *, today: dt.date, now: dt.datetime) -> int:
             busy[learner.pk] += wanted
         created += len(chosen)
     return created
+
+
+def _record_demo_payment(enrolment: Enrollment, fee: int) -> None:
+    """The money of a demo enrolment, as the real flow moves it: paid in through the bank
+    into the family's wallet, then from the wallet to the course's revenue."""
+    wallet = family_wallet(enrolment.learner.family)
+    ledger_post(
+        reference=f"demo-payment:enrollment:{enrolment.pk}",
+        kind=TransactionKind.PAYMENT_RECEIVED,
+        entries=[(system_account(AccountKind.GATEWAY_CLEARING), -fee), (wallet, fee)],
+        memo="demo",
+    )
+    ledger_post(
+        reference=f"enrollment:{enrolment.pk}:paid",
+        kind=TransactionKind.ENROLLMENT_PAYMENT,
+        entries=[(wallet, -fee), (system_account(AccountKind.COURSE_REVENUE), fee)],
+        memo="demo",
+    )
 
 
 def _user(username: str) -> User:

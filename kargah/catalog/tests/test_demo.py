@@ -135,6 +135,22 @@ def test_seats_taken_is_the_number_of_active_enrolments(seeded: Seeded) -> None:
         assert offering.seats_taken == active[offering.pk], offering
 
 
+def test_every_demo_enrolment_was_paid_through_the_ledger(seeded: Seeded) -> None:
+    """The demo's places carry their money: bank → wallet → course revenue, balanced."""
+    from kargah.wallet.models import LedgerTransaction
+    from kargah.wallet.selectors import ledger_is_balanced
+
+    paid = set(
+        LedgerTransaction.objects.filter(reference__endswith=":paid").values_list(
+            "reference", flat=True
+        )
+    )
+    for enrolment in Enrollment.objects.filter(status__in=ACTIVE_STATUSES):
+        assert enrolment.paid_rials == enrolment.fee_rials == enrolment.offering.fee_rials
+        assert f"enrollment:{enrolment.pk}:paid" in paid
+    assert ledger_is_balanced()
+
+
 def test_enrolments_fit_the_learner_and_keep_the_conditions(seeded: Seeded) -> None:
     today = timezone.localdate()
     for enrolment in Enrollment.objects.select_related("offering", "learner", "conditions"):
