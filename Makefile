@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 
-.PHONY: demo test venv assets messages lint typecheck migrations-check pytest serve clean bench-catalog
+.PHONY: demo test venv assets messages lint typecheck migrations-check pytest serve clean bench-catalog \
+	bench-rush
 
 $(BIN)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +51,13 @@ test: lint typecheck migrations-check pytest
 # `make test`. BENCH_ARGS passes options, e.g. BENCH_ARGS="--rounds 1 --duration 5".
 bench-catalog: venv assets messages
 	bash bench/run.sh $(BENCH_ARGS)
+
+# The registration rush (docs/performance.md): 500 families register at once through the
+# API, for one offering of 30 seats, then for 200; its own database, kargah_bench_rush
+# (or BENCH_RUSH_DATABASE_URL: a catalog BENCH_DATABASE_URL is not reused).
+bench-rush: venv assets messages
+	BENCH_DB=kargah_bench_rush BENCH_MODULE=bench.rush \
+		BENCH_DATABASE_URL="$(BENCH_RUSH_DATABASE_URL)" bash bench/run.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var db.sqlite3

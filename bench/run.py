@@ -108,6 +108,28 @@ def _get(url: str, *, accept: str = "*/*") -> tuple[int, bytes]:
         return int(error.code), error.read()
 
 
+def _serve(env: dict[str, str], *, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+    """gunicorn as docs/operations.md runs it (sync workers), on 127.0.0.1 only."""
+    gunicorn = [
+        str(BIN / "gunicorn"), "config.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "sync",
+        "--log-level", "warning", "--error-logfile", str(log), "--timeout", "60",
+    ]  # fmt: skip
+    with log.open("ab") as log_file:
+        return subprocess.Popen(  # noqa: S603  (our own command line)
+            gunicorn, cwd=ROOT, env=env, stdout=log_file, stderr=log_file, start_new_session=True
+        )
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
 def _wait_ready(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -224,15 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     port = _free_port(args.port)
     base = f"http://127.0.0.1:{port}"
     log = LOG_DIR / "gunicorn.log"
-    gunicorn = [
-        str(BIN / "gunicorn"), "config.wsgi:application",
-        "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--worker-class", "sync",
-        "--log-level", "warning", "--error-logfile", str(log), "--timeout", "60",
-    ]  # fmt: skip
-    with log.open("ab") as log_file:
-        server = subprocess.Popen(  # noqa: S603  (our own command line)
-            gunicorn, cwd=ROOT, env=env, stdout=log_file, stderr=log_file, start_new_session=True
-        )
+    server = _serve(env, port=port, workers=args.workers, log=log)
     measures: list[Measure] = []
     try:
         _wait_ready(base, server, log)
@@ -268,12 +282,7 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+        _stop(server)
 
     summary: dict[str, dict[str, float]] = {}
     for name, _path in ENDPOINTS:

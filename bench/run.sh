@@ -2,6 +2,7 @@
 # `make bench-catalog`: the catalog benchmark. Makes sure wrk and a local PostgreSQL with a
 # `kargah_bench` database are here (installing them the way .ci/run does), then runs
 # bench/run.py, which seeds, serves with gunicorn and measures. Not part of `make test`.
+# `make bench-rush` runs it with BENCH_DB=kargah_bench_rush and BENCH_MODULE=bench.rush.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -13,6 +14,10 @@ apt_install() {
 }
 
 command -v wrk >/dev/null || apt_install wrk
+db=${BENCH_DB:-kargah_bench}
+module=${BENCH_MODULE:-bench.run}
+[[ $db =~ ^[a-z0-9_]*bench[a-z0-9_]*$ ]] || { echo "bench: BENCH_DB must say bench" >&2; exit 2; }
+[[ $module =~ ^bench\.[a-z_]+$ ]] || { echo "bench: BENCH_MODULE must be bench.<name>" >&2; exit 2; }
 
 if [ -z "${BENCH_DATABASE_URL:-}" ]; then
   # The local cluster, as in .ci/run, with a database of the benchmark's own.
@@ -29,9 +34,9 @@ DO $$ BEGIN
   END IF;
 END $$;
 SQL
-  su postgres -c "psql -tAc \"SELECT 1 FROM pg_database WHERE datname='kargah_bench'\"" | grep -q 1 \
-    || su postgres -c "createdb -O kargah kargah_bench"
-  export BENCH_DATABASE_URL=postgres://kargah:kargah@127.0.0.1:5432/kargah_bench
+  su postgres -c "psql -tAc \"SELECT 1 FROM pg_database WHERE datname='$db'\"" | grep -q 1 \
+    || su postgres -c "createdb -O kargah $db"
+  export BENCH_DATABASE_URL=postgres://kargah:kargah@127.0.0.1:5432/$db
 fi
 
-exec .venv/bin/python -m bench.run "$@"
+exec .venv/bin/python -m "$module" "$@"
