@@ -7,6 +7,7 @@ finance staff and administrators (everyone else signed in gets 403)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -161,18 +162,27 @@ def _back(request: HttpRequest) -> HttpResponse:
     return redirect(url)
 
 
+def _decide(request: HttpRequest, action: Callable[[], object], done: str) -> HttpResponse:
+    """Runs one finance decision; a refusal is shown in Persian, never a 500."""
+    try:
+        action()
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, done)
+    return _back(request)
+
+
 @login_required
 @require_POST
 def finance_refund_approve(request: HttpRequest, refund_id: int) -> HttpResponse:
     user = _finance(request)
     refund = refunds.refund_get_for_finance(actor=user, refund_id=refund_id)
-    try:
-        refunds.refund_approve(actor=user, refund=refund)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Request approved; it goes into the next payout file."))
-    return _back(request)
+    return _decide(
+        request,
+        lambda: refunds.refund_approve(actor=user, refund=refund),
+        _("Request approved; it goes into the next payout file."),
+    )
 
 
 @login_required
@@ -184,13 +194,13 @@ def finance_refund_reject(request: HttpRequest, refund_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Write the reason for the rejection."))
         return _back(request)
-    try:
-        refunds.refund_reject(actor=user, refund=refund, reason=form.cleaned_data["reason"])
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Request rejected; the amount is back in the family's wallet."))
-    return _back(request)
+    return _decide(
+        request,
+        lambda: refunds.refund_reject(
+            actor=user, refund=refund, reason=form.cleaned_data["reason"]
+        ),
+        _("Request rejected; the amount is back in the family's wallet."),
+    )
 
 
 @login_required
@@ -202,15 +212,13 @@ def finance_refund_paid(request: HttpRequest, refund_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Enter the bank's reference (tracking number) of the transfer."))
         return _back(request)
-    try:
-        refunds.refund_mark_paid(
+    return _decide(
+        request,
+        lambda: refunds.refund_mark_paid(
             actor=user, refund=refund, bank_reference=form.cleaned_data["bank_reference"]
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Marked paid; the family was told."))
-    return _back(request)
+        ),
+        _("Marked paid; the family was told."),
+    )
 
 
 @login_required

@@ -8,7 +8,6 @@ line (they never skip).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,52 +20,22 @@ from django.test.utils import CaptureQueriesContext
 from kargah.accounts import services
 from kargah.accounts.models import Family, OneTimeCode, User
 from kargah.core.errors import DomainError
+from kargah.testing.races import require_postgresql
+from kargah.testing.races import run_n_concurrently as _run_n
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 MOBILE = "+989121234567"
 OTP = settings.KARGAH_OTP
 THREADS = 8
-# Long enough that every thread reads the code before the first one commits.
-WINDOW_SECONDS = 0.3
-
-
-def require_postgresql() -> None:
-    assert connection.vendor == "postgresql", (
-        "this race test needs PostgreSQL row locks; run it with "
-        "DATABASE_URL=postgres://… (SQLite serialises writers and would prove nothing)"
-    )
 
 
 def run_concurrently(action: Callable[[int], object], threads: int = THREADS) -> list[str]:
-    """`threads` requests run `action(i)` at the same moment; returns each one's outcome:
-    "ok", a DomainError code, or the repr of anything unexpected."""
-    barrier = threading.Barrier(threads)
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    return _run_n(action, threads)
 
-    def worker(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            action(i)
-            outcome = "ok"
-        except DomainError as exc:
-            outcome = exc.code
-        except Exception as exc:  # reported through the outcomes, so the test can fail clearly
-            outcome = repr(exc)
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
 
-    workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in workers), "a request thread hung"
-    assert len(outcomes) == threads
-    return outcomes
+# Long enough that every thread reads the code before the first one commits.
+WINDOW_SECONDS = 0.3
 
 
 def verify_concurrently(code: str) -> list[str]:

@@ -9,61 +9,25 @@ each test fails at its first line (they never skip).
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from kargah.catalog import services
 from kargah.catalog.models import Offering
 from kargah.catalog.tests.conftest import tehran
 from kargah.catalog.tests.factories import EnrollmentFactory
-from kargah.core.errors import DomainError
 from kargah.core.models import AuditLogEntry
 from kargah.core.persian import TEHRAN
 from kargah.notifications.models import OutboxMessage
+from kargah.testing.races import require_postgresql, run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 FIRST = dt.date(2024, 5, 4)  # Saturday
 # Long enough that both requests are inside their transactions at the same time.
 WINDOW_SECONDS = 0.3
-
-
-def require_postgresql() -> None:
-    assert connection.vendor == "postgresql", (
-        "this race test needs PostgreSQL advisory and row locks; run it with "
-        "DATABASE_URL=postgres://… (SQLite serialises writers and would prove nothing)"
-    )
-
-
-def run_concurrently(actions: list[Callable[[], object]]) -> list[str]:
-    """Runs the actions at the same moment, one thread (and connection) each; returns
-    each one's outcome in order: "ok", a DomainError code, or the repr of anything else."""
-    barrier = threading.Barrier(len(actions))
-    outcomes = [""] * len(actions)
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            actions[i]()
-            outcomes[i] = "ok"
-        except DomainError as exc:
-            outcomes[i] = exc.code
-        except Exception as exc:  # reported through the outcomes, so the test fails clearly
-            outcomes[i] = repr(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(actions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a request thread hung"
-    return outcomes
 
 
 @pytest.fixture

@@ -9,17 +9,13 @@ database each test fails at its first line (they never skip).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from kargah.catalog.models import Offering
 from kargah.catalog.tests.factories import EnrollmentFactory
-from kargah.core.errors import DomainError
 from kargah.enrollment import services
 from kargah.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
 from kargah.enrollment.tests.conftest import (
@@ -29,6 +25,7 @@ from kargah.enrollment.tests.conftest import (
     money_is_sound,
     top_up,
 )
+from kargah.testing.races import require_postgresql, run_concurrently
 from kargah.wallet.selectors import wallet_balance
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -37,40 +34,6 @@ THREADS = 20
 TAKEN = 15
 SEATS_LEFT = 5
 CAPACITY = TAKEN + SEATS_LEFT
-
-
-def require_postgresql() -> None:
-    assert connection.vendor == "postgresql", (
-        "this race test needs PostgreSQL advisory and row locks; run it with "
-        "DATABASE_URL=postgres://… (SQLite serialises writers and would prove nothing)"
-    )
-
-
-def run_concurrently(actions: list[Callable[[], object]]) -> list[str]:
-    """Runs the actions at the same moment, one thread (and connection) each; returns each
-    one's outcome: "ok", a DomainError code, or the repr of anything else."""
-    barrier = threading.Barrier(len(actions))
-    outcomes = [""] * len(actions)
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            actions[i]()
-            outcomes[i] = "ok"
-        except DomainError as exc:
-            outcomes[i] = exc.code
-        except Exception as exc:  # reported through the outcomes, so the test fails clearly
-            outcomes[i] = repr(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(actions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a request thread hung"
-    return outcomes
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ first line (they never skip).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 
@@ -18,60 +17,29 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kargah.catalog.tests.factories import EnrollmentFactory
-from kargah.core.errors import DomainError
 from kargah.core.models import AuditLogEntry
 from kargah.enrollment.models import EnrollmentStatus
 from kargah.payments import services
 from kargah.payments.gateways import GatewayVerify
 from kargah.payments.gateways.sandbox import SandboxGateway, sandbox_decide
 from kargah.payments.models import PaymentAttempt, PaymentPurpose, PaymentStatus
+from kargah.testing.races import require_postgresql
+from kargah.testing.races import run_n_concurrently as _run_n
 from kargah.wallet.models import LedgerTransaction
 from kargah.wallet.selectors import ledger_is_balanced, wallet_balance
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 8
-AMOUNT = 3_000_000
-# Long enough that every callback reads the attempt before the first one commits.
-WINDOW_SECONDS = 0.3
-
-
-def require_postgresql() -> None:
-    assert connection.vendor == "postgresql", (
-        "this race test needs PostgreSQL row locks; run it with "
-        "DATABASE_URL=postgres://… (SQLite serialises writers and would prove nothing)"
-    )
 
 
 def run_concurrently(action: Callable[[int], object], threads: int = THREADS) -> list[str]:
-    """`threads` requests run `action(i)` at the same moment; returns each one's outcome:
-    "ok", a DomainError code, or the repr of anything unexpected."""
-    barrier = threading.Barrier(threads)
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    return _run_n(action, threads)
 
-    def worker(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            action(i)
-            outcome = "ok"
-        except DomainError as exc:
-            outcome = exc.code
-        except Exception as exc:  # reported through the outcomes, so the test can fail clearly
-            outcome = repr(exc)
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
 
-    workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in workers), "a request thread hung"
-    assert len(outcomes) == threads
-    return outcomes
+AMOUNT = 3_000_000
+# Long enough that every callback reads the attempt before the first one commits.
+WINDOW_SECONDS = 0.3
 
 
 @pytest.fixture
