@@ -151,6 +151,23 @@ def offering_public_detail(*, offering_id: int) -> Offering:
     return offering
 
 
+def offering_for_registration(*, offering_id: int) -> Offering:
+    """One published (or cancelled) offering with its course: what registering reads before
+    it takes the seat lock (the public page's sessions, instructors and conditions are not
+    needed); else 404."""
+    offering = (
+        Offering.objects.filter(
+            pk=offering_id, status__in=(*PUBLIC_STATUSES, OfferingStatus.CANCELLED)
+        )
+        .exclude(published_at__isnull=True)
+        .select_related("course")
+        .first()
+    )
+    if offering is None:
+        raise Http404
+    return offering
+
+
 def offering_list_for_staff(*, user: User) -> QuerySet[Offering]:
     """Offerings of the centers this staff member may manage (their own only)."""
     return (

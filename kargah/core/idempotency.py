@@ -26,11 +26,10 @@ The rules:
 * Only a successful (2xx) answer is remembered, so after a refusal the client may fix the
   request and send it again with the same key. A refusal (an exception, or a non-2xx
   answer) frees the key; the services themselves write nothing when they refuse (rule 12).
-* The key is reserved first, in a short transaction of its own (a named PostgreSQL
-  advisory lock serialises requests with one key, and the unique constraint on
-  (user, key) is the backstop); then the work runs in its services' own transactions, and
-  the answer is stored. No lock is held while a service waits for a payment gateway. A
-  second request that finds the key reserved but not yet answered gets 409 ("still being
+* The key is reserved first, by one `INSERT … ON CONFLICT DO NOTHING` that commits at
+  once (the unique constraint on (user, key) serialises requests with one key); then the
+  work runs in its services' own transactions, and the answer is stored. No lock is held
+  while a service waits for a payment gateway. A second request that finds the key reserved but not yet answered gets 409 ("still being
   processed") and may retry.
 * The body's fingerprint is a SHA-256 of its canonical JSON (keys sorted), so the same
   fields in another order are the same request.
@@ -49,7 +48,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
@@ -57,7 +56,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kargah.core.errors import Conflict, DomainError
-from kargah.core.locks import lock_keys
 from kargah.core.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -125,6 +123,24 @@ def _replay(stored: IdempotencyKey, *, method: str, path: str, fingerprint: str)
     return Answer(status=stored.response_status, body=stored.response_body, replayed=True)
 
 
+def _reserve(*, user: Any, key: str, method: str, path: str, fingerprint: str) -> int | None:
+    """Inserts the key's row unless (user, key) has one; returns its id, or None when the key
+    was taken. One statement, `INSERT … ON CONFLICT DO NOTHING RETURNING`: the unique
+    constraint serialises requests with one key (a second insert waits for the first to
+    commit, then does nothing), so no named lock and no transaction of its own are needed.
+    It runs before the work, outside the services' transactions (in autocommit it commits
+    at once), so a concurrent request with the key sees it and is told to wait."""
+    table = connection.ops.quote_name(IdempotencyKey._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, key, method, path, fingerprint, created_at) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
+            [user.pk, key, method, path, fingerprint, timezone.now()],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
 def idempotent_execute(
     *,
     user: Any,
@@ -136,7 +152,7 @@ def idempotent_execute(
 ) -> Answer:
     """Runs `run()` once per (user, key) and remembers its answer; see the module notes.
 
-    The key is reserved in a short transaction of its own, then `run` does its work with
+    The key is reserved by one committed insert, then `run` does its work with
     its services' own transactions, and the answer is stored. So no lock is held while a
     service waits for a payment gateway. A request that finds the key reserved but not yet
     answered is told to wait (409); a non-2xx answer or an exception frees the key.
@@ -145,32 +161,26 @@ def idempotent_execute(
     method = method.upper()
     path = path[:300]
     fingerprint = request_fingerprint(payload)
-    try:
-        with transaction.atomic():
-            lock_keys(("idempotency-key", f"{user.pk}:{key}"))
-            stored = IdempotencyKey.objects.filter(user=user, key=key).first()
-            if stored is not None:
-                return _replay(stored, method=method, path=path, fingerprint=fingerprint)
-            record = IdempotencyKey.objects.create(
-                user=user, key=key, method=method, path=path, fingerprint=fingerprint
-            )
-    except IntegrityError:
-        # A concurrent request with the same key reserved it first (the unique constraint
-        # holds where the named lock is not taken).
+    for _attempt in range(2):
+        record_id = _reserve(user=user, key=key, method=method, path=path, fingerprint=fingerprint)
+        if record_id is not None:
+            break
         stored = IdempotencyKey.objects.filter(user=user, key=key).first()
-        if stored is None:
-            raise
-        return _replay(stored, method=method, path=path, fingerprint=fingerprint)
+        if stored is not None:
+            return _replay(stored, method=method, path=path, fingerprint=fingerprint)
+        # The holder of the key was refused and freed it meanwhile: try to reserve again.
+    else:
+        raise Conflict(_("A request with this Idempotency-Key is still being processed."))
     try:
         status, body = run()
     except BaseException:
-        IdempotencyKey.objects.filter(pk=record.pk, response_status__isnull=True).delete()
+        IdempotencyKey.objects.filter(pk=record_id, response_status__isnull=True).delete()
         raise
     if not 200 <= status < 300:
         # Not remembered: the client may correct the request and send it with this key.
-        IdempotencyKey.objects.filter(pk=record.pk).delete()
+        IdempotencyKey.objects.filter(pk=record_id).delete()
         return Answer(status=status, body=body, replayed=False)
-    IdempotencyKey.objects.filter(pk=record.pk).update(response_status=status, response_body=body)
+    IdempotencyKey.objects.filter(pk=record_id).update(response_status=status, response_body=body)
     return Answer(status=status, body=body, replayed=False)
 
 

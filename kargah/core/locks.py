@@ -3,7 +3,9 @@ offering's seats or a family's wallet) inside the current transaction.
 
 On PostgreSQL it takes transaction-scoped advisory locks, in sorted order so that two
 callers can never deadlock, with a short lock timeout that becomes a "busy, try again"
-answer instead of a hung request. SQLite (the demo) runs every write transaction under an
+answer instead of a hung request; all of it in one round trip, through the database
+function `kargah_lock_keys` (core migration 0003), because a registration takes two locks
+and every statement counts in a registration rush (docs/performance.md). SQLite (the demo) runs every write transaction under an
 exclusive lock from its start (transaction_mode IMMEDIATE), so there is nothing to add.
 """
 
@@ -37,10 +39,8 @@ def lock_keys(*keys: tuple[str, str]) -> None:
         return
     numbers = sorted({_key(namespace, value) for namespace, value in keys})
     with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
         try:
-            for number in numbers:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
+            cursor.execute("SELECT kargah_lock_keys(%s::bigint[], %s)", [numbers, LOCK_TIMEOUT_MS])
         except OperationalError as exc:
             if "lock timeout" in str(exc):
                 raise Busy(_("The system is busy. Please try again in a moment.")) from None

@@ -9,6 +9,35 @@ from django.db import models, transaction
 from kargah.core.models import AuditLogEntry
 
 
+def audit_entry(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditLogEntry:
+    """An audit record not yet saved, for `audit_records`."""
+    return AuditLogEntry(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        before=before,
+        after=after,
+        reason=reason,
+    )
+
+
+def audit_records(*entries: AuditLogEntry) -> None:
+    """Saves several audit records (from `audit_entry`) in one insert; call it inside the
+    transaction of the change, as `audit_record`."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_records must run inside the transaction of the change")
+    AuditLogEntry.objects.bulk_create(entries)
+
+
 def audit_record(
     *,
     actor: Any,
@@ -22,15 +51,11 @@ def audit_record(
     record and the change commit or roll back together."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change")
-    return AuditLogEntry.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        before=before,
-        after=after,
-        reason=reason,
+    entry = audit_entry(
+        actor=actor, action=action, obj=obj, before=before, after=after, reason=reason
     )
+    entry.save()
+    return entry
 
 
 def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kargah.accounts.models import Family, Learner, Role, User
-from kargah.accounts.selectors import learner_list_for
+from kargah.accounts.selectors import learner_of_guardian
 from kargah.catalog import selectors as catalog_selectors
 from kargah.catalog.api import MAX_ID, RialsField, jalali_datetime
 from kargah.catalog.models import Offering
@@ -246,7 +246,7 @@ class TopUpSerializer(serializers.Serializer):
 
 
 def _learner(request: Request, learner_id: int) -> Learner:
-    learner = learner_list_for(user=_user(request)).filter(pk=learner_id).first()
+    learner = learner_of_guardian(user=_user(request), learner_id=learner_id)
     if learner is None:
         raise NotFound(_("This child was not found in your family."))
     return learner
@@ -254,7 +254,7 @@ def _learner(request: Request, learner_id: int) -> Learner:
 
 def _offering(offering_id: int) -> Offering:
     try:
-        return catalog_selectors.offering_public_detail(offering_id=offering_id)
+        return catalog_selectors.offering_for_registration(offering_id=offering_id)
     except Http404:
         raise NotFound(_("This class was not found.")) from None
 
@@ -269,9 +269,8 @@ def _enrollment(request: Request, enrollment_id: int) -> Enrollment:
 
 
 def _answer(enrollment: Enrollment, *, code: int, redirect_url: str | None = None) -> Response:
-    enrollment = Enrollment.objects.select_related("learner", "offering__course", "conditions").get(
-        pk=enrollment.pk
-    )
+    """The registration as the services left it (with its learner, offering, course and
+    conditions already in memory: nothing is read again)."""
     data = EnrollmentSerializer(enrollment, context={"redirect_url": redirect_url}).data
     return Response(data, status=code)
 

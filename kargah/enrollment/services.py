@@ -26,7 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -45,7 +45,7 @@ from kargah.core.errors import Conflict, DomainError, NotAllowed
 from kargah.core.locks import lock_keys
 from kargah.core.models import AuditLogEntry
 from kargah.core.persian import format_jalali_datetime, format_rial, to_tehran
-from kargah.core.services import audit_record, snapshot
+from kargah.core.services import audit_entry, audit_record, audit_records, snapshot
 from kargah.enrollment.models import (
     ACTIVE_STATUSES,
     ENROLLMENT_TRANSITIONS,
@@ -64,7 +64,9 @@ from kargah.wallet.services import (
     InsufficientBalance,
     family_wallet,
     ledger_post,
+    ledger_post_new,
     system_account,
+    wallet_and_system_account,
 )
 
 logger = logging.getLogger(__name__)
@@ -209,20 +211,40 @@ def _check_guardian(guardian: User, learner: Learner) -> None:
         raise NotAllowed(_("This child was not found in your family."), code="not_found")
 
 
-def _reference_day(offering: Offering, now: dt.datetime) -> dt.date:
-    first = (
-        offering.sessions.exclude(status=SessionStatus.CANCELLED)
+SessionTimes = list[tuple[dt.datetime, dt.datetime]]
+
+
+def _session_times(offering: Offering) -> SessionTimes:
+    """(start, end) of the offering's sessions that are not cancelled, by start."""
+    return list(
+        Session.objects.filter(offering=offering)
+        .exclude(status=SessionStatus.CANCELLED)
         .order_by("starts_at")
-        .values_list("starts_at", flat=True)
-        .first()
+        .values_list("starts_at", "ends_at")
     )
+
+
+def _reference_day(
+    offering: Offering, now: dt.datetime, sessions: SessionTimes | None = None
+) -> dt.date:
+    if sessions is None:
+        first = (
+            offering.sessions.exclude(status=SessionStatus.CANCELLED)
+            .order_by("starts_at")
+            .values_list("starts_at", flat=True)
+            .first()
+        )
+    else:
+        first = sessions[0][0] if sessions else None
     if first is not None:
         return to_tehran(first).date()
     return offering.first_date or to_tehran(now).date()
 
 
-def _check_age(learner: Learner, offering: Offering, now: dt.datetime) -> None:
-    age = learner.age_on(_reference_day(offering, now))
+def _check_age(
+    learner: Learner, offering: Offering, now: dt.datetime, sessions: SessionTimes | None = None
+) -> None:
+    age = learner.age_on(_reference_day(offering, now, sessions))
     if not offering.min_age <= age <= offering.max_age:
         raise DomainError(
             _("This class is for ages %(min)s to %(max)s; %(name)s will be %(age)s.")
@@ -241,44 +263,58 @@ def _check_open(offering: Offering, now: dt.datetime) -> None:
         raise DomainError(_("Registration for this class is not open."), code="closed")
 
 
+def _already_enrolled(learner: Learner) -> DomainError:
+    return DomainError(
+        _("%(name)s is already registered in this class.") % {"name": learner.first_name},
+        code="already_enrolled",
+    )
+
+
 def _check_not_enrolled(learner: Learner, offering: Offering) -> None:
     if Enrollment.objects.filter(
         learner=learner, offering=offering, status__in=[*ACTIVE_STATUSES, "completed"]
     ).exists():
-        raise DomainError(
-            _("%(name)s is already registered in this class.") % {"name": learner.first_name},
-            code="already_enrolled",
-        )
+        raise _already_enrolled(learner)
 
 
-def _check_no_clash(learner: Learner, offering: Offering, *, ignore: int | None = None) -> None:
+def _check_no_clash(
+    learner: Learner,
+    offering: Offering,
+    *,
+    ignore: int | None = None,
+    sessions: SessionTimes | None = None,
+) -> None:
     """No session of the offering overlaps a session of the learner's other active
-    classes (cancelled sessions do not count); one query."""
-    others = Enrollment.objects.filter(learner=learner, status__in=ACTIVE_STATUSES).exclude(
-        offering=offering
-    )
-    if ignore is not None:
-        others = others.exclude(pk=ignore)
-    overlapping = Session.objects.filter(
-        offering=offering,
-        starts_at__lt=OuterRef("ends_at"),
-        ends_at__gt=OuterRef("starts_at"),
-    ).exclude(status=SessionStatus.CANCELLED)
-    clash = (
-        Session.objects.filter(offering__in=others.values("offering"))
+    classes (cancelled sessions do not count). Two plain reads (the offering's sessions,
+    unless the caller has them, and the learner's other sessions) compared here: cheaper
+    to build than one query with a correlated subquery (docs/performance.md)."""
+    mine = _session_times(offering) if sessions is None else sessions
+    if not mine:
+        return
+    theirs = (
+        Session.objects.filter(
+            offering__enrollments__learner=learner,
+            offering__enrollments__status__in=ACTIVE_STATUSES,
+        )
         .exclude(status=SessionStatus.CANCELLED)
-        .filter(Exists(overlapping))
-        .select_related("offering__course")
-        .order_by("starts_at")
-        .first()
+        .values_list("offering_id", "offering__enrollments__id", "starts_at", "ends_at")
     )
-    if clash is not None:
+    clashes = sorted(
+        (starts, offering_id)
+        for offering_id, enrollment_id, starts, ends in theirs
+        if offering_id != offering.pk
+        and enrollment_id != ignore
+        and any(s < ends and e > starts for s, e in mine)
+    )
+    if clashes:
+        starts, offering_id = clashes[0]
+        title = Offering.objects.filter(pk=offering_id).values_list("course__title", flat=True)
         raise DomainError(
             _("This class clashes with «%(title)s» of %(name)s on %(when)s.")
             % {
-                "title": clash.offering.course.title,
+                "title": title.first(),
                 "name": learner.first_name,
-                "when": format_jalali_datetime(clash.starts_at),
+                "when": format_jalali_datetime(starts),
             },
             code="clash",
         )
@@ -328,16 +364,60 @@ def _check_can_register(
 # --- seats and the waiting list (call under the offering's seat lock) -------------------
 
 
+@dataclass(frozen=True)
+class SeatState:
+    """What deciding about a seat needs, read in one query under the offering's seat lock."""
+
+    held: int  # active enrollments (holds not yet expired) and live waiting-list offers
+    expired: bool  # an unpaid hold or a waiting-list offer of the offering has expired
+    waiting: bool  # families wait on its list
+    listed: bool  # the learner is on its list (waiting, or offered a seat)
+    enrolled: bool  # the learner already has a place in it (or completed it)
+
+
+def _seat_state(offering: Offering, learner: Learner | None, now: dt.datetime) -> SeatState:
+    """Read from the offering's places and waiting list (a few dozen rows at most: the
+    holders of its seats and the families waiting), two plain queries."""
+    learner_id = learner.pk if learner is not None else None
+    held = 0
+    expired = waiting = listed = enrolled = False
+    places = Enrollment.objects.filter(
+        offering=offering, status__in=[*ACTIVE_STATUSES, EnrollmentStatus.COMPLETED]
+    ).values_list("learner_id", "status", "hold_expires_at")
+    for holder, status, hold_expires_at in places:
+        enrolled = enrolled or holder == learner_id
+        if status == EnrollmentStatus.AWAITING_PAYMENT and (
+            hold_expires_at is not None and hold_expires_at <= now
+        ):
+            expired = True
+        elif status in ACTIVE_STATUSES:
+            held += 1
+    entries = WaitingListEntry.objects.filter(
+        offering=offering, status__in=WAITING_OPEN_STATUSES
+    ).values_list("learner_id", "status", "offer_expires_at")
+    for holder, status, offer_expires_at in entries:
+        listed = listed or holder == learner_id
+        if status == WaitingStatus.WAITING:
+            waiting = True
+        elif offer_expires_at is not None and offer_expires_at > now:
+            held += 1
+        else:
+            expired = True
+    return SeatState(held=held, expired=expired, waiting=waiting, listed=listed, enrolled=enrolled)
+
+
+def _locked_offering(
+    offering: Offering, learner: Learner | None, now: dt.datetime
+) -> tuple[Offering, SeatState]:
+    """The offering as it is now and its seats, read under the seat lock (the course is
+    the caller's: a registration does not change it)."""
+    fresh = Offering.objects.get(pk=offering.pk)
+    fresh.course = offering.course
+    return fresh, _seat_state(fresh, learner, now)
+
+
 def _seats_held(offering: Offering, now: dt.datetime) -> int:
-    enrolled = (
-        Enrollment.objects.filter(offering=offering, status__in=ACTIVE_STATUSES)
-        .exclude(status=EnrollmentStatus.AWAITING_PAYMENT, hold_expires_at__lte=now)
-        .count()
-    )
-    offered = WaitingListEntry.objects.filter(
-        offering=offering, status=WaitingStatus.OFFERED, offer_expires_at__gt=now
-    ).count()
-    return enrolled + offered
+    return _seat_state(offering, None, now).held
 
 
 def _release_expired(offering: Offering, now: dt.datetime) -> tuple[int, int]:
@@ -416,39 +496,64 @@ def _seat_freed(offering: Offering, now: dt.datetime) -> None:
     _offer_free_seats(offering, now)
 
 
-def _claim_seat(learner: Learner, offering: Offering, now: dt.datetime) -> None:
+def _full() -> Conflict:
+    return Conflict(
+        _("This class is full. You can join its waiting list and we will tell you by SMS "
+          "when a seat is free."),
+        code="full",
+    )  # fmt: skip
+
+
+def _refuse_if_full(learner: Learner, offering: Offering, now: dt.datetime) -> None:
+    """Before the seat lock: when the seat counter says the class is full, the rows are
+    read, and a class they show full is refused at once, without waiting for the lock that
+    every registration of a popular class queues for. Seeing it full is a true answer at
+    the moment of reading: a held seat is freed only by time (an expired hold or offer,
+    which sends the request on to the lock, where it is released) or under the lock. A
+    learner offered a seat from the waiting list, or already in the class, goes on too."""
+    if offering.seats_taken < offering.capacity:
+        return
+    state = _seat_state(offering, learner, now)
+    if state.enrolled:
+        raise _already_enrolled(learner)
+    if state.listed or state.expired or state.held < offering.capacity:
+        return
+    raise _full()
+
+
+def _claim_seat(
+    learner: Learner, offering: Offering, now: dt.datetime, *, state: SeatState | None = None
+) -> None:
     """Takes a seat for the learner (under the seat lock) or raises Conflict("full"). A seat
-    offered to this learner from the waiting list is theirs already; registering takes it."""
-    _release_expired(offering, now)
-    offer = (
-        WaitingListEntry.objects.select_for_update()
-        .filter(
-            offering=offering,
-            learner=learner,
-            status=WaitingStatus.OFFERED,
-            offer_expires_at__gt=now,
+    offered to this learner from the waiting list is theirs already; registering takes it.
+    `state` is the offering's seats as just read under the lock, if the caller has it."""
+    if state is None:
+        state = _seat_state(offering, learner, now)
+    if state.expired or (state.waiting and state.held < offering.capacity):
+        # Expired holds and offers give their seats back, and a free seat goes to the
+        # waiting list first (FIFO), before anyone who registers directly.
+        _release_expired(offering, now)
+        state = _seat_state(offering, learner, now)
+    entries: list[WaitingListEntry] = []
+    if state.listed:
+        entries = list(
+            WaitingListEntry.objects.select_for_update().filter(
+                offering=offering, learner=learner, status__in=WAITING_OPEN_STATUSES
+            )
         )
-        .first()
-    )
-    if offer is not None:
-        _waiting_transition(offer, WaitingStatus.ACCEPTED, now=now)
-        offer.save(update_fields=["status", "ended_at"])
-        return  # its seat is already counted
-    if _seats_held(offering, now) >= offering.capacity:
-        raise Conflict(
-            _("This class is full. You can join its waiting list and we will tell you by SMS "
-              "when a seat is free."),
-            code="full",
-        )  # fmt: skip
+        for offer in entries:
+            expires = offer.offer_expires_at
+            if offer.status == WaitingStatus.OFFERED and expires is not None and expires > now:
+                _waiting_transition(offer, WaitingStatus.ACCEPTED, now=now)
+                offer.save(update_fields=["status", "ended_at"])
+                return  # its seat is already counted
+    if state.held >= offering.capacity:
+        raise _full()
     _take_seat(offering.pk)
-    waiting = (
-        WaitingListEntry.objects.select_for_update()
-        .filter(offering=offering, learner=learner, status=WaitingStatus.WAITING)
-        .first()
-    )
-    if waiting is not None:  # registered directly (a seat was free): off the list
-        _waiting_transition(waiting, WaitingStatus.ACCEPTED, now=now)
-        waiting.save(update_fields=["status", "ended_at"])
+    for waiting in entries:  # registered directly (a seat was free): off the list
+        if waiting.status == WaitingStatus.WAITING:
+            _waiting_transition(waiting, WaitingStatus.ACCEPTED, now=now)
+            waiting.save(update_fields=["status", "ended_at"])
     catalog_changed()
 
 
@@ -644,44 +749,71 @@ def enrollment_create(
     conditions = current_conditions(offering.course)
     if conditions is None:
         raise DomainError(_("Registration for this class is not open."), code="closed")
-    _check_can_register(learner, offering, now)
+    # Before the lock, what no concurrent registration changes; whether the learner is in
+    # the class already or has a clashing one can change meanwhile, so it is read under it.
+    _check_open(offering, now)
+    sessions = _session_times(offering)
+    _check_age(learner, offering, now, sessions)
+    _check_documents(learner, offering)
+    _refuse_if_full(learner, offering, now)
     family = learner.family
     with transaction.atomic():
         _lock_seats(offering.pk, families=[family.pk])
-        offering = Offering.objects.select_related("course").get(pk=offering.pk)
+        offering, state = _locked_offering(offering, learner, now)
         _check_open(offering, now)
-        _check_not_enrolled(learner, offering)
-        _check_no_clash(learner, offering)
-        _claim_seat(learner, offering, now)
+        if state.enrolled:
+            raise _already_enrolled(learner)
+        _check_no_clash(learner, offering, sessions=sessions)
+        _claim_seat(learner, offering, now, state=state)
         fee = int(offering.fee_rials or 0)
-        try:
-            with transaction.atomic():
-                enrollment = Enrollment.objects.create(
-                    learner=learner,
-                    offering=offering,
-                    status=EnrollmentStatus.AWAITING_PAYMENT,
-                    conditions=conditions,
-                    conditions_accepted_at=now,
-                    fee_rials=fee,
-                    hold_expires_at=now + dt.timedelta(seconds=_hold_seconds()),
-                )
-        except IntegrityError:  # a concurrent registration of the same learner won
-            raise DomainError(
-                _("%(name)s is already registered in this class.") % {"name": learner.first_name},
-                code="already_enrolled",
-            ) from None
-        audit_record(
-            actor=guardian,
-            action="enrollment.created",
-            obj=enrollment,
-            after={
-                **snapshot(enrollment, ENROLLMENT_AUDIT_FIELDS),
-                "conditions_version": conditions.version,
-            },
+        wallet, revenue, balance = wallet_and_system_account(family, AccountKind.COURSE_REVENUE)
+        paid = balance >= fee
+        if not paid:
+            status = EnrollmentStatus.AWAITING_PAYMENT
+        elif _waits_for_approval(learner, offering):
+            status = EnrollmentStatus.AWAITING_APPROVAL
+        else:
+            status = EnrollmentStatus.CONFIRMED
+        enrollment = Enrollment(
+            learner=learner,
+            offering=offering,
+            status=status,
+            conditions=conditions,
+            conditions_accepted_at=now,
+            fee_rials=fee,
+            paid_rials=fee if paid else 0,
+            paid_at=now if paid else None,
+            confirmed_at=now if status == EnrollmentStatus.CONFIRMED else None,
+            hold_expires_at=None if paid else now + dt.timedelta(seconds=_hold_seconds()),
         )
-        balance = wallet_balance(family=family)
-        if balance >= fee:
-            _pay_from_wallet(enrollment, actor=guardian, now=now)
+        try:
+            enrollment.save(force_insert=True)
+        except IntegrityError:  # a concurrent registration of the same learner won
+            raise _already_enrolled(learner) from None  # (rolls this transaction back)
+        if paid and fee > 0:
+            ledger_post_new(
+                reference=f"enrollment:{enrollment.pk}:paid",
+                kind=TransactionKind.ENROLLMENT_PAYMENT,
+                entries=[(wallet, -fee), (revenue, fee)],
+                memo=f"{offering.course.title} — {learner.full_name}",
+                actor=guardian if guardian.is_authenticated else None,
+            )
+        after = snapshot(enrollment, ENROLLMENT_AUDIT_FIELDS)
+        records = [
+            audit_entry(
+                actor=guardian, action="enrollment.created", obj=enrollment,
+                after={**after, "conditions_version": conditions.version},
+            ),
+        ]  # fmt: skip
+        if paid:  # paid from the wallet in the same transaction
+            action = (
+                "enrollment.confirmed"
+                if status == EnrollmentStatus.CONFIRMED
+                else "enrollment.paid_awaiting_approval"
+            )
+            records.append(audit_entry(actor=guardian, action=action, obj=enrollment, after=after))
+        audit_records(*records)
+        if paid:
             return EnrollmentResult(enrollment=enrollment, paid_from_wallet=fee > 0)
     # The gateway is called after the seat's transaction has committed, so that the seat
     # lock is never held across a call to a bank.

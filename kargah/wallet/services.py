@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from kargah.accounts.models import Family, User
@@ -37,6 +38,29 @@ def system_account(kind: AccountKind) -> Account:
     return account
 
 
+def wallet_and_system_account(family: Family, kind: AccountKind) -> tuple[Account, Account, Rials]:
+    """The family's wallet, its balance and one system account, read in one query (each
+    created when missing). For a payment from the wallet under the family's wallet lock,
+    where the balance read here is the one the payment may spend."""
+    if kind == AccountKind.FAMILY_WALLET:
+        raise ValueError("a family wallet belongs to a family")
+    rows = Account.objects.filter(
+        Q(kind=AccountKind.FAMILY_WALLET, family=family) | Q(kind=kind, family__isnull=True)
+    ).annotate(balance=Coalesce(Sum("entries__amount"), 0))
+    wallet: Account | None = None
+    system: Account | None = None
+    balance: Rials = 0
+    for account in rows:
+        if account.kind == AccountKind.FAMILY_WALLET:
+            wallet, balance = account, int(account.balance)
+        else:
+            system = account
+    if wallet is None:
+        wallet = family_wallet(family)
+        balance = _balance(wallet)
+    return wallet, system or system_account(kind), balance
+
+
 def _balance(account: Account) -> Rials:
     return int(LedgerEntry.objects.filter(account=account).aggregate(s=Sum("amount"))["s"] or 0)
 
@@ -56,10 +80,7 @@ def ledger_post(
     under the family's wallet lock so that concurrent spending cannot overdraw it. On
     PostgreSQL the database refuses an unbalanced transaction and a negative wallet too.
     """
-    if len(entries) < 2 or any(not isinstance(a, int) or a == 0 for _acc, a in entries):
-        raise ValueError("a transaction has two or more non-zero whole-Rial entries")
-    if sum(amount for _acc, amount in entries) != 0:
-        raise ValueError("ledger entries must sum to zero")
+    _check_entries(entries)
     with transaction.atomic():
         existing = LedgerTransaction.objects.filter(reference=reference).first()
         if existing is not None:
@@ -82,16 +103,56 @@ def ledger_post(
                     raise InsufficientBalance(_("The wallet balance is not enough."))
         try:
             with transaction.atomic():
-                txn = LedgerTransaction.objects.create(
-                    reference=reference, kind=kind, memo=memo[:300], actor=actor
-                )
-                LedgerEntry.objects.bulk_create(
-                    LedgerEntry(transaction=txn, account=account, amount=amount)
-                    for account, amount in entries
+                txn = _insert(
+                    reference=reference, kind=kind, entries=entries, memo=memo, actor=actor
                 )
         except IntegrityError:
             existing = LedgerTransaction.objects.filter(reference=reference).first()
             if existing is None:
                 raise
             return existing
+    return txn
+
+
+def ledger_post_new(
+    *,
+    reference: str,
+    kind: str,
+    entries: Sequence[tuple[Account, Rials]],
+    memo: str = "",
+    actor: User | None = None,
+) -> LedgerTransaction:
+    """Posts one balanced transaction in two inserts, for a caller that already holds the
+    wallet locks of the families it debits, has read their balances under those locks and
+    names in `reference` a row it created in this same transaction (so nothing can have
+    been posted under it). A registration paid from the wallet is one: `ledger_post` would
+    look the reference up twice, lock again and sum the balance again. The unique reference
+    and, on PostgreSQL, the deferred balance triggers remain the database's backstop."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger_post_new must run inside the caller's locked transaction")
+    _check_entries(entries)
+    return _insert(reference=reference, kind=kind, entries=entries, memo=memo, actor=actor)
+
+
+def _check_entries(entries: Sequence[tuple[Account, Rials]]) -> None:
+    if len(entries) < 2 or any(not isinstance(a, int) or a == 0 for _acc, a in entries):
+        raise ValueError("a transaction has two or more non-zero whole-Rial entries")
+    if sum(amount for _acc, amount in entries) != 0:
+        raise ValueError("ledger entries must sum to zero")
+
+
+def _insert(
+    *,
+    reference: str,
+    kind: str,
+    entries: Sequence[tuple[Account, Rials]],
+    memo: str,
+    actor: User | None,
+) -> LedgerTransaction:
+    txn = LedgerTransaction.objects.create(
+        reference=reference, kind=kind, memo=memo[:300], actor=actor
+    )
+    LedgerEntry.objects.bulk_create(
+        LedgerEntry(transaction=txn, account=account, amount=amount) for account, amount in entries
+    )
     return txn

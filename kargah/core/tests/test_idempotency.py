@@ -264,11 +264,24 @@ def test_concurrent_requests_with_one_key_have_one_effect():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_without_the_lock_the_unique_constraint_still_allows_one_effect(monkeypatch):
-    """Control: with the named lock removed, the requests race into the insert; the unique
-    constraint makes all but one roll back their work and replay the winner's answer."""
+def test_control_a_check_then_insert_reservation_races(monkeypatch):
+    """Control: with the one-statement reservation replaced by "look, then insert", every
+    request looks before any has inserted; all but one then crash into the unique
+    constraint (a 500 for the family) instead of being told to wait or replayed. The
+    `INSERT … ON CONFLICT DO NOTHING` is what makes the test above pass."""
     assert connection.vendor == "postgresql"
-    monkeypatch.setattr(idempotency, "lock_keys", lambda *keys: None)
+
+    def look_then_insert(*, user, key, method, path, fingerprint):
+        if IdempotencyKey.objects.filter(user=user, key=key).exists():
+            return None
+        time.sleep(0.2)  # between looking and inserting
+        return IdempotencyKey.objects.create(
+            user=user, key=key, method=method, path=path, fingerprint=fingerprint
+        ).pk
+
+    monkeypatch.setattr(idempotency, "_reserve", look_then_insert)
     user = GuardianFactory.create()
     outcomes = _race(user)
-    _assert_one_effect(outcomes)
+    crashed = [o for o in outcomes if str(o).startswith("IntegrityError(")]
+    assert len(crashed) == THREADS - 1, outcomes
+    assert effects() == 1

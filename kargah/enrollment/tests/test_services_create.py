@@ -127,6 +127,52 @@ def test_a_full_offering_answers_409_and_suggests_the_waiting_list(guardian, lea
     assert isinstance(error, Conflict) and error.http_status == 409
 
 
+def _no_seat_lock(monkeypatch):
+    """Makes taking the seat lock fail the test: what follows must be decided without it."""
+
+    def refuse(*offering_ids, families=()):
+        raise AssertionError("the seat lock was taken")
+
+    monkeypatch.setattr(services, "_lock_seats", refuse)
+
+
+def test_a_full_offering_is_refused_without_queueing_for_the_seat_lock(
+    guardian, learner, clock, monkeypatch
+):
+    """In a rush every registration of a popular class queues for its seat lock; once the
+    class is full, the refusals are read from the rows and do not join the queue."""
+    full = make_offering(capacity=2, quorum=1)
+    EnrollmentFactory.create_batch(2, offering=full)
+    full.refresh_from_db()
+    _no_seat_lock(monkeypatch)
+    error = refused("full", lambda: register(guardian, learner, full))
+    assert isinstance(error, Conflict)
+
+
+def test_already_registered_in_a_full_class_says_so(guardian, learner, clock, monkeypatch):
+    full = make_offering(capacity=1, quorum=1)
+    EnrollmentFactory.create(offering=full, learner=learner)
+    full.refresh_from_db()
+    _no_seat_lock(monkeypatch)
+    refused("already_enrolled", lambda: register(guardian, learner, full))
+
+
+def test_an_expired_hold_in_a_full_class_goes_on_to_the_lock_and_frees_the_seat(
+    guardian, learner, clock, gateway
+):
+    full = make_offering(capacity=1, quorum=1)
+    payer = make_child()
+    held = register(payer.family.guardian, payer, full).enrollment
+    assert held.status == EnrollmentStatus.AWAITING_PAYMENT
+    clock.advance(minutes=16)
+    full.refresh_from_db()
+    assert full.seats_taken == full.capacity  # the counter still counts the expired hold
+    top_up(learner.family, FEE)
+    assert register(guardian, learner, full).enrollment.status == EnrollmentStatus.CONFIRMED
+    held.refresh_from_db()
+    assert held.status == EnrollmentStatus.CANCELLED
+
+
 def test_a_course_without_conditions_cannot_be_registered(offering, guardian, learner):
     CourseConditions.objects.filter(course=offering.course).delete()
     refused("closed", lambda: register(guardian, learner, offering))
