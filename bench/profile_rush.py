@@ -83,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         register(i)
     profiler.disable()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)
+    pstats.Stats(profiler, stream=out).sort_stats(
+        os.environ.get("PROFILE_SORT", "cumulative")
+    ).print_stats(args.top)
     print(out.getvalue())
     return 0
 

@@ -52,6 +52,8 @@ from bench.run import (
 
 HOST = "127.0.0.1"
 PATH = "/api/v1/enrollments"
+BARE_PATH = "/bench/bare"
+WRITE_PATH = "/bench/write"
 
 
 @dataclass
@@ -88,10 +90,10 @@ class Phase:
 # --- the load generator ---------------------------------------------------------------------
 
 
-def _request(token: str, key: str, body: dict[str, Any], *, port: int) -> bytes:
+def _request(token: str, key: str, body: dict[str, Any], *, port: int, path: str = PATH) -> bytes:
     data = json.dumps(body).encode()
     head = (
-        f"POST {PATH} HTTP/1.1\r\nHost: {HOST}:{port}\r\nAuthorization: Token {token}\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nAuthorization: Token {token}\r\n"
         f"Idempotency-Key: {key}\r\nContent-Type: application/json\r\n"
         f"Accept: application/json\r\nContent-Length: {len(data)}\r\nConnection: close\r\n\r\n"
     )
@@ -283,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     answers_log = LOG_DIR / f"rush-{stamp}-answers.log"
     server = _serve(env, port=port, workers=args.workers, log=log)
     phases: list[Phase] = []
+    yardsticks: list[Phase] = []
     bare: list[dict[str, Any]] = []
     replays: list[str] = []
     try:
@@ -330,6 +333,30 @@ def main(argv: list[str] | None = None) -> int:
                     f"errors {result['errors']}  (load average before {load_average:.2f})",
                     flush=True,
                 )
+                # The two yardsticks through this client, as the registrations are sent: one
+                # request per family, with its token, `--connections` in flight.
+                for name, path, payloads in (
+                    (
+                        "bare (client)",
+                        BARE_PATH,
+                        [_get(BARE_PATH, f["token"], port=port) for f in families],
+                    ),
+                    (
+                        "write (client)",
+                        WRITE_PATH,
+                        [
+                            _request(f["token"], f"w-{i}", {"n": i}, port=port, path=WRITE_PATH)
+                            for i, f in enumerate(families)
+                        ],
+                    ),
+                ):
+                    answers, seconds = load(port, payloads, connections=args.connections)
+                    stick = _phase(name, round_no, answers, seconds)
+                    wanted = 200 if path == BARE_PATH else 201
+                    if any(a.status != wanted for a in answers):
+                        stick.problems.append(f"{path} answered other than {wanted}")
+                    yardsticks.append(stick)
+                    _print_phase(stick)
 
                 # Phase 1: every family, at once, for the one offering.
                 rush = plan["rush_offering"]
@@ -399,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         _stop(server)
 
-    return _summary(args, machine, plan, phases, bare, replays, stamp, answers_log)
+    return _summary(args, machine, plan, phases, yardsticks, bare, replays, stamp, answers_log)
 
 
 def _print_phase(p: Phase) -> None:
@@ -418,6 +445,7 @@ def _summary(
     machine: dict[str, str],
     plan: dict[str, Any],
     phases: list[Phase],
+    yardsticks: list[Phase],
     bare: list[dict[str, Any]],
     replays: list[str],
     stamp: str,
@@ -438,6 +466,25 @@ def _summary(
         f"| {statistics.median(b['p90_ms'] for b in bare):.1f} "
         f"| {statistics.median(b['p99_ms'] for b in bare):.1f} | | | | | | |"
     )
+    sticks: dict[str, tuple[float, float]] = {}
+    for name, label in (
+        ("bare (client)", "bare `/bench/bare` (this client)"),
+        ("write (client)", "one-row write `/bench/write` (this client)"),
+    ):
+        mine = [p for p in yardsticks if p.name == name]
+        rps = statistics.median(p.rps for p in mine)
+        p99 = statistics.median(p.p99_ms for p in mine)
+        sticks[name] = (rps, p99)
+        print(
+            f"| {label} | {mine[0].requests} | {rps:.0f} "
+            f"| {statistics.median(p.p50_ms for p in mine):.1f} "
+            f"| {statistics.median(p.p90_ms for p in mine):.1f} | {p99:.1f} | | | "
+            f"{sum(p.errors_5xx for p in mine)} | | | {rps / bare_rps if bare_rps else 0:.2f} |"
+        )
+        for p in mine:
+            failed += [f"{name}, round {p.round}: {problem}" for problem in p.problems]
+            if p.socket_errors:
+                failed.append(f"{name}, round {p.round}: {p.socket_errors} no answer")
     for name in (f"{len(plan['offerings'])} offerings", "one offering"):
         mine = [p for p in phases if p.name == name]
         rps = statistics.median(p.rps for p in mine)
@@ -477,9 +524,20 @@ def _summary(
             failed += [f"{name}, round {p.round}: {problem}" for problem in p.problems]
     if any(b["errors"] for b in bare):
         failed.append("the bare view had failed requests")
+    write_rps = sticks["write (client)"][0]
+    enroll = {line.split()[1]: float(line.split("enroll_rps=")[1].split()[0]) for line in lines}
+    reference = (
+        f"yardsticks: bare_wrk_rps={bare_rps:.0f} bare_client_rps={sticks['bare (client)'][0]:.0f} "
+        f"write_rps={write_rps:.0f} write_p99_ms={sticks['write (client)'][1]:.0f} "
+        + " ".join(
+            f"enroll_to_write[{key}]={rps / write_rps if write_rps else 0:.2f}"
+            for key, rps in enroll.items()
+        )
+    )
     report = {
         "machine": machine,
         "args": vars(args),
+        "yardsticks": [asdict(p) for p in yardsticks],
         "bare": bare,
         "phases": [asdict(p) for p in phases],
         "replays": replays,
@@ -489,6 +547,7 @@ def _summary(
     print(f"\nanswers other than 201 and 409 full: {answers_log}")
     for problem in failed:
         print(f"bench: {problem}")
+    print(reference)
     for line in lines:
         print(line)
     return 1 if failed else 0

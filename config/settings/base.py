@@ -81,6 +81,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # throughput in `make bench-rush` (docs/performance.md).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if env.bool("DJANGO_DB_PREPARED", default=False):
+        # Server-side parameter binding and prepared statements (psycopg): PostgreSQL plans
+        # a statement the fifth time it sees it and reuses the plan. Off by default: not for
+        # PgBouncer in transaction mode before 1.21 (docs/operations.md, docs/performance.md).
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {"server_side_binding": True, "prepare_threshold": 5}
+        )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server and the demo worker share one file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -7,7 +7,10 @@ changes only by `F()` inside the transaction that takes or frees the seat, under
 offering's seat lock (`lock_keys(("offering-seats", id))`), and the database refuses more
 than the capacity. Availability is decided from the rows under that lock, never from a
 cached counter; expired holds and offers of the offering are released first, in the same
-transaction, so the count is exact.
+transaction, so the count is exact. The one exception is a refusal: when the counter says
+the class is full, the rows are read before the lock and a class they show full is refused
+at once (`_refuse_if_full`), so that in a registration rush the refusals do not queue for
+the lock behind the registrations.
 
 Money. Every movement is one ledger transaction with a unique reference naming its cause
 (`enrollment:<id>:paid|drop|switch|quorum|cancel`), so anything that runs twice moves money
