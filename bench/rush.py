@@ -12,11 +12,14 @@ bank. Every request carries the family's token and an Idempotency-Key of its own
 load generator is an asyncio client of a few lines (one request per family, `--connections`
 in flight, `Connection: close` as gunicorn's sync workers answer): wrk runs for a duration,
 not for a fixed set of 500 distinct requests. The bare view is measured with wrk, as in
-the catalog benchmark. After each phase the database is asked what was confirmed and
-whether any offering holds more active enrollments than seats.
+the catalog benchmark, and again through this client; so is /bench/write, the cheapest
+authenticated API write on the same stack (token, JSON body, one row in a transaction), as
+a second yardstick. After each phase the database is asked what was confirmed and whether
+any offering holds more active enrollments than seats.
 
 Lines printed last (medians over the rounds; oversold is the worst round, errors_5xx the
 sum over the rounds):
+    yardsticks: bare_wrk_rps=N bare_client_rps=N write_rps=N write_p99_ms=N enroll_to_write[…]=R …
     rush: capacity=600 confirmed=N oversold=0 errors_5xx=0 enroll_rps=N bare_rps=N ratio=R p99_ms=N
     rush: capacity=30 confirmed=30 oversold=0 errors_5xx=0 enroll_rps=N bare_rps=N ratio=R p99_ms=N
 the first for the 200 offerings, the last for the one offering. enroll_rps counts every
@@ -433,8 +436,12 @@ def _print_phase(p: Phase) -> None:
     statuses = " ".join(f"{k}:{v}" for k, v in p.statuses.items())
     print(
         f"  round {p.round} {p.name:11} {p.rps:8.1f} req/s  p50 {p.p50_ms:7.1f} ms  "
-        f"p99 {p.p99_ms:7.1f} ms  ({p.requests} in {p.seconds:.2f} s; {statuses}) "
-        f"confirmed {p.confirmed}/{p.capacity} (expected {p.expected}) oversold {p.oversold}"
+        f"p99 {p.p99_ms:7.1f} ms  ({p.requests} in {p.seconds:.2f} s; {statuses})"
+        + (
+            f" confirmed {p.confirmed}/{p.capacity} (expected {p.expected}) oversold {p.oversold}"
+            if p.capacity
+            else ""
+        )
         + (f"  [{'; '.join(p.others + p.problems)}]" if p.others or p.problems else ""),
         flush=True,
     )
