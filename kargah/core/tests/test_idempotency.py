@@ -1,7 +1,7 @@
 """Idempotent requests (kargah.core.idempotency): the same key and body replays the first
 answer and does the work once; another body with the same key is 422; a refusal is
-forgotten; concurrent requests with one key have one effect (on PostgreSQL, with and
-without the named lock)."""
+forgotten; concurrent requests with one key have one effect (on PostgreSQL; the control
+shows the race with a look-then-insert reservation)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from kargah.accounts.models import User
 from kargah.accounts.tests.factories import GuardianFactory
 from kargah.core import idempotency
-from kargah.core.errors import DomainError
+from kargah.core.errors import Conflict, DomainError
 from kargah.core.idempotency import (
     REPLAYED_HEADER,
     IdempotencyKeyInvalid,
@@ -185,6 +185,30 @@ class TestPrimitive:
             idempotent_execute(**{**args, "payload": {"a": 2}}, run=run)
         with pytest.raises(IdempotencyKeyInvalid):
             idempotent_execute(**{**args, "key": ""}, run=run)
+
+    def test_a_key_freed_by_a_refused_holder_is_reserved_again(self, user, monkeypatch):
+        """The insert found the key taken, but its holder was refused and freed it before the
+        row could be read: the request reserves it again and runs (once)."""
+        real = idempotency._reserve
+        attempts: list[int] = []
+
+        def taken_then_free(**kwargs: Any) -> int | None:
+            attempts.append(1)
+            return None if len(attempts) == 1 else real(**kwargs)
+
+        monkeypatch.setattr(idempotency, "_reserve", taken_then_free)
+        answer = idempotent_execute(
+            user=user, key="freed", method="POST", path="/x/", payload={}, run=lambda: (201, {})
+        )
+        assert (answer.status, answer.replayed, len(attempts)) == (201, False, 2)
+        assert IdempotencyKey.objects.get(key="freed").response_status == 201
+
+    def test_a_key_that_stays_taken_and_unreadable_is_told_to_wait(self, user, monkeypatch):
+        monkeypatch.setattr(idempotency, "_reserve", lambda **kwargs: None)
+        with pytest.raises(Conflict):
+            idempotent_execute(
+                user=user, key="k", method="POST", path="/x/", payload={}, run=lambda: (201, {})
+            )
 
     def test_fingerprint_is_canonical(self):
         assert request_fingerprint({"a": 1, "b": [1, 2]}) == request_fingerprint(

@@ -111,3 +111,47 @@ def test_postgres_refuses_a_negative_wallet_and_any_update():
     with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
         LedgerEntry.objects.filter(transaction=txn).update(amount=5_000)
     assert selectors.wallet_balance(family=family) == 500
+
+
+def test_the_wallet_its_balance_and_a_system_account_in_one_read():
+    family = FamilyFactory.create()
+    wallet, revenue, balance = services.wallet_and_system_account(
+        family, AccountKind.COURSE_REVENUE
+    )  # created when missing
+    assert (wallet.family, wallet.kind, revenue.kind, balance) == (
+        family,
+        AccountKind.FAMILY_WALLET,
+        AccountKind.COURSE_REVENUE,
+        0,
+    )
+    _top_up(family, 2_000_000, "t-accounts")
+    again = services.wallet_and_system_account(family, AccountKind.COURSE_REVENUE)
+    assert again == (wallet, revenue, 2_000_000)
+    with pytest.raises(ValueError):
+        services.wallet_and_system_account(family, AccountKind.FAMILY_WALLET)
+
+
+@pytest.mark.django_db(transaction=True)  # so that "outside a transaction" is real
+def test_posting_a_new_reference_needs_the_callers_transaction_and_balanced_entries():
+    family = FamilyFactory.create()
+    _top_up(family, 1_000_000, "t-new")
+    wallet, revenue, _balance = services.wallet_and_system_account(
+        family, AccountKind.COURSE_REVENUE
+    )
+    entries = [(wallet, -400_000), (revenue, 400_000)]
+    with pytest.raises(RuntimeError):  # outside a transaction: no lock can be held
+        services.ledger_post_new(
+            reference="enrollment:1:paid", kind=TransactionKind.ENROLLMENT_PAYMENT, entries=entries
+        )
+    with transaction.atomic():
+        with pytest.raises(ValueError):
+            services.ledger_post_new(
+                reference="enrollment:1:paid",
+                kind=TransactionKind.ENROLLMENT_PAYMENT,
+                entries=[(wallet, -400_000), (revenue, 300_000)],
+            )
+        services.ledger_post_new(
+            reference="enrollment:1:paid", kind=TransactionKind.ENROLLMENT_PAYMENT, entries=entries
+        )
+    assert selectors.wallet_balance(family=family) == 600_000
+    assert selectors.ledger_is_balanced()
