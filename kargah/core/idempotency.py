@@ -48,7 +48,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
@@ -130,12 +130,21 @@ def _reserve(*, user: Any, key: str, method: str, path: str, fingerprint: str) -
     commit, then does nothing), so no named lock and no transaction of its own are needed.
     It runs before the work, outside the services' transactions (in autocommit it commits
     at once), so a concurrent request with the key sees it and is told to wait."""
+    if not connection.features.can_return_columns_from_insert:  # SQLite before 3.35
+        try:
+            with transaction.atomic():
+                return IdempotencyKey.objects.create(
+                    user=user, key=key, method=method, path=path, fingerprint=fingerprint
+                ).pk
+        except IntegrityError:
+            return None
     table = connection.ops.quote_name(IdempotencyKey._meta.db_table)
+    created_at = connection.ops.adapt_datetimefield_value(timezone.now())  # as the ORM stores it
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (user_id, key, method, path, fingerprint, created_at) "  # noqa: S608
             "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
-            [user.pk, key, method, path, fingerprint, timezone.now()],
+            [user.pk, key, method, path, fingerprint, created_at],
         )
         row = cursor.fetchone()
     return int(row[0]) if row else None

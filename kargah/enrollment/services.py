@@ -342,7 +342,10 @@ def _waits_for_approval(learner: Learner, offering: Offering) -> bool:
 
 
 def _check_documents(learner: Learner, offering: Offering) -> None:
-    missing = _documents_missing(learner, offering)
+    _refuse_missing_documents(_documents_missing(learner, offering))
+
+
+def _refuse_missing_documents(missing: list[str]) -> None:
     if missing:
         raise DomainError(
             _("Hand in these documents through the site first: %(names)s.")
@@ -507,20 +510,31 @@ def _full() -> Conflict:
     )  # fmt: skip
 
 
-def _refuse_if_full(learner: Learner, offering: Offering, now: dt.datetime) -> None:
+def _refuse_if_full(
+    learner: Learner,
+    offering: Offering,
+    now: dt.datetime,
+    *,
+    sessions: SessionTimes,
+    missing: list[str],
+) -> None:
     """Before the seat lock: when the seat counter says the class is full, the rows are
     read, and a class they show full is refused at once, without waiting for the lock that
-    every registration of a popular class queues for. Seeing it full is a true answer at
-    the moment of reading: a held seat is freed only by time (an expired hold or offer,
-    which sends the request on to the lock, where it is released) or under the lock. A
-    learner offered a seat from the waiting list, or already in the class, goes on too."""
+    every registration of a popular class queues for (with the refusals that come before
+    "full" in their usual order: already registered, clash, documents). Seeing it full is a
+    true answer at the moment of reading: a held seat is freed only by time (an expired
+    hold or offer, which sends the request on to the lock, where it is released) or under
+    the lock, where a freed seat goes to the waiting list in the same transaction. A
+    learner offered a seat from the waiting list goes on to the lock too."""
     if offering.seats_taken < offering.capacity:
         return
     state = _seat_state(offering, learner, now)
+    if state.listed or state.expired or state.held < offering.capacity:
+        return  # the lock decides
     if state.enrolled:
         raise _already_enrolled(learner)
-    if state.listed or state.expired or state.held < offering.capacity:
-        return
+    _check_no_clash(learner, offering, sessions=sessions)
+    _refuse_missing_documents(missing)
     raise _full()
 
 
@@ -754,11 +768,12 @@ def enrollment_create(
         raise DomainError(_("Registration for this class is not open."), code="closed")
     # Before the lock, what no concurrent registration changes; whether the learner is in
     # the class already or has a clashing one can change meanwhile, so it is read under it.
+    # The refusals keep their order: open, age, already registered, clash, documents, full.
     _check_open(offering, now)
     sessions = _session_times(offering)
     _check_age(learner, offering, now, sessions)
-    _check_documents(learner, offering)
-    _refuse_if_full(learner, offering, now)
+    missing = _documents_missing(learner, offering)
+    _refuse_if_full(learner, offering, now, sessions=sessions, missing=missing)
     family = learner.family
     with transaction.atomic():
         _lock_seats(offering.pk, families=[family.pk])
@@ -767,6 +782,7 @@ def enrollment_create(
         if state.enrolled:
             raise _already_enrolled(learner)
         _check_no_clash(learner, offering, sessions=sessions)
+        _refuse_missing_documents(missing)
         _claim_seat(learner, offering, now, state=state)
         fee = int(offering.fee_rials or 0)
         wallet, revenue, balance = wallet_and_system_account(family, AccountKind.COURSE_REVENUE)
@@ -801,20 +817,31 @@ def enrollment_create(
                 memo=f"{offering.course.title} — {learner.full_name}",
                 actor=guardian if guardian.is_authenticated else None,
             )
+        # The same two rows as for a place paid later: created awaiting payment (with no
+        # hold, as it is paid in the same transaction), then paid.
         after = snapshot(enrollment, ENROLLMENT_AUDIT_FIELDS)
+        created = (
+            {**after, "status": EnrollmentStatus.AWAITING_PAYMENT.value, "paid_rials": 0}
+            if paid
+            else after
+        )
         records = [
             audit_entry(
                 actor=guardian, action="enrollment.created", obj=enrollment,
-                after={**after, "conditions_version": conditions.version},
+                after={**created, "conditions_version": conditions.version},
             ),
         ]  # fmt: skip
-        if paid:  # paid from the wallet in the same transaction
+        if paid:
             action = (
                 "enrollment.confirmed"
                 if status == EnrollmentStatus.CONFIRMED
                 else "enrollment.paid_awaiting_approval"
             )
-            records.append(audit_entry(actor=guardian, action=action, obj=enrollment, after=after))
+            records.append(
+                audit_entry(
+                    actor=guardian, action=action, obj=enrollment, before=created, after=after
+                )
+            )
         audit_records(*records)
         if paid:
             return EnrollmentResult(enrollment=enrollment, paid_from_wallet=fee > 0)

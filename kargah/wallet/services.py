@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from kargah.accounts.models import Family, User
@@ -39,26 +38,24 @@ def system_account(kind: AccountKind) -> Account:
 
 
 def wallet_and_system_account(family: Family, kind: AccountKind) -> tuple[Account, Account, Rials]:
-    """The family's wallet, its balance and one system account, read in one query (each
-    created when missing). For a payment from the wallet under the family's wallet lock,
-    where the balance read here is the one the payment may spend."""
+    """The family's wallet, its balance and one system account (each created when missing):
+    the two accounts in one plain read, the balance summed over the wallet's entries alone
+    (a system account's entries grow with every payment ever made). For a payment from the
+    wallet under the family's wallet lock, where the balance read here is the one the
+    payment may spend."""
     if kind == AccountKind.FAMILY_WALLET:
         raise ValueError("a family wallet belongs to a family")
-    rows = Account.objects.filter(
-        Q(kind=AccountKind.FAMILY_WALLET, family=family) | Q(kind=kind, family__isnull=True)
-    ).annotate(balance=Coalesce(Sum("entries__amount"), 0))
     wallet: Account | None = None
     system: Account | None = None
-    balance: Rials = 0
-    for account in rows:
+    for account in Account.objects.filter(
+        Q(kind=AccountKind.FAMILY_WALLET, family=family) | Q(kind=kind, family__isnull=True)
+    ):
         if account.kind == AccountKind.FAMILY_WALLET:
-            wallet, balance = account, int(account.balance)
+            wallet = account
         else:
             system = account
-    if wallet is None:
-        wallet = family_wallet(family)
-        balance = _balance(wallet)
-    return wallet, system or system_account(kind), balance
+    wallet = wallet or family_wallet(family)
+    return wallet, system or system_account(kind), _balance(wallet)
 
 
 def _balance(account: Account) -> Rials:

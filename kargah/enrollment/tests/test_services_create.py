@@ -157,6 +157,38 @@ def test_already_registered_in_a_full_class_says_so(guardian, learner, clock, mo
     refused("already_enrolled", lambda: register(guardian, learner, full))
 
 
+def _documents(monkeypatch, *names):
+    monkeypatch.setattr(services, "_documents_missing", lambda learner, offering: list(names))
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["seats free", "class full"])
+def test_refusals_come_in_one_order_whether_or_not_the_class_is_full(
+    guardian, learner, clock, monkeypatch, full
+):
+    """Already registered, then clash, then documents, then full: a family told "full"
+    learns nothing it could act on if the child could not have taken the seat anyway."""
+    offering = make_offering(capacity=2, quorum=1)
+    EnrollmentFactory.create_batch(2 if full else 1, offering=offering)
+    offering.refresh_from_db()
+    _documents(monkeypatch, "نمونه کار")
+    refused("documents", lambda: register(guardian, learner, offering))
+    EnrollmentFactory.create(learner=learner, offering=make_offering(weekday=0))
+    refused("clash", lambda: register(guardian, learner, offering))
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["seats free", "class full"])
+def test_already_registered_comes_before_every_other_refusal(
+    guardian, learner, clock, monkeypatch, full
+):
+    offering = make_offering(capacity=2 if full else 3, quorum=1)
+    EnrollmentFactory.create(learner=learner, offering=offering)
+    EnrollmentFactory.create(offering=offering)
+    EnrollmentFactory.create(learner=learner, offering=make_offering(weekday=0))  # a clash
+    offering.refresh_from_db()
+    _documents(monkeypatch, "نمونه کار")
+    refused("already_enrolled", lambda: register(guardian, learner, offering))
+
+
 def test_an_expired_hold_in_a_full_class_goes_on_to_the_lock_and_frees_the_seat(
     guardian, learner, clock, gateway
 ):
