@@ -47,7 +47,7 @@ from kargah.catalog.services import current_conditions
 from kargah.core.errors import Conflict, DomainError, NotAllowed
 from kargah.core.locks import lock_keys
 from kargah.core.models import AuditLogEntry
-from kargah.core.persian import format_jalali_datetime, format_rial, to_tehran
+from kargah.core.persian import format_jalali_datetime, format_rial, localize_digits, to_tehran
 from kargah.core.services import audit_entry, audit_record, audit_records, snapshot
 from kargah.enrollment.models import (
     ACTIVE_STATUSES,
@@ -252,10 +252,10 @@ def _check_age(
         raise DomainError(
             _("This class is for ages %(min)s to %(max)s; %(name)s will be %(age)s.")
             % {
-                "min": offering.min_age,
-                "max": offering.max_age,
+                "min": localize_digits(offering.min_age),
+                "max": localize_digits(offering.max_age),
                 "name": learner.first_name,
-                "age": age,
+                "age": localize_digits(age),
             },
             code="age",
         )

@@ -83,7 +83,11 @@ def test_the_age_must_fit_on_the_first_session(offering, guardian, clock):
         family=guardian.family,
         birth_date=first.replace(year=first.year - 13) - dt.timedelta(days=1),
     )
-    refused("age", lambda: register(guardian, too_old, offering))
+    error = refused("age", lambda: register(guardian, too_old, offering))
+    assert (
+        "۷" in error.message and "۱۲" in error.message and "۱۳" in error.message
+    )  # Persian digits
+    assert not any(c in error.message for c in "0123456789")
     # Turns 7 on the day of the first session: fits, although six today.
     young = make_child(family=guardian.family, birth_date=first.replace(year=first.year - 7))
     assert register(guardian, young, offering).enrollment.pk
