@@ -474,6 +474,7 @@ def _summary(
         f"| {statistics.median(b['p99_ms'] for b in bare):.1f} | | | | | | |"
     )
     sticks: dict[str, tuple[float, float]] = {}
+    enroll: dict[int, float] = {}
     for name, label in (
         ("bare (client)", "bare `/bench/bare` (this client)"),
         ("write (client)", "one-row write `/bench/write` (this client)"),
@@ -510,6 +511,7 @@ def _summary(
             f"| {created} | {full} | {errors} | {confirmed} / {capacity} | {oversold} "
             f"| {ratio:.2f} |"
         )
+        enroll[capacity] = rps
         lines.append(
             f"rush: capacity={capacity} confirmed={confirmed} oversold={oversold} "
             f"errors_5xx={errors} enroll_rps={rps:.0f} bare_rps={bare_rps:.0f} "
@@ -532,13 +534,12 @@ def _summary(
     if any(b["errors"] for b in bare):
         failed.append("the bare view had failed requests")
     write_rps = sticks["write (client)"][0]
-    enroll = {line.split()[1]: float(line.split("enroll_rps=")[1].split()[0]) for line in lines}
     reference = (
         f"yardsticks: bare_wrk_rps={bare_rps:.0f} bare_client_rps={sticks['bare (client)'][0]:.0f} "
         f"write_rps={write_rps:.0f} write_p99_ms={sticks['write (client)'][1]:.0f} "
         + " ".join(
-            f"enroll_to_write[{key}]={rps / write_rps if write_rps else 0:.2f}"
-            for key, rps in enroll.items()
+            f"enroll_to_write[capacity={capacity}]={rps / write_rps if write_rps else 0:.2f}"
+            for capacity, rps in enroll.items()
         )
     )
     report = {

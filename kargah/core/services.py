@@ -30,11 +30,15 @@ def audit_entry(
     )
 
 
+def _require_change_transaction(name: str) -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"{name} must run inside the transaction of the change")
+
+
 def audit_records(*entries: AuditLogEntry) -> None:
     """Saves several audit records (from `audit_entry`) in one insert; call it inside the
     transaction of the change, as `audit_record`."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit_records must run inside the transaction of the change")
+    _require_change_transaction("audit_records")
     AuditLogEntry.objects.bulk_create(entries)
 
 
@@ -49,8 +53,7 @@ def audit_record(
 ) -> AuditLogEntry:
     """Records a change; call it inside the transaction that makes the change, so that the
     record and the change commit or roll back together."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit_record must run inside the transaction of the change")
+    _require_change_transaction("audit_record")
     entry = audit_entry(
         actor=actor, action=action, obj=obj, before=before, after=after, reason=reason
     )

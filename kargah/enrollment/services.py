@@ -230,17 +230,9 @@ def _session_times(offering: Offering) -> SessionTimes:
 def _reference_day(
     offering: Offering, now: dt.datetime, sessions: SessionTimes | None = None
 ) -> dt.date:
-    if sessions is None:
-        first = (
-            offering.sessions.exclude(status=SessionStatus.CANCELLED)
-            .order_by("starts_at")
-            .values_list("starts_at", flat=True)
-            .first()
-        )
-    else:
-        first = sessions[0][0] if sessions else None
-    if first is not None:
-        return to_tehran(first).date()
+    times = _session_times(offering) if sessions is None else sessions
+    if times:
+        return to_tehran(times[0][0]).date()
     return offering.first_date or to_tehran(now).date()
 
 
@@ -372,7 +364,7 @@ def _check_can_register(
 
 @dataclass(frozen=True)
 class SeatState:
-    """What deciding about a seat needs, read in one query under the offering's seat lock."""
+    """What deciding about a seat needs, read from the offering's rows (`_seat_state`)."""
 
     held: int  # active enrollments (holds not yet expired) and live waiting-list offers
     expired: bool  # an unpaid hold or a waiting-list offer of the offering has expired
@@ -817,37 +809,41 @@ def enrollment_create(
                 memo=f"{offering.course.title} — {learner.full_name}",
                 actor=guardian if guardian.is_authenticated else None,
             )
-        # The same two rows as for a place paid later: created awaiting payment (with no
-        # hold, as it is paid in the same transaction), then paid.
-        after = snapshot(enrollment, ENROLLMENT_AUDIT_FIELDS)
-        created = (
-            {**after, "status": EnrollmentStatus.AWAITING_PAYMENT.value, "paid_rials": 0}
-            if paid
-            else after
-        )
-        records = [
-            audit_entry(
-                actor=guardian, action="enrollment.created", obj=enrollment,
-                after={**created, "conditions_version": conditions.version},
-            ),
-        ]  # fmt: skip
-        if paid:
-            action = (
-                "enrollment.confirmed"
-                if status == EnrollmentStatus.CONFIRMED
-                else "enrollment.paid_awaiting_approval"
-            )
-            records.append(
-                audit_entry(
-                    actor=guardian, action=action, obj=enrollment, before=created, after=after
-                )
-            )
-        audit_records(*records)
+        _audit_new_place(enrollment, guardian=guardian, conditions=conditions, paid=paid)
         if paid:
             return EnrollmentResult(enrollment=enrollment, paid_from_wallet=fee > 0)
     # The gateway is called after the seat's transaction has committed, so that the seat
     # lock is never held across a call to a bank.
     return _gateway_for(enrollment, guardian=guardian, balance=balance, return_url=return_url)
+
+
+def _audit_new_place(
+    enrollment: Enrollment, *, guardian: User, conditions: Any, paid: bool
+) -> None:
+    """The same two audit rows as for a place paid later, in one insert: created awaiting
+    payment (with no hold, when it is paid in the same transaction), then paid."""
+    after = snapshot(enrollment, ENROLLMENT_AUDIT_FIELDS)
+    created = (
+        {**after, "status": EnrollmentStatus.AWAITING_PAYMENT.value, "paid_rials": 0}
+        if paid
+        else after
+    )
+    records = [
+        audit_entry(
+            actor=guardian, action="enrollment.created", obj=enrollment,
+            after={**created, "conditions_version": conditions.version},
+        ),
+    ]  # fmt: skip
+    if paid:
+        action = (
+            "enrollment.confirmed"
+            if enrollment.status == EnrollmentStatus.CONFIRMED
+            else "enrollment.paid_awaiting_approval"
+        )
+        records.append(
+            audit_entry(actor=guardian, action=action, obj=enrollment, before=created, after=after)
+        )
+    audit_records(*records)
 
 
 def _gateway_for(
