@@ -10,9 +10,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
-# The demo key only ever serves a local SQLite demo; production must set its own.
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="kargah-local-demo-key-not-for-production")
+# Off unless a developer turns it on (DJANGO_DEBUG=true): the demo runs as production does,
+# with the Persian error pages and static files from collectstatic (issue 8, finding 7).
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# The local demo (`make demo`): served over plain http on 127.0.0.1, so cookies go without
+# the Secure flag, and the sandbox bank is allowed. `check --deploy` refuses it.
+KARGAH_DEMO = env.bool("KARGAH_DEMO", default=False)
+# The demo key only ever serves a local demo; `check --deploy` refuses it (kargah.E014).
+KARGAH_DEMO_SECRET_KEY = "kargah-local-demo-key-not-for-production"  # noqa: S105
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=KARGAH_DEMO_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -230,6 +236,12 @@ KAVENEGAR_TIMEOUT_SECONDS = env.float("KAVENEGAR_TIMEOUT_SECONDS", default=5.0)
 # Payments (docs/payments.md): "sandbox" is the built-in simulated bank of the demo and the
 # tests (no real money); "zarinpal" takes real money.
 KARGAH_PAYMENT_GATEWAY = env("KARGAH_PAYMENT_GATEWAY", default="sandbox")
+# The sandbox bank answers only where this is on (the demo, a developer's DEBUG, a staging
+# site that sets it explicitly): an unconfigured production site takes no pretend money,
+# and `check --deploy` refuses the sandbox without it (kargah.E005) and warns with it.
+KARGAH_ALLOW_SANDBOX_GATEWAY = env.bool(
+    "KARGAH_ALLOW_SANDBOX_GATEWAY", default=DEBUG or KARGAH_DEMO
+)
 # How long an unfinished payment stays open before the expiry job closes it.
 KARGAH_PAYMENT_TTL_SECONDS = env.int("KARGAH_PAYMENT_TTL_SECONDS", default=15 * 60)
 # The site's public address (https://kargah.example.ir), from which the callback URL that a
@@ -250,9 +262,13 @@ KARGAH_OTP = {
     "LOCKOUT_SECONDS": 15 * 60,
 }
 
+# Session and CSRF cookies only over https: on by default, off for a developer (DEBUG) and
+# the demo, which run on http://127.0.0.1 where a browser would drop a Secure cookie's
+# sign-in. `check --deploy` refuses them off (kargah.E003).
+SECURE_COOKIES = env.bool("DJANGO_SECURE_COOKIES", default=not (DEBUG or KARGAH_DEMO))
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
 if not DEBUG:
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {

@@ -4,6 +4,8 @@ from config.settings.base import *  # noqa: F403
 from config.settings.base import STORAGES, env
 
 DEBUG = False
+# The tests pay in the sandbox bank (kargah/core/tests/test_checks.py turns it off).
+KARGAH_ALLOW_SANDBOX_GATEWAY = True
 # Tasks run eagerly in tests; the broker test starts a real worker process on these
 # settings with the environment switching eager mode off and pointing at Redis.
 CELERY_TASK_ALWAYS_EAGER = env.bool("KARGAH_TEST_CELERY_EAGER", default=True)

@@ -8,3 +8,7 @@ class CoreConfig(AppConfig):
     name = "kargah.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        # Registers the production guards (`manage.py check --deploy`).
+        from kargah.core import checks  # noqa: F401
