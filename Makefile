@@ -25,6 +25,11 @@ assets: node_modules/.installed
 messages: venv
 	$(MANAGE) compilemessages --ignore=$(VENV) --ignore=node_modules -v 0
 
+# The demo runs as production does, DEBUG off (DJANGO_DEBUG=true make demo turns it on):
+# gunicorn, static files from collectstatic served by WhiteNoise, the Persian error pages.
+# KARGAH_DEMO (set in Procfile.demo) lets cookies travel over plain http and allows the
+# sandbox bank; `check --deploy` refuses it (docs/operations.md).
+demo: export KARGAH_DEMO = true
 demo: venv assets messages
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) demo_seed

@@ -21,6 +21,7 @@ KARGAH_DEMO_SECRET_KEY = "kargah-local-demo-key-not-for-production"  # noqa: S10
 SECRET_KEY = env("DJANGO_SECRET_KEY", default=KARGAH_DEMO_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "kargah.core.views.csrf_failure"  # a Persian page, not Django's English
 
 INSTALLED_APPS = [
     "django.contrib.admin",

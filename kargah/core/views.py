@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,17 +27,39 @@ def language_switch(request: HttpRequest, code: str) -> HttpResponse:
             code,
             max_age=settings.LANGUAGE_COOKIE_AGE,
             samesite="Lax",
-            secure=not settings.DEBUG,
+            secure=settings.SESSION_COOKIE_SECURE,  # off in the demo over plain http
         )
     return response
 
 
-def _error(request: HttpRequest, status: int) -> HttpResponse:
-    return render(request, "core/error.html", {"status": status}, status=status)
+def _error(
+    request: HttpRequest, status: int, template: str = "", **context: object
+) -> HttpResponse:
+    return render(
+        request, template or f"{status}.html", {"status": status, **context}, status=status
+    )
+
+
+def _is_api(request: HttpRequest) -> bool:
+    # Under /api/ errors are the API's own (JSON); these pages answer the site's forms only.
+    return request.path_info.startswith("/api/")
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Also where Django sends a form over DATA_UPLOAD_MAX_MEMORY_SIZE or with too many
+    fields (issue 8, finding 7): they get their own Persian words, the first as 413."""
+    if not _is_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            limit_kb = (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) // 1024
+            return _error(request, 413, limit_kb=max(limit_kb, 1))
+        if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+            return _error(request, 400, reason="too_many_fields")
     return _error(request, 400)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: Django's own page is English and explains CSRF to developers."""
+    return _error(request, 403, "403_csrf.html")
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
