@@ -74,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "kargah.payments.context_processors.sandbox_bank",
             ],
             "builtins": ["kargah.core.templatetags.persian"],
         },

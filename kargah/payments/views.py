@@ -18,7 +18,7 @@ from kargah.core.persian import format_rial
 from kargah.payments import selectors, services
 from kargah.payments.forms import TopUpForm
 from kargah.payments.gateways import GatewayError, sandbox_enabled
-from kargah.payments.gateways.sandbox import sandbox_decide, sandbox_payment_get
+from kargah.payments.gateways.sandbox import sandbox_decide, sandbox_payment_of_guardian
 from kargah.payments.models import PaymentPurpose, PaymentStatus, SandboxStatus
 from kargah.wallet.selectors import wallet_balance
 
@@ -88,11 +88,13 @@ def callback(request: HttpRequest, gateway: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@login_required
 def sandbox_bank(request: HttpRequest, authority: str) -> HttpResponse:
-    """The simulated bank's payment page (test mode only): Pay or Cancel."""
+    """The simulated bank's payment page (test mode only): Pay or Cancel. Only for the
+    signed-in guardian whose family started the payment; anyone else gets a 404."""
     if not sandbox_enabled():
         raise Http404
-    payment = sandbox_payment_get(authority)
+    payment = sandbox_payment_of_guardian(authority=authority, user=request.user)
     if payment is None:
         raise Http404
     if request.method == "POST":

@@ -76,9 +76,13 @@ def configured_gateway_name() -> str:
 
 
 def sandbox_enabled() -> bool:
-    """The simulated bank exists only where it is the configured gateway: a site set up to
-    take real money cannot be paid with pretend money."""
-    return configured_gateway_name() == "sandbox"
+    """The simulated bank exists only where it is the configured gateway and the settings
+    allow it (the demo, a developer, a staging site: KARGAH_ALLOW_SANDBOX_GATEWAY): a site
+    set up to take real money, or one left unconfigured, cannot be paid with pretend money.
+    `check --deploy` refuses it too (kargah.core.checks)."""
+    return configured_gateway_name() == "sandbox" and bool(
+        getattr(settings, "KARGAH_ALLOW_SANDBOX_GATEWAY", False)
+    )
 
 
 def get_gateway(name: str | None = None) -> Gateway:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.db import transaction
@@ -14,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kargah.payments.gateways import GatewayRequest, GatewayVerify
-from kargah.payments.models import SandboxPayment, SandboxStatus
+from kargah.payments.models import PaymentAttempt, SandboxPayment, SandboxStatus
 
 
 def _parse(authority: str) -> uuid.UUID | None:
@@ -27,6 +28,19 @@ def _parse(authority: str) -> uuid.UUID | None:
 def sandbox_payment_get(authority: str) -> SandboxPayment | None:
     key = _parse(authority)
     return SandboxPayment.objects.filter(authority=key).first() if key else None
+
+
+def sandbox_payment_of_guardian(*, authority: str, user: Any) -> SandboxPayment | None:
+    """The sandbox payment, only for the guardian whose family's attempt it pays: its page
+    would otherwise let anyone with the address "pay" the top-up and mint wallet credit
+    (issue 8, finding 2). None for anyone else, as for an unknown payment."""
+    payment = sandbox_payment_get(authority)
+    if payment is None or not getattr(user, "is_authenticated", False):
+        return None
+    owned = PaymentAttempt.objects.filter(
+        gateway=SandboxGateway.name, authority=str(payment.authority), family__guardian=user
+    ).exists()
+    return payment if owned else None
 
 
 def _return_url(payment: SandboxPayment) -> str:

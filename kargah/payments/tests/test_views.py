@@ -143,8 +143,9 @@ def test_the_callback_refuses_post(client):
 
 
 def test_the_sandbox_bank_exists_only_when_it_is_the_configured_gateway(
-    client, start_top_up, settings
+    guardian_client, start_top_up, settings
 ):
+    client = guardian_client
     attempt = start_top_up(70_000, paid=None)
     url = f"/payments/sandbox/{attempt.authority}/"
     assert client.get(url).status_code == 200
@@ -161,13 +162,13 @@ def test_the_sandbox_bank_exists_only_when_it_is_the_configured_gateway(
 
 
 @pytest.mark.parametrize("authority", ["not-a-uuid", "3f2a3c7e-0000-4000-8000-000000000000"])
-def test_an_unknown_sandbox_payment_is_404(client, authority):
-    assert client.get(f"/payments/sandbox/{authority}/").status_code == 404
+def test_an_unknown_sandbox_payment_is_404(guardian_client, authority):
+    assert guardian_client.get(f"/payments/sandbox/{authority}/").status_code == 404
 
 
-def test_the_sandbox_bank_refuses_an_unknown_action(client, start_top_up):
+def test_the_sandbox_bank_refuses_an_unknown_action(guardian_client, start_top_up):
     attempt = start_top_up(70_000, paid=None)
-    response = client.post(f"/payments/sandbox/{attempt.authority}/", {"action": "steal"})
+    response = guardian_client.post(f"/payments/sandbox/{attempt.authority}/", {"action": "steal"})
     assert response.status_code == 400
     assert SandboxPayment.objects.get().status == "pending"
 
