@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -194,3 +196,24 @@ def test_a_missing_secret_key_is_refused(production):
 
 def test_the_demo_key_is_the_settings_fallback():
     assert django_settings.KARGAH_DEMO_SECRET_KEY == "kargah-local-demo-key-not-for-production"
+
+
+def test_docs_operations_names_every_setting_base_reads():
+    """docs/operations.md lists every setting (issue 8, item 2): one base.py reads from the
+    environment and the docs leave out would be a setting production cannot know about."""
+    root = Path(django_settings.BASE_DIR)
+    source = (root / "config" / "settings" / "base.py").read_text()
+    names = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    assert {"DJANGO_SECRET_KEY", "KARGAH_ALLOW_SANDBOX_GATEWAY", "KARGAH_DEMO"} <= names
+    operations = (root / "docs" / "operations.md").read_text()
+    missing = sorted(name for name in names if f"`{name}`" not in operations)
+    assert missing == []
+
+
+def test_docs_operations_names_every_guard():
+    operations = (Path(django_settings.BASE_DIR) / "docs" / "operations.md").read_text()
+    source = Path(checks.__file__).read_text()
+    ids = set(re.findall(r'"(kargah\.[EW]\d{3})"', source))
+    assert len(ids) >= 14
+    assert sorted(i for i in ids if i not in operations) == []
+    assert "kargah.E011" in operations  # the classroom's guard, reserved
