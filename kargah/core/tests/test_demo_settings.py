@@ -148,3 +148,14 @@ def test_production_cookies_are_secure_so_plain_http_cannot_sign_in(
     refused = _sign_in(browser, sms, django_capture_on_commit_callbacks)
     assert refused.status_code == 403  # the CSRF cookie never came back over http
     assert "_auth_user_id" not in browser.session
+
+
+@pytest.mark.parametrize(("demo_mode", "secure"), [(True, False), (False, True)])
+def test_the_language_cookie_follows_the_session_cookies_secure_flag(
+    client, settings, monkeypatch, demo_mode, secure
+):
+    built = _base_settings(monkeypatch, **({"KARGAH_DEMO": "true"} if demo_mode else {}))
+    settings.SESSION_COOKIE_SECURE = built["SESSION_COOKIE_SECURE"]
+    response = client.get("/language/en/", {"next": "/"})
+    assert response.status_code == 302
+    assert bool(response.cookies[settings.LANGUAGE_COOKIE_NAME]["secure"]) is secure
