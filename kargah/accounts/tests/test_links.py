@@ -445,6 +445,8 @@ class TestPages:
 
         page = client.get(reverse("accounts:staff_link_requests"))
         assert page.status_code == 200
+        # Found from the menu of every staff page.
+        assert f'href="{reverse("accounts:staff_link_requests")}"' in _page_text(page)
         assert child.full_name in _page_text(page)
         response = client.post(reverse("accounts:staff_link_decide", args=[link.pk, "reject"]))
         assert response.status_code == 302
@@ -532,6 +534,23 @@ class TestApi:
         assert [e["id"] for e in client.get("/api/v1/enrollments").json()["results"]] == [
             enrollment.pk
         ]
+
+    def test_a_linked_guardian_cannot_drop_or_register_the_child(self, owner, child, second):
+        enrollment = EnrollmentFactory.create(learner=child)
+        services.learner_link_approve(actor=owner, link=_request_link(second, child))
+        client = authed(second)
+
+        drop = client.post(f"/api/v1/enrollments/{enrollment.pk}/drop")
+        register = client.post(
+            "/api/v1/enrollments",
+            {"offering": enrollment.offering_id, "learner": child.pk, "accept_terms": True},
+            format="json",
+        )
+
+        assert (drop.status_code, register.status_code) == (403, 404)
+        enrollment.refresh_from_db()
+        assert enrollment.status == "confirmed"
+        assert enrollment.learner.enrollments.count() == 1
 
     def test_the_owner_lists_decides_and_revokes_others_get_404(self, owner, child, second):
         link = _request_link(second, child)
