@@ -7,7 +7,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -355,6 +360,9 @@ class LearnerLinkDecideView(APIView):
 
     @extend_schema(
         request=None,
+        parameters=[
+            OpenApiParameter("action", str, OpenApiParameter.PATH, enum=sorted(LINK_SERVICES))
+        ],
         responses={
             200: LearnerLinkSerializer,
             400: OpenApiResponse(

@@ -572,6 +572,9 @@ class TestApi:
         assert post["202"]["content"]["application/json"]["schema"]["$ref"].endswith(
             "/NeutralAnswer"
         )
+        decide = api_schema["paths"]["/api/v1/learner-links/{link_id}/{action}"]["post"]
+        (action,) = [p for p in decide["parameters"] if p["name"] == "action"]
+        assert action["schema"]["enum"] == ["approve", "reject", "revoke"]
 
 
 @pytest.fixture
