@@ -7,12 +7,15 @@ no answer shows the other family's data. Adds are limited a day (no enumeration)
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -36,6 +39,7 @@ from kargah.accounts.tests.factories import (
 from kargah.accounts.tests.support import row_counts
 from kargah.catalog.tests.factories import CourseFactory, EnrollmentFactory
 from kargah.core.errors import DomainError, NotAllowed, Throttled
+from kargah.core.persian import format_jalali_date, to_latin_digits
 from kargah.core.selectors import audit_trail
 from kargah.documents.models import Document
 from kargah.documents.selectors import document_get_for_download, document_list_for_guardian
@@ -582,3 +586,48 @@ def api_schema() -> dict[str, Any]:
     response = APIClient().get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
     return response.json()
+
+
+class TestNeutrality:
+    @settings(
+        max_examples=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(days=st.integers(min_value=-3000, max_value=3000))
+    @example(days=0)  # the right birth date: a request is made, and the answer is the same
+    def test_any_birth_date_for_a_registered_code_gets_one_answer(
+        self, monkeypatch, owner, child, days
+    ):
+        """Whatever birth date is typed with a registered code (the right one or not), the
+        answer is byte for byte the same, and nothing of the other family is in it."""
+        monkeypatch.setattr(services, "LEARNER_ADDS_PER_DAY", 10_000)
+        birth = BIRTH + dt.timedelta(days=days)
+        if not 2 <= (timezone.localdate() - birth).days // 366 <= 19:
+            birth = BIRTH  # keep within the ages the service accepts
+        response = authed(GuardianFactory.create()).post(
+            LEARNERS,
+            _body(birth_date=_jalali(birth), national_code=child.national_code),
+            format="json",
+        )
+        assert response.status_code == 202
+        assert response.content == _neutral_bytes()
+
+    def test_staff_use_the_api_for_their_centers_requests(self, owner, child, second):
+        link = _request_link(second, child)
+        staff = authed(StaffFactory.create(center=CenterFactory.create(province=child.province)))
+        assert [row["id"] for row in staff.get(LINKS).json()] == [link.pk]
+        assert staff.post(f"{LINKS}/{link.pk}/approve").json()["status"] == "approved"
+        assert authed(StaffFactory.create()).get(LINKS).json() == []
+
+
+def _jalali(day: dt.date) -> str:
+    return to_latin_digits(format_jalali_date(day))
+
+
+def _neutral_bytes() -> bytes:
+    return json.dumps(
+        {"detail": neutral("fa"), "code": "link_requested"},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
