@@ -442,6 +442,20 @@ class TestPages:
         edit = client.get(reverse("accounts:learner_edit", args=[child.pk]))
         assert edit.status_code == 404
 
+    def test_the_linked_family_sees_the_documents_but_not_the_upload_page(
+        self, owner, child, second
+    ):
+        document = _document(child)
+        services.learner_link_approve(actor=owner, link=_request_link(second, child))
+        upload = reverse("documents:upload", args=[child.pk, document.course_id])
+
+        linked_page = _page_text(signed_in(second).get(reverse("documents:list")))
+        owner_page = _page_text(signed_in(owner).get(reverse("documents:list")))
+
+        assert reverse("documents:download", args=[document.pk]) in linked_page
+        assert upload not in linked_page and upload in owner_page
+        assert signed_in(second).get(upload).status_code == 404
+
     def test_staff_list_and_decide_their_centers_requests(self, owner, child, second):
         link = _request_link(second, child)
         staff = StaffFactory.create(center=CenterFactory.create(province=child.province))
