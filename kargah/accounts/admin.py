@@ -4,7 +4,15 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from kargah.accounts.models import Center, Family, Learner, OneTimeCode, Province, User
+from kargah.accounts.models import (
+    Center,
+    Family,
+    Learner,
+    LearnerLink,
+    OneTimeCode,
+    Province,
+    User,
+)
 
 
 @admin.register(User)
@@ -63,3 +71,18 @@ class OneTimeCodeAdmin(admin.ModelAdmin):
         "failed_attempts",
     )
     exclude = ()
+
+
+@admin.register(LearnerLink)
+class LearnerLinkAdmin(admin.ModelAdmin):
+    """Read-only: links change through the services (audit rows, messages)."""
+
+    list_display = ("learner", "family", "status", "requested_at", "decided_at")
+    list_filter = ("status",)
+    raw_id_fields = ("learner", "family", "requested_by", "decided_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

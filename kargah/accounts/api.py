@@ -1,4 +1,5 @@
-"""JSON API of the accounts app: sign-in by one-time code, tokens, and the family's learners."""
+"""JSON API of the accounts app: sign-in by one-time code, tokens, the family's learners and
+the links of a child to a second guardian (docs/learner-links.md)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,7 +24,16 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from kargah.accounts import selectors, services
-from kargah.accounts.models import Gender, Learner, Province, Role, SchoolGrade, User
+from kargah.accounts.models import (
+    Gender,
+    Learner,
+    LearnerLink,
+    LinkStatus,
+    Province,
+    Role,
+    SchoolGrade,
+    User,
+)
 from kargah.accounts.validators import normalize_mobile, normalize_national_code
 from kargah.core.http import client_ip
 from kargah.core.persian import format_jalali_date, parse_jalali_date, to_latin_digits
@@ -154,12 +170,13 @@ class LearnerSerializer(serializers.ModelSerializer):
     gender = serializers.ChoiceField(choices=Gender.choices)
     school_grade = serializers.ChoiceField(choices=SchoolGrade.choices)
     data_confirmed = serializers.BooleanField(write_only=True)
+    relation = serializers.SerializerMethodField()
 
     class Meta:
         model = Learner
         fields = [
             "id", "first_name", "last_name", "birth_date_jalali", "national_code", "gender",
-            "province", "school_grade", "data_confirmed", "data_confirmed_at",
+            "province", "school_grade", "data_confirmed", "data_confirmed_at", "relation",
         ]  # fmt: skip
         read_only_fields = ["id", "data_confirmed_at"]
 
@@ -174,6 +191,31 @@ class LearnerSerializer(serializers.ModelSerializer):
         data["birth_date"] = instance.birth_date.isoformat()
         return data
 
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=["own", "linked"],
+            help_text="own: a child of this family (it may edit it); linked: a child another "
+            "guardian registered and linked to this family (read-only).",
+        )
+    )
+    def get_relation(self, instance: Learner) -> str:
+        return "linked" if instance.family_id != self.context.get("family_id") else "own"
+
+
+class NeutralAnswerSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="A Persian message for the guardian.")
+    code = serializers.CharField(help_text="link_requested")
+
+
+class ErrorAnswerSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="A Persian message.")
+    code = serializers.CharField(help_text="A stable machine name.")
+
+
+def _family_context(request: Request) -> dict[str, Any]:
+    family = getattr(request.user, "family", None)
+    return {"family_id": family.pk if family is not None else None}
+
 
 def _service_fields(validated: dict[str, Any]) -> dict[str, Any]:
     fields = dict(validated)
@@ -184,39 +226,76 @@ def _service_fields(validated: dict[str, Any]) -> dict[str, Any]:
 
 
 class LearnerListView(APIView):
-    """The guardian's children: list them, or add one."""
+    """The guardian's children (its own, and read-only those linked to it); or add one."""
 
     permission_classes = [IsAuthenticated, IsGuardian]
 
     @extend_schema(responses=LearnerSerializer(many=True))
     def get(self, request: Request) -> Response:
-        learners = selectors.learner_list_for(user=request.user)  # type: ignore[arg-type]
-        return Response(LearnerSerializer(learners, many=True).data)
+        learners = selectors.learner_visible_list_for(user=request.user)  # type: ignore[arg-type]
+        return Response(
+            LearnerSerializer(learners, many=True, context=_family_context(request)).data
+        )
 
-    @extend_schema(request=LearnerSerializer, responses={201: LearnerSerializer})
+    @extend_schema(
+        request=LearnerSerializer,
+        responses={
+            201: OpenApiResponse(LearnerSerializer, description="A new child, added."),
+            202: OpenApiResponse(
+                NeutralAnswerSerializer,
+                description="The national code is registered (or may be): the same answer "
+                "whether or not it is, and whether or not the birth date matched; when both "
+                "match, the guardian who registered the child is asked to approve a link. "
+                "Nothing about the child or its family is returned.",
+            ),
+            400: OpenApiResponse(ErrorAnswerSerializer, description="Refused; nothing changed."),
+            429: OpenApiResponse(
+                ErrorAnswerSerializer,
+                description="Too many children added today (code learner_adds).",
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         serializer = LearnerSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        learner = services.learner_create(
+        added = services.learner_add(
             guardian=request.user,  # type: ignore[arg-type]
             **_service_fields(serializer.validated_data),
         )
-        return Response(LearnerSerializer(learner).data, status=status.HTTP_201_CREATED)
+        if added.learner is None:
+            return Response(
+                {"detail": added.message, "code": "link_requested"},
+                status=status.HTTP_202_ACCEPTED,
+            )
+        return Response(
+            LearnerSerializer(added.learner, context=_family_context(request)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class LearnerDetailView(APIView):
-    """One of the guardian's children; another family's child is a 404."""
+    """One of the guardian's children (or a linked one, read-only); another family's child
+    is a 404."""
 
     permission_classes = [IsAuthenticated, IsGuardian]
 
     @extend_schema(responses=LearnerSerializer)
     def get(self, request: Request, learner_id: int) -> Response:
-        learner = selectors.learner_get_for(user=request.user, learner_id=learner_id)  # type: ignore[arg-type]
-        return Response(LearnerSerializer(learner).data)
+        learner = selectors.learner_get_visible_for(user=request.user, learner_id=learner_id)  # type: ignore[arg-type]
+        return Response(LearnerSerializer(learner, context=_family_context(request)).data)
 
-    @extend_schema(request=LearnerSerializer, responses=LearnerSerializer)
+    @extend_schema(
+        request=LearnerSerializer,
+        responses={
+            200: LearnerSerializer,
+            403: OpenApiResponse(
+                ErrorAnswerSerializer,
+                description="A linked child: only its own guardian edits it (code not_owner).",
+            ),
+        },
+    )
     def patch(self, request: Request, learner_id: int) -> Response:
-        learner = selectors.learner_get_for(user=request.user, learner_id=learner_id)  # type: ignore[arg-type]
+        learner = selectors.learner_get_visible_for(user=request.user, learner_id=learner_id)  # type: ignore[arg-type]
         serializer = LearnerSerializer(learner, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         fields = _service_fields(serializer.validated_data)
@@ -227,4 +306,77 @@ class LearnerDetailView(APIView):
             data_confirmed=confirmed,
             **fields,
         )
-        return Response(LearnerSerializer(learner).data)
+        return Response(LearnerSerializer(learner, context=_family_context(request)).data)
+
+
+# --- links of a child to a second guardian ----------------------------------------------------
+
+
+class LearnerLinkSerializer(serializers.ModelSerializer):
+    learner_name = serializers.CharField(source="learner.full_name", read_only=True)
+    requester_mobile = serializers.CharField(
+        source="requester_mobile_masked",
+        read_only=True,
+        help_text="The requesting guardian's mobile, masked (0912***4567).",
+    )
+
+    class Meta:
+        model = LearnerLink
+        fields = ["id", "learner", "learner_name", "status", "requester_mobile", "requested_at"]
+        read_only_fields = fields
+
+
+def _links_for(user: User) -> Any:
+    if user.role == Role.GUARDIAN:
+        return selectors.learner_links_of_owner(user=user)
+    return selectors.learner_links_for_staff(user=user).filter(status=LinkStatus.REQUESTED)
+
+
+class LearnerLinkListView(APIView):
+    """For a guardian: the requests and links on the family's own children (asked or
+    approved); for center staff: the requests of their center's learners waiting for a
+    decision. The requesting guardian is shown only by a masked number."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=LearnerLinkSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        links = _links_for(request.user)  # type: ignore[arg-type]
+        return Response(LearnerLinkSerializer(links, many=True).data)
+
+
+LINK_SERVICES = {
+    "approve": services.learner_link_approve,
+    "reject": services.learner_link_reject,
+    "revoke": services.learner_link_revoke,
+}
+
+
+class LearnerLinkDecideView(APIView):
+    """Approve or reject a request, or revoke an approved link: the owner guardian, or
+    staff of the child's center (approve, reject, revoke)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        parameters=[
+            OpenApiParameter("action", str, OpenApiParameter.PATH, enum=sorted(LINK_SERVICES))
+        ],
+        responses={
+            200: LearnerLinkSerializer,
+            400: OpenApiResponse(
+                ErrorAnswerSerializer, description="Already decided (code link_state)."
+            ),
+            404: OpenApiResponse(
+                ErrorAnswerSerializer, description="Not a request this user may decide."
+            ),
+        },
+    )
+    def post(self, request: Request, link_id: int, action: str) -> Response:
+        service = LINK_SERVICES.get(action)
+        link = _links_for(request.user).filter(pk=link_id).first()  # type: ignore[arg-type]
+        if service is None or link is None:
+            raise NotFound(_("This request was not found."))
+        link = service(actor=request.user, link=link)  # type: ignore[arg-type]
+        return Response(LearnerLinkSerializer(link).data)

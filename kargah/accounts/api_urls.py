@@ -11,4 +11,10 @@ urlpatterns = [
     path("me", api.MeView.as_view(), name="api-me"),
     path("learners", api.LearnerListView.as_view(), name="api-learners"),
     path("learners/<int:learner_id>", api.LearnerDetailView.as_view(), name="api-learner"),
+    path("learner-links", api.LearnerLinkListView.as_view(), name="api-learner-links"),
+    path(
+        "learner-links/<int:link_id>/<str:action>",
+        api.LearnerLinkDecideView.as_view(),
+        name="api-learner-link-decide",
+    ),
 ]

@@ -208,3 +208,89 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mobile} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class LinkStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    REVOKED = "revoked", _("Revoked")
+
+
+# The allowed next states of a link (a refused or revoked link may be asked for again).
+LINK_TRANSITIONS: dict[str, frozenset[str]] = {
+    LinkStatus.REQUESTED: frozenset({LinkStatus.APPROVED, LinkStatus.REJECTED}),
+    LinkStatus.APPROVED: frozenset({LinkStatus.REVOKED}),
+    LinkStatus.REJECTED: frozenset({LinkStatus.REQUESTED}),
+    LinkStatus.REVOKED: frozenset({LinkStatus.REQUESTED}),
+}
+
+
+class LearnerLink(models.Model):
+    """A second guardian's family linked to a child another family registered (separated
+    parents). The learner's own `family` stays its owner; an approved link lets the linked
+    family see the child, its classes and its documents, nothing more (docs/learner-links.md)."""
+
+    learner = models.ForeignKey(
+        Learner, on_delete=models.CASCADE, related_name="links", verbose_name=_("learner")
+    )
+    family = models.ForeignKey(
+        Family, on_delete=models.CASCADE, related_name="learner_links",
+        verbose_name=_("linked family"),
+    )  # fmt: skip
+    status = models.CharField(
+        _("status"), max_length=10, choices=LinkStatus.choices, default=LinkStatus.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("decided by"),
+    )  # fmt: skip
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "family"], name="learner_link_once")
+        ]
+        verbose_name = _("learner link")
+        verbose_name_plural = _("learner links")
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} ↔ {self.family_id} ({self.status})"
+
+    @property
+    def requester_mobile_masked(self) -> str:
+        """What the owner is shown of the requester: enough to recognise, not to call."""
+        mobile = mobile_for_display(self.requested_by.mobile or "")
+        return f"{mobile[:4]}***{mobile[-4:]}" if len(mobile) >= 8 else "***"
+
+
+class LearnerAddAttempt(models.Model):
+    """Each child a guardian adds, new or already registered; counted to limit adds a day,
+    so that the add form cannot be used to find out which national codes are registered.
+    Internal: never shown to a family."""
+
+    class Outcome(models.TextChoices):
+        CREATED = "created", _("Child created")
+        REQUESTED = "requested", _("Link requested")
+        MISMATCH = "mismatch", _("Birth date did not match")
+        REPEATED = "repeated", _("Already requested or linked")
+        CODE_CHANGED = "changed", _("National code changed")
+
+    guardian = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="+", verbose_name=_("guardian")
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["guardian", "created_at"])]
+        verbose_name = _("child add attempt")
+        verbose_name_plural = _("child add attempts")
+
+    def __str__(self) -> str:
+        return f"{self.guardian_id} {self.outcome} @ {self.created_at:%Y-%m-%d %H:%M}"

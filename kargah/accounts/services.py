@@ -12,13 +12,19 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kargah.accounts.models import (
+    LINK_TRANSITIONS,
     Center,
     Family,
     Learner,
+    LearnerAddAttempt,
+    LearnerLink,
+    LinkStatus,
     OneTimeCode,
     Province,
     Role,
@@ -215,15 +221,7 @@ def _family_of(guardian: User) -> Family:
     return family
 
 
-def _check_learner_data(*, national_code: str, exclude_pk: int | None, birth_date: dt.date) -> None:
-    clash = Learner.objects.filter(national_code=national_code)
-    if exclude_pk is not None:
-        clash = clash.exclude(pk=exclude_pk)
-    if clash.exists():
-        raise DomainError(
-            _("A learner with this national code is already registered."),
-            code="duplicate_national_code",
-        )
+def _check_birth_date(birth_date: dt.date) -> None:
     today = timezone.localdate()
     if birth_date >= today:
         raise DomainError(_("The birth date must be in the past."), code="birth_date")
@@ -237,6 +235,18 @@ def _check_learner_data(*, national_code: str, exclude_pk: int | None, birth_dat
             _("Kargah's workshops are for children and teenagers; check the birth date."),
             code="birth_date",
         )
+
+
+def _check_learner_data(*, national_code: str, exclude_pk: int | None, birth_date: dt.date) -> None:
+    clash = Learner.objects.filter(national_code=national_code)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise DomainError(
+            _("A learner with this national code is already registered."),
+            code="duplicate_national_code",
+        )
+    _check_birth_date(birth_date)
 
 
 def learner_create(
@@ -289,9 +299,17 @@ def learner_create(
 def learner_update(
     *, guardian: User, learner: Learner, data_confirmed: bool, **fields: Any
 ) -> Learner:
-    """Edits a child of the guardian's own family; the data are confirmed again (R3)."""
+    """Edits a child of the guardian's own family; the data are confirmed again (R3).
+
+    A linked guardian (a second family) cannot edit the child: its data stay the owner's.
+    A new national code counts as an add (`_check_adds_allowed`), and one that is another
+    child's is refused without saying so (finding 8 of issue 8).
+    """
     if learner.family.guardian_id != guardian.pk:
-        raise NotAllowed(_("You can only edit your own children."))
+        raise NotAllowed(
+            _("Only the guardian who registered this child can change its information."),
+            code="not_owner",
+        )
     if not data_confirmed:
         raise DomainError(
             _("Confirm that the information is the learner's true information."), code="confirm"
@@ -308,11 +326,19 @@ def learner_update(
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"unknown learner fields: {sorted(unknown)}")
-    _check_learner_data(
-        national_code=fields.get("national_code", learner.national_code),
-        exclude_pk=learner.pk,
-        birth_date=fields.get("birth_date", learner.birth_date),
-    )
+    _check_birth_date(fields.get("birth_date", learner.birth_date))
+    new_code = fields.get("national_code", learner.national_code)
+    if new_code != learner.national_code:
+        # Committed on its own, refused or not: the count must hold against probing.
+        with transaction.atomic():
+            lock_keys(("learner-add", str(guardian.pk)))
+            _check_adds_allowed(guardian, timezone.now())
+            LearnerAddAttempt.objects.create(
+                guardian=guardian, outcome=LearnerAddAttempt.Outcome.CODE_CHANGED
+            )
+    code_taken = DomainError(_CODE_NOT_SAVED, code="national_code")
+    if Learner.objects.filter(national_code=new_code).exclude(pk=learner.pk).exists():
+        raise code_taken
     try:
         with transaction.atomic():
             locked = Learner.objects.select_for_update().get(pk=learner.pk)
@@ -328,12 +354,226 @@ def learner_update(
                 before=before,
                 after=snapshot(locked, LEARNER_AUDIT_FIELDS),
             )
-    except IntegrityError:
-        raise DomainError(
-            _("A learner with this national code is already registered."),
-            code="duplicate_national_code",
-        ) from None
+    except IntegrityError:  # the code was taken by another child meanwhile
+        raise code_taken from None
     return locked
+
+
+# --- one child, two guardians (issue 8, item 5; docs/learner-links.md) ---------------------
+
+# At most this many children added (new, already registered, or a changed national code)
+# per guardian in a day: every add counts the same, so the different answers for a new and
+# for a registered code tell at most this many codes a day.
+LEARNER_ADDS_PER_DAY = 5
+
+LINK_NEUTRAL_MESSAGE = gettext_lazy(
+    "If this child is already registered with the centre, a request has been sent to the "
+    "guardian who registered it; you will be told when it is approved."
+)
+_CODE_NOT_SAVED = gettext_lazy(
+    "This national code cannot be saved for this child. To add another child, use the "
+    "Add a child button."
+)
+LINK_AUDIT_FIELDS = ["learner", "family", "status", "requested_by", "decided_by", "decided_at"]
+
+
+@dataclass(frozen=True)
+class LearnerAdded:
+    """What adding a child did: `learner` when a new child was created; None for the
+    neutral answer (a link may have been requested, or nothing done), which says nothing
+    about whether the national code is registered."""
+
+    learner: Learner | None
+
+    @property
+    def message(self) -> str:
+        if self.learner is None:
+            return str(LINK_NEUTRAL_MESSAGE)
+        return _("%(name)s was added to your family.") % {"name": self.learner.full_name}
+
+
+def _check_adds_allowed(guardian: User, now: dt.datetime) -> None:
+    since = now - dt.timedelta(days=1)
+    count = LearnerAddAttempt.objects.filter(guardian=guardian, created_at__gte=since).count()
+    if count >= LEARNER_ADDS_PER_DAY:
+        raise Throttled(
+            _("You have added %(count)s children today. Try again tomorrow.")
+            % {"count": to_persian_digits(LEARNER_ADDS_PER_DAY)},
+            code="learner_adds",
+        )
+
+
+def learner_add(
+    *,
+    guardian: User,
+    first_name: str,
+    last_name: str,
+    birth_date: dt.date,
+    national_code: str,
+    gender: str,
+    province: Province,
+    school_grade: int,
+    data_confirmed: bool,
+) -> LearnerAdded:
+    """A guardian adds a child (R3 confirmed). A national code nobody registered creates the
+    child in the guardian's family. A code another family registered creates nothing the
+    caller can see: when the birth date matches too, a link request goes to the owner
+    (`learner_link_request`); either way the answer is the same neutral one. At most
+    LEARNER_ADDS_PER_DAY adds a day (Throttled, 429)."""
+    if not data_confirmed:
+        raise DomainError(
+            _("Confirm that the information is the learner's true information."), code="confirm"
+        )
+    family = _family_of(guardian)
+    _check_birth_date(birth_date)
+    with transaction.atomic():
+        # One add of a guardian at a time (the daily count), one add of a code at a time
+        # (two guardians adding the same new child: the second one asks to be linked).
+        lock_keys(("learner-add", str(guardian.pk)), ("national-code", national_code))
+        now = timezone.now()
+        _check_adds_allowed(guardian, now)
+        existing = (
+            Learner.objects.select_related("family__guardian")
+            .filter(national_code=national_code)
+            .first()
+        )
+        if existing is not None and existing.family_id == family.pk:
+            raise DomainError(_("This child is already in your family."), code="own_child")
+        if existing is None:
+            learner: Learner | None = learner_create(
+                guardian=guardian, first_name=first_name, last_name=last_name,
+                birth_date=birth_date, national_code=national_code, gender=gender,
+                province=province, school_grade=school_grade, data_confirmed=True,
+            )  # fmt: skip
+            outcome: str = LearnerAddAttempt.Outcome.CREATED
+        else:
+            learner = None
+            outcome = learner_link_request(
+                guardian=guardian, learner=existing, birth_date=birth_date, now=now
+            )
+        LearnerAddAttempt.objects.create(guardian=guardian, outcome=outcome, created_at=now)
+    return LearnerAdded(learner=learner)
+
+
+def _owner_of(link: LearnerLink) -> User:
+    return link.learner.family.guardian
+
+
+def _link_save(link: LearnerLink, *, actor: User, action: str, before: dict[str, Any]) -> None:
+    link.save()
+    audit_record(
+        actor=actor, action=action, obj=link, before=before,
+        after=snapshot(link, LINK_AUDIT_FIELDS),
+    )  # fmt: skip
+
+
+def _link_transition(link: LearnerLink, new_status: str) -> None:
+    if new_status not in LINK_TRANSITIONS[link.status]:
+        raise DomainError(_("This request has already been decided."), code="link_state")
+    link.status = new_status
+
+
+def _family_page_url() -> str:
+    return f"{getattr(settings, 'KARGAH_SITE_URL', '').rstrip('/')}{reverse('accounts:family')}"
+
+
+def learner_link_request(
+    *, guardian: User, learner: Learner, birth_date: dt.date, now: dt.datetime
+) -> str:
+    """Asks the owner of `learner` to link it to the guardian's family; called by
+    `learner_add` under its locks, returns the attempt's outcome. Nothing is asked when the
+    birth date differs or a request or link is already open. The owner is told by SMS,
+    with the requester's number masked."""
+    family = _family_of(guardian)
+    if learner.birth_date != birth_date:
+        return LearnerAddAttempt.Outcome.MISMATCH
+    link = LearnerLink.objects.select_for_update().filter(learner=learner, family=family).first()
+    if link is not None and link.status in (LinkStatus.REQUESTED, LinkStatus.APPROVED):
+        return LearnerAddAttempt.Outcome.REPEATED
+    if link is None:
+        before: dict[str, Any] = {}
+        link = LearnerLink(learner=learner, family=family, requested_by=guardian)
+    else:
+        before = snapshot(link, LINK_AUDIT_FIELDS)
+        _link_transition(link, LinkStatus.REQUESTED)
+        link.requested_by, link.decided_by, link.decided_at = guardian, None, None
+    link.requested_at = now
+    _link_save(link, actor=guardian, action="learner_link.requested", before=before)
+    owner = _owner_of(link)
+    if owner.mobile:
+        with translation.override("fa"):
+            body = _(
+                "Kargah: the guardian with number %(mobile)s asked to be linked to "
+                "%(name)s as a second guardian. Approve or reject on your family page: "
+                "%(url)s"
+            ) % {
+                "mobile": to_persian_digits(link.requester_mobile_masked),
+                "name": learner.first_name,
+                "url": _family_page_url(),
+            }
+        sms_queue(recipient=owner.mobile, body=body, kind="learner_link")
+    return LearnerAddAttempt.Outcome.REQUESTED
+
+
+def may_decide_link(*, user: User, link: LearnerLink) -> bool:
+    """The owner guardian, staff of a center the child belongs to, an administrator."""
+    from kargah.accounts.selectors import learner_links_for_staff
+
+    if user.role == Role.GUARDIAN:
+        return _owner_of(link).pk == user.pk
+    return learner_links_for_staff(user=user).filter(pk=link.pk).exists()
+
+
+def _link_decide(*, actor: User, link: LearnerLink, new_status: str, action: str) -> LearnerLink:
+    if not may_decide_link(user=actor, link=link):
+        raise NotAllowed(_("This request was not found."), code="not_found")
+    with transaction.atomic():
+        locked = (
+            LearnerLink.objects.select_for_update()
+            .select_related("learner__family__guardian", "requested_by", "family__guardian")
+            .get(pk=link.pk)
+        )
+        before = snapshot(locked, LINK_AUDIT_FIELDS)
+        _link_transition(locked, new_status)
+        locked.decided_by, locked.decided_at = actor, timezone.now()
+        _link_save(locked, actor=actor, action=action, before=before)
+        linked_mobile = locked.family.guardian.mobile
+        # A rejection is not told: silence is what a code nobody registered gets too.
+        if linked_mobile and new_status in (LinkStatus.APPROVED, LinkStatus.REVOKED):
+            with translation.override("fa"):
+                if new_status == LinkStatus.APPROVED:
+                    body = _(
+                        "Kargah: your request was approved; %(name)s is now on your family "
+                        "page: %(url)s"
+                    )
+                else:
+                    body = _("Kargah: your link to %(name)s as a second guardian was ended.")
+                body = body % {"name": locked.learner.first_name, "url": _family_page_url()}
+            sms_queue(recipient=linked_mobile, body=body, kind="learner_link")
+    return locked
+
+
+def learner_link_approve(*, actor: User, link: LearnerLink) -> LearnerLink:
+    """The owner guardian (or the center) approves a link request: from now on the linked
+    family sees the child, its classes and documents."""
+    return _link_decide(
+        actor=actor, link=link, new_status=LinkStatus.APPROVED, action="learner_link.approved"
+    )
+
+
+def learner_link_reject(*, actor: User, link: LearnerLink) -> LearnerLink:
+    """The owner guardian (or the center) rejects a link request; the requester is not told."""
+    return _link_decide(
+        actor=actor, link=link, new_status=LinkStatus.REJECTED, action="learner_link.rejected"
+    )
+
+
+def learner_link_revoke(*, actor: User, link: LearnerLink) -> LearnerLink:
+    """The owner guardian (or the center) ends an approved link; the linked family stops
+    seeing the child at once and is told by SMS."""
+    return _link_decide(
+        actor=actor, link=link, new_status=LinkStatus.REVOKED, action="learner_link.revoked"
+    )
 
 
 def staff_user_create(

@@ -14,4 +14,15 @@ urlpatterns = [
     path("family/", views.family, name="family"),
     path("family/learners/add/", views.learner_add, name="learner_add"),
     path("family/learners/<int:learner_id>/edit/", views.learner_edit, name="learner_edit"),
+    path(
+        "family/links/<int:link_id>/<str:action>/",
+        views.learner_link_decide,
+        name="learner_link_decide",
+    ),
+    path("staff/link-requests/", views.staff_link_requests, name="staff_link_requests"),
+    path(
+        "staff/link-requests/<int:link_id>/<str:action>/",
+        views.staff_link_decide,
+        name="staff_link_decide",
+    ),
 ]

@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from kargah.accounts import selectors, services
 from kargah.accounts.forms import CodeForm, LearnerForm, MobileForm
-from kargah.accounts.models import Role, User
+from kargah.accounts.models import LearnerLink, Role, User
 from kargah.accounts.validators import mobile_for_display
 from kargah.core.errors import DomainError
 from kargah.core.http import client_ip
@@ -110,8 +111,19 @@ def _guardian_or_redirect(request: HttpRequest) -> User | None:
 def family(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    learners = selectors.learner_list_for(user=user) if user.role == Role.GUARDIAN else []
-    return render(request, "accounts/family.html", {"learners": learners})
+    if user.role != Role.GUARDIAN:
+        return render(request, "accounts/family.html", {"learners": []})
+    learners = list(selectors.learner_list_for(user=user))
+    links: dict[int, list[LearnerLink]] = {}
+    for link in selectors.learner_links_of_owner(user=user):
+        links.setdefault(link.learner_id, []).append(link)
+    for learner in learners:
+        learner.open_links = links.get(learner.pk, [])  # type: ignore[attr-defined]
+    return render(
+        request,
+        "accounts/family.html",
+        {"learners": learners, "linked": selectors.learners_linked_to(user=user)},
+    )
 
 
 @login_required
@@ -123,13 +135,15 @@ def learner_add(request: HttpRequest) -> HttpResponse:
     form = LearnerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            learner = services.learner_create(guardian=guardian, **form.cleaned_data)
+            added = services.learner_add(guardian=guardian, **form.cleaned_data)
         except DomainError as exc:
             form.add_error(None, str(exc.message))
         else:
-            messages.success(
-                request, _("%(name)s was added to your family.") % {"name": learner.full_name}
-            )
+            # The neutral answer is an "info", not a "success": nothing may have happened.
+            if added.learner is None:
+                messages.info(request, added.message)
+            else:
+                messages.success(request, added.message)
             return redirect("accounts:family")
     return render(request, "accounts/learner_form.html", {"form": form, "learner": None})
 
@@ -155,3 +169,75 @@ def learner_edit(request: HttpRequest, learner_id: int) -> HttpResponse:
             messages.success(request, _("The information was saved."))
             return redirect("accounts:family")
     return render(request, "accounts/learner_form.html", {"form": form, "learner": learner})
+
+
+# --- one child, two guardians: the owner's and the center's decisions ------------------------
+
+
+def _decide(request: HttpRequest, link: LearnerLink, action: str) -> None:
+    user = request.user
+    assert isinstance(user, User)
+    service = {
+        "approve": services.learner_link_approve,
+        "reject": services.learner_link_reject,
+        "revoke": services.learner_link_revoke,
+    }.get(action)
+    if service is None:
+        raise Http404
+    try:
+        service(actor=user, link=link)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            {
+                "approve": _("The request was approved."),
+                "reject": _("The request was rejected."),
+                "revoke": _("The link was ended."),
+            }[action],
+        )
+
+
+@login_required
+@require_POST
+def learner_link_decide(request: HttpRequest, link_id: int, action: str) -> HttpResponse:
+    """The owner guardian approves, rejects or revokes a link on a child of the family."""
+    user = request.user
+    assert isinstance(user, User)
+    link = selectors.learner_links_of_owner(user=user).filter(pk=link_id).first()
+    if link is None:
+        raise Http404
+    _decide(request, link, action)
+    return redirect("accounts:family")
+
+
+def _link_staff(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    if not (user.is_administrator or (user.role == Role.CENTER_STAFF and user.center_id)):
+        raise PermissionDenied
+    return user
+
+
+@login_required
+def staff_link_requests(request: HttpRequest) -> HttpResponse:
+    """The center's pending requests of a second guardian, to approve or reject."""
+    user = _link_staff(request)
+    pending = selectors.learner_links_for_staff(user=user).filter(status="requested")
+    return render(
+        request,
+        "accounts/staff_link_requests.html",
+        {"links": pending[:200]},
+    )
+
+
+@login_required
+@require_POST
+def staff_link_decide(request: HttpRequest, link_id: int, action: str) -> HttpResponse:
+    user = _link_staff(request)
+    link = selectors.learner_links_for_staff(user=user).filter(pk=link_id).first()
+    if link is None:
+        raise Http404
+    _decide(request, link, action)
+    return redirect("accounts:staff_link_requests")

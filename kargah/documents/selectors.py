@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from kargah.accounts.models import Learner, Role, User
+from kargah.accounts.selectors import visible_to_family
 from kargah.catalog.models import Course
 from kargah.documents.models import Document, DocumentStatus
 
@@ -54,10 +55,12 @@ def documents_awaiting_approval(*, learner: Learner, course: Course) -> bool:
 def document_list_for_guardian(
     *, guardian: User, learner: Learner | None = None, course: Course | None = None
 ) -> QuerySet[Document]:
-    """The family's documents (none for anyone but a guardian), newest first."""
-    if guardian.role != Role.GUARDIAN:
+    """The family's documents, with those of children linked to it by an approved link
+    (none for anyone but a guardian), newest first."""
+    family = getattr(guardian, "family", None) if guardian.role == Role.GUARDIAN else None
+    if family is None:
         return Document.objects.none()
-    queryset = Document.objects.filter(learner__family__guardian=guardian).select_related(
+    queryset = Document.objects.filter(visible_to_family(family_id=family.pk)).select_related(
         "learner", "course"
     )
     if learner is not None:
@@ -105,13 +108,17 @@ def document_get_for_review(*, user: User, document_id: int) -> Document:
 
 
 def document_get_for_download(*, user: User, document_id: int) -> Document:
-    """The document if the user is of its family, staff of its course's center or an
-    administrator; otherwise 404 (a guessed id says nothing)."""
+    """The document if the user is of its family (or of a family the child is linked to by
+    an approved link), staff of its course's center or an administrator; otherwise 404 (a
+    guessed id says nothing)."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
     queryset = Document.objects.select_related("learner__family", "course").filter(pk=document_id)
     if not user.is_administrator:
         rules = Q(learner__family__guardian=user)
+        family = getattr(user, "family", None) if user.role == Role.GUARDIAN else None
+        if family is not None:
+            rules |= visible_to_family(family_id=family.pk)
         if user.role == Role.CENTER_STAFF and user.center_id is not None:
             rules |= Q(course__center_id=user.center_id)
         queryset = queryset.filter(rules)

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from kargah.accounts.models import Learner, User
+from kargah.accounts.selectors import visible_to_family
 from kargah.catalog.models import Offering, OfferingStatus, Session, SessionStatus
 from kargah.enrollment.models import (
     ACTIVE_STATUSES,
@@ -30,12 +31,14 @@ def _family_id(guardian: User | AnonymousUser) -> int | None:
 
 
 def enrollments_for_guardian(*, guardian: User | AnonymousUser) -> QuerySet[Enrollment]:
-    """Every enrollment of the guardian's children, newest first (none for anyone else)."""
+    """Every enrollment of the guardian's children (and of children linked to the family by
+    an approved link: seen, not acted on; the services refuse a linked guardian's drop or
+    switch), newest first (none for anyone else)."""
     family_id = _family_id(guardian)
     if family_id is None:
         return Enrollment.objects.none()
     return (
-        Enrollment.objects.filter(learner__family_id=family_id)
+        Enrollment.objects.filter(visible_to_family(family_id=family_id))
         .select_related("learner", "offering__course", "offering__center", "switched_to")
         .order_by("-created_at", "-id")
     )
@@ -81,15 +84,17 @@ def family_schedule(
     *, guardian: User | AnonymousUser, now: dt.datetime | None = None
 ) -> QuerySet[Session]:
     """Upcoming sessions (not cancelled, not yet ended) of the classes the family's children
-    are confirmed in, in time order; each session carries `learner_id`, `learner_first_name`
-    and `learner_last_name` of the child it is for (a session appears once per child)."""
+    are confirmed in (linked children too), in time order; each session carries
+    `learner_id`, `learner_first_name` and `learner_last_name` of the child it is for (a
+    session appears once per child)."""
     family_id = _family_id(guardian)
     if family_id is None:
         return Session.objects.none()
     now = now or timezone.now()
     return (
         Session.objects.filter(
-            offering__enrollments__learner__family_id=family_id,
+            # One filter() call: the child and the status are of the same enrollment row.
+            visible_to_family(family_id=family_id, learner_field="offering__enrollments__learner"),
             offering__enrollments__status=EnrollmentStatus.CONFIRMED,
             ends_at__gt=now,
         )

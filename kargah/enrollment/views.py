@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kargah.accounts.models import Family, Learner, Role, User
-from kargah.accounts.selectors import learner_list_for
+from kargah.accounts.selectors import learner_list_for, learner_visible_list_for
 from kargah.catalog import selectors as catalog_selectors
 from kargah.catalog.models import Offering, Session
 from kargah.catalog.views_public import current_conditions, registration_state
@@ -267,9 +267,12 @@ def _family_schedule(user: User) -> list[ChildSchedule]:
         sessions[(session.learner_id, session.offering_id)].append(  # type: ignore[attr-defined]
             session
         )
+    # Linked children (docs/learner-links.md) are shown too, without drop or switch.
     children = {
-        learner.pk: ChildSchedule(learner=learner) for learner in learner_list_for(user=user)
+        learner.pk: ChildSchedule(learner=learner)
+        for learner in learner_visible_list_for(user=user)
     }
+    own = {pk for pk, child in children.items() if child.learner.family.guardian_id == user.pk}
     for enrollment in selectors.enrollments_for_guardian(guardian=user):
         child = children.get(enrollment.learner_id)
         if child is None:
@@ -282,10 +285,12 @@ def _family_schedule(user: User) -> list[ChildSchedule]:
                     enrollment=enrollment,
                     next_sessions=upcoming[:NEXT_SESSIONS],
                     sessions_left=len(upcoming),
-                    can_drop=selectors.can_drop(enrollment, now),
-                    can_switch=selectors.can_switch(enrollment, now),
+                    can_drop=enrollment.learner_id in own and selectors.can_drop(enrollment, now),
+                    can_switch=enrollment.learner_id in own
+                    and selectors.can_switch(enrollment, now),
                     deadline=selectors.drop_deadline(enrollment.offering),
-                    hold_open=unpaid
+                    hold_open=enrollment.learner_id in own
+                    and unpaid
                     and enrollment.hold_expires_at is not None
                     and enrollment.hold_expires_at > now,
                 )

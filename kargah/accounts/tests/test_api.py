@@ -305,14 +305,16 @@ class TestLearners:
         assert response.json()["code"] == "confirm"
         assert row_counts() == before
 
-    def test_a_national_code_already_registered_is_a_400(self):
+    def test_a_national_code_already_registered_gets_the_neutral_202(self):
+        """Issue 8, finding 8: no "already registered"; the answer is the same whether the
+        code exists or not (test_links.py), and nothing of the other family is returned."""
         LearnerFactory.create(national_code="0499370899")
         client = authed(GuardianFactory.create())
         before = row_counts()
         response = client.post(LEARNERS, learner_body(), format="json")
-        assert response.status_code == 400
-        assert response.json()["code"] == "duplicate_national_code"
-        assert row_counts() == before
+        assert response.status_code == 202
+        assert response.json()["code"] == "link_requested"
+        assert row_counts() == before  # the birth date differs: nothing is asked
 
     @pytest.mark.parametrize("birth_date_jalali", ["1395/13/01", "1395/04", "دیروز", ""])
     def test_a_date_that_is_not_jalali_is_a_400(self, birth_date_jalali):

@@ -242,7 +242,8 @@ class TestUpdate:
                 national_code=other.national_code,
             )
 
-        assert exc_info.value.code == "duplicate_national_code"
+        # Refused without saying that the code is another child's (issue 8, finding 8).
+        assert exc_info.value.code == "national_code"
         learner.refresh_from_db()
         assert learner.national_code == own_code
         assert row_counts() == before

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 
 from kargah.accounts import services
@@ -346,13 +347,16 @@ class TestAddChild:
         assert response.context["form"].errors["birth_date"]
         assert row_counts() == before
 
-    def test_a_duplicate_child_is_refused_with_a_message(self, guardian_client):
+    def test_a_registered_national_code_gets_the_neutral_answer(self, guardian_client):
+        """Issue 8, finding 8: no "already registered" (test_links.py has the rest)."""
         LearnerFactory.create(national_code=national_code_for(1))
         before = row_counts()
-        response = guardian_client.post(ADD, learner_post())
-        assert response.status_code == 200
-        assert response.context["form"].non_field_errors()
-        assert row_counts() == before
+        response = guardian_client.post(ADD, learner_post(), follow=True)
+        assert response.redirect_chain == [(reverse("accounts:family"), 302)]
+        with translation.override("fa"):
+            neutral = str(services.LINK_NEUTRAL_MESSAGE)
+        assert [str(m) for m in response.context["messages"]] == [neutral]
+        assert row_counts() == before  # the birth date differs: nothing is asked
 
     def test_a_birth_date_in_the_future_is_refused_with_a_message(self, guardian_client):
         before = row_counts()
