@@ -404,7 +404,7 @@ def holiday_sync(request: HttpRequest, jalali_year: int) -> HttpResponse:
     added = services.holiday_sync_official(jalali_year=jalali_year)
     messages.success(
         request,
-        _("%(count)s official holidays were added from the calendar package.")
+        _("%(count)s official holidays were added.")
         % {"count": localize_digits(added)},
     )
     return redirect(_holidays_url(jalali_year))

@@ -548,6 +548,7 @@ def test_an_administrator_syncs_moves_and_removes_official_holidays(client: Clie
     assert Holiday.objects.filter(jalali_year=1403, source=HolidaySource.OFFICIAL).count() > 10
     nowruz = Holiday.objects.filter(date=dt.date(2024, 3, 20)).first()  # 1403/01/01
     assert nowruz is not None and nowruz.name in text_of(response)
+    assert "Calendar-1403" in text_of(response)  # each official date names its source
 
     estimate = Holiday.objects.filter(jalali_year=1403).first()
     assert estimate is not None
