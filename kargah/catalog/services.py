@@ -34,7 +34,11 @@ from kargah.catalog.models import (
     Term,
     TimeOfDay,
 )
-from kargah.catalog.selectors import closed_days, sessions_on_closed_day
+from kargah.catalog.selectors import (
+    closed_days,
+    sessions_near_estimated_holidays,
+    sessions_on_closed_day,
+)
 from kargah.core.errors import DomainError, NotAllowed
 from kargah.core.locks import lock_keys
 from kargah.core.persian import (
@@ -381,10 +385,17 @@ def offering_publish(*, actor: User, offering: Offering) -> Offering:
         locked.published_at = timezone.now()
         locked.save(update_fields=["status", "published_at"])
         catalog_changed()
+        after = snapshot(locked, OFFERING_AUDIT_FIELDS)
+        # On record: which sessions were published within a day of an estimated holiday.
+        near = sessions_near_estimated_holidays(offering=locked)
+        if near:
+            after["near_estimated_holidays"] = [
+                {"session": n.number, "holiday": n.holiday.name, "date": n.holiday.date.isoformat()}
+                for n in near
+            ]
         audit_record(
-            actor=actor, action="offering.published", obj=locked, before=before,
-            after=snapshot(locked, OFFERING_AUDIT_FIELDS),
-        )  # fmt: skip
+            actor=actor, action="offering.published", obj=locked, before=before, after=after
+        )
     return locked
 
 
