@@ -665,6 +665,52 @@ def _official_holiday_apply(
     return same, False, _move_sessions_off(same, actor=actor, reason="")
 
 
+@dataclass
+class HolidayImportOutcome:
+    added: list[Holiday]
+    replaced: list[Holiday]  # estimates moved to (or confirmed on) their official date
+    moved: list[Session]
+
+
+def holiday_import_official(
+    *, actor: User | None, rows: Sequence[OfficialRow]
+) -> HolidayImportOutcome:
+    """Imports a newly published official list (administrators; `None` is the operator's
+    command), all or nothing: each row is added, or replaces the estimate of the same
+    holiday, and every published session it hits moves through the holiday-added path
+    (audit row and an SMS to each enrolled family). A holiday staff removed stays removed.
+    Refuses, naming the row (`extra["index"]`), a holiday whose confirmed date differs."""
+    if actor is not None and not actor.is_administrator:
+        raise NotAllowed(_("Only an administrator changes the official holidays."))
+    outcome = HolidayImportOutcome(added=[], replaced=[], moved=[])
+    with transaction.atomic():
+        for index, row in enumerate(rows):
+            same = _same_official_holiday(row)
+            if same is not None and not (same.is_removed or same.is_estimate):
+                if same.date != row.date:
+                    raise DomainError(
+                        _(
+                            "«%(name)s» is already in the calendar on %(date)s, not as an "
+                            "estimate; if the official date differs, move it on the holidays "
+                            "page."
+                        )
+                        % {"name": same.name, "date": format_jalali_date(same.date)},
+                        code="conflict",
+                        extra={"index": index},
+                    )
+                continue  # already there
+            was_estimate = same is not None and same.is_estimate
+            holiday, created, moved = _official_holiday_apply(
+                row, actor=actor, reason=_("an imported official list")
+            )
+            if created:
+                outcome.added.append(holiday)
+            elif was_estimate:
+                outcome.replaced.append(holiday)
+            outcome.moved += moved
+    return outcome
+
+
 def holiday_add(
     *,
     actor: User,

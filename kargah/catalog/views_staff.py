@@ -431,6 +431,40 @@ def holiday_sync(request: HttpRequest, jalali_year: int) -> HttpResponse:
 
 
 @staff_page
+@require_http_methods(["GET", "POST"])
+def holiday_import(request: HttpRequest) -> HttpResponse:
+    """An administrator imports a newly published official list (CSV or XLSX)."""
+    if not _user(request).is_administrator:
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        result = importing.import_official_holidays(
+            actor=_user(request), upload=upload, file_name=upload.name or ""
+        )
+        if result.ok:
+            messages.success(
+                request,
+                _(
+                    "The official list was imported: %(added)s holidays added, %(replaced)s "
+                    "estimates replaced, %(moved)s sessions moved (families told by SMS)."
+                )
+                % {
+                    "added": localize_digits(result.added),
+                    "replaced": localize_digits(result.replaced),
+                    "moved": localize_digits(result.moved),
+                },
+            )
+            return redirect("catalog_staff:holidays_today")
+    return render(
+        request,
+        "catalog/staff/holiday_import.html",
+        {"form": form, "result": result, "max_rows": importing.MAX_ROWS},
+    )
+
+
+@staff_page
 @require_POST
 def holiday_add(request: HttpRequest, jalali_year: int) -> HttpResponse:
     _check_year(jalali_year)
