@@ -594,19 +594,21 @@ def holiday_sync_official(*, jalali_year: int, actor: User | None = None) -> int
     created = 0
     with transaction.atomic():
         for row in _package_rows(jalali_year):
-            _row, was_created = Holiday.objects.get_or_create(
+            if Holiday.objects.filter(package_date=row.date, name=row.name).exists():
+                continue  # synced before (perhaps moved or removed since)
+            if _same_official_holiday(row) is not None:
+                continue  # its date is known already: imported, or added by hand
+            Holiday.objects.create(
+                date=row.date,
                 package_date=row.date,
                 name=row.name,
-                defaults={
-                    "date": row.date,
-                    "source": HolidaySource.OFFICIAL,
-                    "is_estimate": row.is_estimate,
-                    "jalali_year": jalali_year,
-                    "key": row.key,
-                    "reference": row.reference,
-                },
+                source=HolidaySource.OFFICIAL,
+                is_estimate=row.is_estimate,
+                jalali_year=jalali_year,
+                key=row.key,
+                reference=row.reference,
             )
-            created += int(was_created)
+            created += 1
     return created
 
 
@@ -621,6 +623,15 @@ def _same_official_holiday(row: OfficialRow) -> Holiday | None:
     near = official_calendar.SAME_HOLIDAY_WITHIN
     candidates = national.filter(key=row.key, date__range=(row.date - near, row.date + near))
     return min(candidates, key=lambda h: (abs((h.date - row.date).days), h.pk), default=None)
+
+
+def _replaceable(holiday: Holiday) -> bool:
+    """Whether an official date replaces this row's: an estimate, or the package's date as
+    the package gave it (even one it calls confirmed: the package is not the official
+    calendar). A date staff moved, one imported or shipped, stays."""
+    if holiday.is_estimate:
+        return True
+    return holiday.package_date is not None and holiday.date == holiday.package_date
 
 
 def _official_holiday_apply(
@@ -648,9 +659,12 @@ def _official_holiday_apply(
                    "source": holiday.source, "reference": row.reference},
         )  # fmt: skip
         return holiday, True, _move_sessions_off(holiday, actor=actor, reason="")
-    if same.is_removed or not same.is_estimate:
+    if same.is_removed or not _replaceable(same):
         return same, False, []  # staff removed it, or its date is already confirmed
-    before = {"date": same.date.isoformat(), "is_estimate": True, "reference": same.reference}
+    before = {
+        "date": same.date.isoformat(), "is_estimate": same.is_estimate,
+        "reference": same.reference,
+    }  # fmt: skip
     same.date, same.is_estimate, same.jalali_year = row.date, row.is_estimate, year
     same.reference = row.reference
     same.save(update_fields=["date", "is_estimate", "jalali_year", "reference"])
@@ -686,7 +700,7 @@ def holiday_import_official(
     with transaction.atomic():
         for index, row in enumerate(rows):
             same = _same_official_holiday(row)
-            if same is not None and not (same.is_removed or same.is_estimate):
+            if same is not None and not (same.is_removed or _replaceable(same)):
                 if same.date != row.date:
                     raise DomainError(
                         _(
@@ -699,13 +713,13 @@ def holiday_import_official(
                         extra={"index": index},
                     )
                 continue  # already there
-            was_estimate = same is not None and same.is_estimate
+            replaces = same is not None and not same.is_removed
             holiday, created, moved = _official_holiday_apply(
                 row, actor=actor, reason=_("an imported official list")
             )
             if created:
                 outcome.added.append(holiday)
-            elif was_estimate:
+            elif replaces:
                 outcome.replaced.append(holiday)
             outcome.moved += moved
     return outcome

@@ -162,6 +162,16 @@ def test_a_removed_estimate_stays_removed(estimates_of_1406, admin: User, tmp_pa
     assert not Holiday.objects.filter(date=OFFICIAL_ADHA).exists()
 
 
+def test_a_later_sync_adds_no_estimate_beside_an_imported_date(tmp_path: Path):
+    """Imported first, synced after: the package's estimate of a holiday the list already
+    dated is not added next to it (no phantom day off a day later)."""
+    call_command("holidays_import", str(write(tmp_path, LIST)), stdout=io.StringIO())
+    services.holiday_sync_official(jalali_year=1406)
+    adha = Holiday.objects.filter(key="eid_al_adha", jalali_year=1406)
+    assert [(h.date, h.is_estimate) for h in adha] == [(OFFICIAL_ADHA, False)]
+    assert Holiday.objects.filter(key="tasua", jalali_year=1406, is_estimate=True).exists()
+
+
 # --- the page ---------------------------------------------------------------------------------
 
 

@@ -439,3 +439,24 @@ def test_an_estimate_staff_moved_stays_where_staff_put_it(unpublished_1405, monk
     estimate.refresh_from_db()
     assert (estimate.date, estimate.is_estimate) == (dt.date(2027, 3, 2), False)
     assert not Holiday.objects.filter(date=RAMADAN_21_1448).exists()
+
+
+def test_the_packages_confirmed_dates_give_way_to_the_official_calendar(
+    unpublished_1405, monkeypatch
+):
+    """Rows the package gave before (some it calls confirmed, so not marked estimates) are
+    still the package's: the official sync moves each to its official date."""
+    services.holiday_sync_official(jalali_year=1405)
+    Holiday.objects.filter(jalali_year=1405).update(is_estimate=False)
+
+    monkeypatch.undo()
+    assert services.holiday_sync_official(jalali_year=1405) == 0
+
+    ali = Holiday.objects.get(key="imam_ali_martyrdom", jalali_year=1405)
+    assert (ali.date, ali.is_estimate) == (RAMADAN_21_1448, False)
+    assert "Calendar-1405" in ali.reference
+    official = {(r.date, r.key) for r in official_calendar.shipped_for_year(1405)}
+    synced = set(
+        Holiday.objects.filter(jalali_year=1405).exclude(key="").values_list("date", "key")
+    )
+    assert synced == official
