@@ -420,9 +420,10 @@ def _may_change_holiday(user: User, holiday: Any) -> bool:
 @require_POST
 def holiday_sync(request: HttpRequest, jalali_year: int) -> HttpResponse:
     _check_year(jalali_year)
-    if not _user(request).is_administrator:
+    user = _user(request)
+    if not user.is_administrator:
         raise PermissionDenied
-    added = services.holiday_sync_official(jalali_year=jalali_year)
+    added = services.holiday_sync_official(jalali_year=jalali_year, actor=user)
     messages.success(
         request,
         _("%(count)s official holidays were added.") % {"count": localize_digits(added)},

@@ -635,6 +635,9 @@ def test_an_administrator_syncs_moves_and_removes_official_holidays(client: Clie
     nowruz = Holiday.objects.filter(date=dt.date(2024, 3, 20)).first()  # 1403/01/01
     assert nowruz is not None and nowruz.name in text_of(response)
     assert "Calendar-1403" in text_of(response)  # each official date names its source
+    added = AuditLogEntry.objects.filter(action="holiday.added")
+    assert added.count() == Holiday.objects.count()
+    assert set(added.values_list("actor", flat=True)) == {admin.pk}
 
     estimate = Holiday.objects.filter(jalali_year=1403).first()
     assert estimate is not None
