@@ -76,5 +76,7 @@ class OfferingAdmin(admin.ModelAdmin):
 
 @admin.register(Holiday)
 class HolidayAdmin(admin.ModelAdmin):
-    list_display = ("date", "name", "source", "province", "center", "is_estimate", "is_removed")
+    list_display = (
+        "date", "name", "source", "province", "center", "is_estimate", "is_removed", "reference",
+    )  # fmt: skip
     list_filter = ("source", "jalali_year", "is_estimate", "is_removed")

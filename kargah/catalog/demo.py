@@ -3,8 +3,9 @@ terms, instructors, about sixty offerings with their sessions, and enrolments th
 some offerings full and some below their quorum.
 
 Everything goes through the catalog and accounts services (sessions skip the official
-holidays synced from the `holidays` package, P4; each instructor keeps to their own weekly
-slots, so no two of their sessions clash). Dates are relative to today: the first term runs
+holidays of the shipped official calendar, or the package's estimates for a year not yet
+published, P4; each instructor keeps to their own weekly slots, so no two of their
+sessions clash). Dates are relative to today: the first term runs
 from the first of the current Jalali month for about four months (never past the end of the
 Jalali year), the second is next spring, which starts with Nowruz. Running it again changes
 nothing: courses are found by title, and an offering spec counts as done when its course

@@ -1,4 +1,5 @@
-"""Importing offerings from a spreadsheet (XLSX or CSV in UTF-8), all or nothing.
+"""Importing offerings, or an official holiday list, from a spreadsheet (XLSX or CSV in
+UTF-8), all or nothing.
 
 Every row is checked first and every problem is reported (row, column, message); only a
 file without problems is imported, as draft offerings created through
@@ -15,16 +16,18 @@ import re
 import warnings
 import zipfile
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import openpyxl
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kargah.accounts.models import User
-from kargah.catalog import services
+from kargah.catalog import official_calendar, services
 from kargah.catalog.forms_staff import (
     parse_jalali_datetime,
     parse_time_of_day,
@@ -39,7 +42,12 @@ from kargah.catalog.selectors import (
     term_list_for_staff,
 )
 from kargah.core.errors import DomainError
-from kargah.core.persian import parse_jalali_date, search_key, to_latin_digits
+from kargah.core.persian import (
+    parse_jalali_date,
+    search_key,
+    to_latin_digits,
+    to_persian_digits,
+)
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 1000
@@ -142,7 +150,7 @@ def template_csv() -> str:
     return "\ufeff" + buffer.getvalue()
 
 
-def read_upload(upload: UploadedFile) -> list[tuple[int, list[str]]]:
+def read_upload(upload: File) -> list[tuple[int, list[str]]]:
     """The file's non-empty rows as (row number, cell texts); refuses what is too big or
     is neither an XLSX spreadsheet nor UTF-8 CSV text, judged by content."""
     if upload.size is not None and upload.size > MAX_BYTES:
@@ -397,28 +405,43 @@ def _check_row(
     return _Row(number, values), errors
 
 
-def check_rows(
-    *, user: User, table: list[tuple[int, list[str]]]
-) -> tuple[list[_Row], list[RowError]]:
-    """Every row checked; the rows ready for the service and every problem found."""
-    if not table:
-        return [], [RowError(0, "", _("The file is empty."))]
-    header_number, header = table[0]
+def _header(
+    row: tuple[int, list[str]], columns: Sequence[str], required: Sequence[str]
+) -> tuple[dict[str, int], list[RowError]]:
+    """Where each known column is in the header row, and what is wrong with the header."""
+    header_number, header = row
     keys = [_column_key(name) for name in header]
     errors: list[RowError] = []
     positions: dict[str, int] = {}
     for position, (key, name) in enumerate(zip(keys, header, strict=True)):
         if not key:
             continue
-        if key not in COLUMNS:
+        if key not in columns:
             errors.append(RowError(header_number, name, _("This column is not known.")))
         elif key in positions:
             errors.append(RowError(header_number, name, _("This column appears twice.")))
         else:
             positions[key] = position
-    for column in REQUIRED_COLUMNS:
+    for column in required:
         if column not in positions:
             errors.append(RowError(header_number, column, _("This column is missing.")))
+    return positions, errors
+
+
+def _named_cells(cells: list[str], positions: dict[str, int]) -> dict[str, str]:
+    return {
+        column: (cells[index] if index < len(cells) else "").strip()
+        for column, index in positions.items()
+    }
+
+
+def check_rows(
+    *, user: User, table: list[tuple[int, list[str]]]
+) -> tuple[list[_Row], list[RowError]]:
+    """Every row checked; the rows ready for the service and every problem found."""
+    if not table:
+        return [], [RowError(0, "", _("The file is empty."))]
+    positions, errors = _header(table[0], COLUMNS, REQUIRED_COLUMNS)
     if errors:
         return [], errors
     if len(table) == 1:
@@ -426,11 +449,7 @@ def check_rows(
     lookups = _Lookups(user)
     rows: list[_Row] = []
     for number, cells in table[1:]:
-        named = {
-            column: (cells[index] if index < len(cells) else "").strip()
-            for column, index in positions.items()
-        }
-        row, row_errors = _check_row(number, named, lookups)
+        row, row_errors = _check_row(number, _named_cells(cells, positions), lookups)
         rows.append(row)
         errors.extend(row_errors)
     return rows, errors
@@ -465,3 +484,117 @@ def _create_all(actor: User, rows: list[_Row]) -> list[Offering]:
             except DomainError as exc:
                 raise _RowFailed(row.number, str(exc.message)) from exc
     return created
+
+
+# --- an official holiday list ------------------------------------------------------------
+
+# The shipped official_holidays.csv is itself a valid list: its extra columns are known.
+HOLIDAY_COLUMNS = ("jalali_date", "name", "source", "gregorian_date", "kind", "key")
+HOLIDAY_REQUIRED_COLUMNS = ("jalali_date", "name")
+MAX_HOLIDAY_NAME = 200
+
+
+@dataclass
+class HolidayImportResult:
+    errors: list[RowError] = field(default_factory=list)
+    rows: int = 0
+    added: int = 0
+    replaced: int = 0
+    moved: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_holiday_rows(
+    *, table: list[tuple[int, list[str]]], file_name: str
+) -> tuple[list[tuple[int, services.OfficialRow]], list[RowError]]:
+    """Every row of an official list checked (Jalali date, name; the Gregorian date, when
+    given, must be the same day); the rows ready for the service and every problem found."""
+    if not table:
+        return [], [RowError(0, "", _("The file is empty."))]
+    positions, errors = _header(table[0], HOLIDAY_COLUMNS, HOLIDAY_REQUIRED_COLUMNS)
+    if errors:
+        return [], errors
+    if len(table) == 1:
+        return [], [RowError(0, "", _("The file has no holidays below its header row."))]
+    rows: list[tuple[int, services.OfficialRow]] = []
+    seen: dict[tuple[dt.date, str], int] = {}
+    for number, cells in table[1:]:
+        named = _named_cells(cells, positions)
+        row_errors: list[RowError] = []
+        for column in HOLIDAY_REQUIRED_COLUMNS:
+            if not named.get(column, ""):
+                row_errors.append(RowError(number, column, _("This column is empty.")))
+        day: dt.date | None = None
+        if named.get("jalali_date", ""):
+            try:
+                day = parse_jalali_date(named["jalali_date"])
+            except ValueError:
+                row_errors.append(
+                    RowError(number, "jalali_date", _("Enter a Jalali date, e.g. 1403/07/01."))
+                )
+        name = " ".join(named.get("name", "").split())
+        if len(name) > MAX_HOLIDAY_NAME:
+            row_errors.append(
+                RowError(
+                    number,
+                    "name",
+                    _("The name is longer than %(count)s characters.")
+                    % {"count": to_persian_digits(MAX_HOLIDAY_NAME)},
+                )
+            )
+        gregorian = named.get("gregorian_date", "")
+        if day is not None and gregorian and to_latin_digits(gregorian) != day.isoformat():
+            row_errors.append(
+                RowError(
+                    number,
+                    "gregorian_date",
+                    _("The Gregorian date is not the same day as the Jalali date."),
+                )
+            )
+        if day is not None and name and not row_errors:
+            if (day, name) in seen:
+                row_errors.append(
+                    RowError(
+                        number,
+                        "",
+                        _("This holiday is already in row %(row)s.")
+                        % {"row": to_persian_digits(seen[(day, name)])},
+                    )
+                )
+            seen[(day, name)] = number
+        errors.extend(row_errors)
+        if day is not None and name and not row_errors:
+            source = named.get("source", "")
+            reference = f"{source} ({file_name})" if source else file_name
+            key = official_calendar.key_for(name, day)
+            rows.append((number, services.OfficialRow(day, name, key, reference[:300])))
+    return rows, errors
+
+
+def import_official_holidays(
+    *, actor: User | None, upload: File, file_name: str
+) -> HolidayImportResult:
+    """Reads, checks and (only when every row is right) imports an official holiday list:
+    new holidays are added, estimates replaced, and the sessions they hit moved."""
+    try:
+        table = read_upload(upload)
+    except ImportFileError as exc:
+        return HolidayImportResult(errors=[RowError(0, "", exc.message)])
+    rows, errors = check_holiday_rows(table=table, file_name=file_name)
+    if errors:
+        return HolidayImportResult(errors=errors, rows=len(table) - 1)
+    try:
+        outcome = services.holiday_import_official(actor=actor, rows=[row for _n, row in rows])
+    except DomainError as exc:
+        index = exc.extra.get("index")
+        number = rows[index][0] if isinstance(index, int) else 0
+        return HolidayImportResult(errors=[RowError(number, "", str(exc.message))], rows=len(rows))
+    return HolidayImportResult(
+        rows=len(rows),
+        added=len(outcome.added),
+        replaced=len(outcome.replaced),
+        moved=len(outcome.moved),
+    )

@@ -303,8 +303,10 @@ class HolidaySource(models.TextChoices):
 
 class Holiday(models.Model):
     """A day with no class (P4): an official holiday, national or of one province, or a
-    center's own closure. Official rows come from the `holidays` package and staff may
-    move or remove them, since lunar dates are estimates until announced."""
+    center's own closure. Official rows come from the shipped official calendar
+    (`official_calendar`, the Calendar Center's published dates) or an imported official
+    list; for a year not published yet, from the `holidays` package, its lunar dates marked
+    as estimates until the official date replaces them."""
 
     date = models.DateField(_("date"), db_index=True)
     name = models.CharField(_("name"), max_length=200)
@@ -323,6 +325,12 @@ class Holiday(models.Model):
     package_date = models.DateField(null=True, blank=True, editable=False)
     is_removed = models.BooleanField(_("removed"), default=False)
     jalali_year = models.PositiveSmallIntegerField(_("Jalali year"), db_index=True)
+    # Which official holiday this is (official_calendar.RULES, e.g. "ashura"; empty for any
+    # other), so that an official date finds the estimate of the same holiday it replaces.
+    key = models.CharField(max_length=40, blank=True, default="", db_index=True, editable=False)
+    reference = models.CharField(
+        _("where the date comes from"), max_length=300, blank=True, default="",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["date"]

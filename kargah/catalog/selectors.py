@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -21,7 +22,7 @@ from kargah.catalog.models import (
     SessionStatus,
     Term,
 )
-from kargah.core.persian import TEHRAN, search_terms
+from kargah.core.persian import TEHRAN, search_terms, to_tehran
 
 PUBLIC_STATUSES = (
     OfferingStatus.PUBLISHED,
@@ -47,6 +48,55 @@ def closed_days(*, center: Center, start: dt.date, end: dt.date) -> dict[dt.date
     for day, name in rows:
         days[day] = f"{days[day]}؛ {name}" if day in days else name
     return days
+
+
+@dataclass(frozen=True)
+class NearEstimate:
+    """A session (or planned start) within a day of an estimated lunar holiday: the official
+    date may yet fall on the session's day."""
+
+    number: int  # the session's place among the starts, from 1
+    starts_at: dt.datetime
+    holiday: Holiday
+    days_after: int  # the session's day minus the holiday's estimated day: -1, 0 or 1
+
+
+def estimated_holidays_near(*, center: Center, starts: Sequence[dt.datetime]) -> list[NearEstimate]:
+    """For each start (in order) whose Tehran day is within one day of an estimated holiday
+    national or of the center's province, the holiday (P4: staff are warned before
+    publishing that the announced date may move onto the session)."""
+    if not starts:
+        return []
+    days = [to_tehran(start).date() for start in starts]
+    one = dt.timedelta(days=1)
+    estimates = list(
+        Holiday.objects.filter(
+            source=HolidaySource.OFFICIAL,
+            is_estimate=True,
+            is_removed=False,
+            date__gte=min(days) - one,
+            date__lte=max(days) + one,
+        )
+        .filter(Q(province__isnull=True) | Q(province_id=center.province_id))
+        .order_by("date", "name")
+    )
+    near = []
+    for number, (start, day) in enumerate(zip(starts, days, strict=True), start=1):
+        for holiday in estimates:
+            apart = (day - holiday.date).days
+            if -1 <= apart <= 1:
+                near.append(NearEstimate(number, start, holiday, apart))
+    return near
+
+
+def sessions_near_estimated_holidays(*, offering: Offering) -> list[NearEstimate]:
+    """The offering's scheduled sessions within a day of an estimated lunar holiday."""
+    starts = list(
+        offering.sessions.exclude(status=SessionStatus.CANCELLED)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+    )
+    return estimated_holidays_near(center=offering.center, starts=starts)
 
 
 def holidays_in_year(*, jalali_year: int) -> QuerySet[Holiday]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import holidays as holiday_data
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from kargah.accounts.models import Center, Province, Role, User
 from kargah.accounts.selectors import center_list_for_staff
-from kargah.catalog import schedule
+from kargah.catalog import official_calendar, schedule
 from kargah.catalog.cache import catalog_changed
 from kargah.catalog.models import (
     OFFERING_TRANSITIONS,
@@ -33,7 +34,11 @@ from kargah.catalog.models import (
     Term,
     TimeOfDay,
 )
-from kargah.catalog.selectors import closed_days, sessions_on_closed_day
+from kargah.catalog.selectors import (
+    closed_days,
+    sessions_near_estimated_holidays,
+    sessions_on_closed_day,
+)
 from kargah.core.errors import DomainError, NotAllowed
 from kargah.core.locks import lock_keys
 from kargah.core.persian import (
@@ -380,10 +385,17 @@ def offering_publish(*, actor: User, offering: Offering) -> Offering:
         locked.published_at = timezone.now()
         locked.save(update_fields=["status", "published_at"])
         catalog_changed()
+        after = snapshot(locked, OFFERING_AUDIT_FIELDS)
+        # On record: which sessions were published within a day of an estimated holiday.
+        near = sessions_near_estimated_holidays(offering=locked)
+        if near:
+            after["near_estimated_holidays"] = [
+                {"session": n.number, "holiday": n.holiday.name, "date": n.holiday.date.isoformat()}
+                for n in near
+            ]
         audit_record(
-            actor=actor, action="offering.published", obj=locked, before=before,
-            after=snapshot(locked, OFFERING_AUDIT_FIELDS),
-        )  # fmt: skip
+            actor=actor, action="offering.published", obj=locked, before=before, after=after
+        )
     return locked
 
 
@@ -526,34 +538,191 @@ def _jalali_year_bounds(jalali_year: int) -> tuple[dt.date, dt.date]:
     return first, last
 
 
-def holiday_sync_official(*, jalali_year: int) -> int:
-    """Adds the official holidays of a Jalali year from the `holidays` package (IR, Persian
-    names). Lunar dates the package estimates are marked so. Rows staff moved or removed
-    stay as staff left them. Returns how many rows were added."""
+@dataclass(frozen=True)
+class OfficialRow:
+    """One official holiday to apply: from the shipped calendar, the package or an import."""
+
+    date: dt.date
+    name: str
+    key: str
+    reference: str
+    is_estimate: bool = False
+
+
+def _package_rows(jalali_year: int) -> list[OfficialRow]:
+    """The `holidays` package's holidays of a Jalali year (IR, Persian names). Its lunar
+    dates are only estimates until the Calendar Center publishes the year."""
     first, last = _jalali_year_bounds(jalali_year)
     data = holiday_data.country_holidays(
         "IR", years=sorted({first.year, last.year}), language="fa_IR"
     )
-    created = 0
-    with transaction.atomic():
-        for day, names in sorted(data.items()):
-            if not first <= day <= last:
-                continue
-            for name in str(names).split("; "):
-                estimate = name.endswith(ESTIMATE_SUFFIX)
-                clean = name.removesuffix(ESTIMATE_SUFFIX).strip()
-                _row, was_created = Holiday.objects.get_or_create(
-                    package_date=day,
-                    name=clean,
-                    defaults={
-                        "date": day,
-                        "source": HolidaySource.OFFICIAL,
-                        "is_estimate": estimate,
-                        "jalali_year": jalali_year,
-                    },
+    rows = []
+    for day, names in sorted(data.items()):
+        if not first <= day <= last:
+            continue
+        for name in str(names).split("; "):
+            clean = name.removesuffix(ESTIMATE_SUFFIX).strip()
+            key = official_calendar.key_for(clean, day)
+            estimate = name.endswith(ESTIMATE_SUFFIX) or official_calendar.is_lunar(key)
+            reference = f"holidays {holiday_data.__version__} (IR)"
+            rows.append(OfficialRow(day, clean, key, reference, is_estimate=estimate))
+    return rows
+
+
+def holiday_sync_official(*, jalali_year: int, actor: User | None = None) -> int:
+    """Loads the official holidays of a Jalali year (P4). A year whose official calendar is
+    shipped (`official_calendar`, the Calendar Center's dates) gets those rows, each with
+    its source, plus any closure the government declared that the package records; an
+    estimate of the same holiday moves to the official date and the sessions that date hits
+    move through the holiday-added path. A year not published yet gets the `holidays`
+    package's rows, lunar ones marked as estimates. A holiday staff removed stays removed;
+    one staff moved stays where they put it. Returns how many rows were added."""
+    if jalali_year in official_calendar.published_years():
+        rows = [
+            OfficialRow(row.date, row.name, row.key, row.source)
+            for row in official_calendar.shipped_for_year(jalali_year)
+        ]
+        rows += [row for row in _package_rows(jalali_year) if not row.key]
+        created = 0
+        with transaction.atomic():
+            for row in rows:
+                _holiday, was_created, _moved = _official_holiday_apply(
+                    row, actor=actor, reason=_("the official calendar")
                 )
                 created += int(was_created)
+        return created
+    created = 0
+    with transaction.atomic():
+        for row in _package_rows(jalali_year):
+            if Holiday.objects.filter(package_date=row.date, name=row.name).exists():
+                continue  # synced before (perhaps moved or removed since)
+            if _same_official_holiday(row) is not None:
+                continue  # its date is known already: imported, or added by hand
+            Holiday.objects.create(
+                date=row.date,
+                package_date=row.date,
+                name=row.name,
+                source=HolidaySource.OFFICIAL,
+                is_estimate=row.is_estimate,
+                jalali_year=jalali_year,
+                key=row.key,
+                reference=row.reference,
+            )
+            created += 1
     return created
+
+
+def _same_official_holiday(row: OfficialRow) -> Holiday | None:
+    """The national official row that is this holiday: the same rule within a few weeks (an
+    estimate and its official date), or, for a holiday of no rule, the same name and day."""
+    national = Holiday.objects.select_for_update().filter(
+        source=HolidaySource.OFFICIAL, province__isnull=True, center__isnull=True
+    )
+    if not row.key:
+        return national.filter(name=row.name, date=row.date).order_by("pk").first()
+    near = official_calendar.SAME_HOLIDAY_WITHIN
+    candidates = national.filter(key=row.key, date__range=(row.date - near, row.date + near))
+    return min(candidates, key=lambda h: (abs((h.date - row.date).days), h.pk), default=None)
+
+
+def _replaceable(holiday: Holiday) -> bool:
+    """Whether an official date replaces this row's: an estimate, or the package's date as
+    the package gave it (even one it calls confirmed: the package is not the official
+    calendar). A date staff moved, one imported or shipped, stays."""
+    if holiday.is_estimate:
+        return True
+    return holiday.package_date is not None and holiday.date == holiday.package_date
+
+
+def _official_holiday_apply(
+    row: OfficialRow, *, actor: User | None, reason: str
+) -> tuple[Holiday, bool, list[Session]]:
+    """Puts one official holiday in the calendar, in the caller's transaction: a new row,
+    or the estimate of the same holiday moved to the official date. Published sessions the
+    date hits move to their offering's next free slot (the holiday-added path: audit row and
+    SMS to each enrolled family). Returns the row, whether it was added, the moved sessions."""
+    same = _same_official_holiday(row)
+    year = jdatetime.date.fromgregorian(date=row.date).year
+    if same is None:
+        holiday = Holiday.objects.create(
+            date=row.date,
+            name=row.name,
+            source=HolidaySource.OFFICIAL,
+            is_estimate=row.is_estimate,
+            jalali_year=year,
+            key=row.key,
+            reference=row.reference,
+        )
+        audit_record(
+            actor=actor, action="holiday.added", obj=holiday,
+            after={"date": row.date.isoformat(), "name": holiday.name,
+                   "source": holiday.source, "reference": row.reference},
+        )  # fmt: skip
+        return holiday, True, _move_sessions_off(holiday, actor=actor, reason="")
+    if same.is_removed or not _replaceable(same):
+        return same, False, []  # staff removed it, or its date is already confirmed
+    before = {
+        "date": same.date.isoformat(), "is_estimate": same.is_estimate,
+        "reference": same.reference,
+    }  # fmt: skip
+    same.date, same.is_estimate, same.jalali_year = row.date, row.is_estimate, year
+    same.reference = row.reference
+    same.save(update_fields=["date", "is_estimate", "jalali_year", "reference"])
+    audit_record(
+        actor=actor,
+        action="holiday.moved" if before["date"] != row.date.isoformat() else "holiday.confirmed",
+        obj=same, before=before,
+        after={"date": row.date.isoformat(), "is_estimate": row.is_estimate,
+               "reference": row.reference},
+        reason=reason,
+    )  # fmt: skip
+    return same, False, _move_sessions_off(same, actor=actor, reason="")
+
+
+@dataclass
+class HolidayImportOutcome:
+    added: list[Holiday]
+    replaced: list[Holiday]  # estimates moved to (or confirmed on) their official date
+    moved: list[Session]
+
+
+def holiday_import_official(
+    *, actor: User | None, rows: Sequence[OfficialRow]
+) -> HolidayImportOutcome:
+    """Imports a newly published official list (administrators; `None` is the operator's
+    command), all or nothing: each row is added, or replaces the estimate of the same
+    holiday, and every published session it hits moves through the holiday-added path
+    (audit row and an SMS to each enrolled family). A holiday staff removed stays removed.
+    Refuses, naming the row (`extra["index"]`), a holiday whose confirmed date differs."""
+    if actor is not None and not actor.is_administrator:
+        raise NotAllowed(_("Only an administrator changes the official holidays."))
+    outcome = HolidayImportOutcome(added=[], replaced=[], moved=[])
+    with transaction.atomic():
+        for index, row in enumerate(rows):
+            same = _same_official_holiday(row)
+            if same is not None and not (same.is_removed or _replaceable(same)):
+                if same.date != row.date:
+                    raise DomainError(
+                        _(
+                            "«%(name)s» is already in the calendar on %(date)s, not as an "
+                            "estimate; if the official date differs, move it on the holidays "
+                            "page."
+                        )
+                        % {"name": same.name, "date": format_jalali_date(same.date)},
+                        code="conflict",
+                        extra={"index": index},
+                    )
+                continue  # already there
+            replaces = same is not None and not same.is_removed
+            holiday, created, moved = _official_holiday_apply(
+                row, actor=actor, reason=_("an imported official list")
+            )
+            if created:
+                outcome.added.append(holiday)
+            elif replaces:
+                outcome.replaced.append(holiday)
+            outcome.moved += moved
+    return outcome
 
 
 def holiday_add(
@@ -594,7 +763,7 @@ def holiday_add(
     return holiday, moved
 
 
-def _move_sessions_off(holiday: Holiday, *, actor: User, reason: str) -> list[Session]:
+def _move_sessions_off(holiday: Holiday, *, actor: User | None, reason: str) -> list[Session]:
     moved = []
     why = reason.strip() or _("%(name)s is a holiday") % {"name": holiday.name}
     for session in sessions_on_closed_day(holiday=holiday):

@@ -26,6 +26,7 @@ urlpatterns = [
     path("holidays/", views.holidays_today, name="holidays_today"),
     path("holidays/<int:jalali_year>/", views.holidays, name="holidays"),
     path("holidays/<int:jalali_year>/sync/", views.holiday_sync, name="holiday_sync"),
+    path("holidays/import/", views.holiday_import, name="holiday_import"),
     path("holidays/<int:jalali_year>/add/", views.holiday_add, name="holiday_add"),
     path("holidays/item/<int:holiday_id>/move/", views.holiday_move, name="holiday_move"),
     path("holidays/item/<int:holiday_id>/remove/", views.holiday_remove, name="holiday_remove"),

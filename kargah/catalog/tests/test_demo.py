@@ -1,5 +1,6 @@
 """The catalog demo data: seeded twice (the second time through `manage.py demo_seed`), it
-is the same, complete and keeps the catalog's rules (P1, P4, no instructor clash)."""
+is the same, complete and keeps the catalog's rules (P1, P4 against the shipped official
+calendar, no instructor clash)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from pytest_django import DjangoDbBlocker
 
 from kargah.accounts.demo import seed_demo
 from kargah.accounts.models import Learner, User
+from kargah.catalog import official_calendar
 from kargah.catalog.demo import seed_catalog_demo
 from kargah.catalog.models import (
     AgeGroup,
@@ -34,6 +36,7 @@ from kargah.catalog.models import (
 )
 from kargah.catalog.schedule import iranian_weekday
 from kargah.catalog.selectors import closed_days
+from kargah.catalog.tests.test_demo_calendar import sessions_on_official_holidays
 from kargah.core.models import AuditLogEntry
 from kargah.core.persian import to_tehran
 from kargah.enrollment.models import ACTIVE_STATUSES, Enrollment
@@ -188,3 +191,25 @@ def test_no_instructor_teaches_two_sessions_at_once(seeded: Seeded) -> None:
         times.sort()
         for (_start, end), (next_start, _end) in itertools.pairwise(times):
             assert end <= next_start
+
+
+def test_no_demo_session_on_an_official_holiday_of_the_shipped_calendar(seeded: Seeded) -> None:
+    """P4 checked against the Calendar Center's dates themselves, not only the Holiday rows
+    the sessions were planned with; and those rows are the shipped ones for every published
+    year the demo synced."""
+    assert sessions_on_official_holidays() == []
+    years = set(Holiday.objects.values_list("jalali_year", flat=True))
+    for year in years & official_calendar.published_years():
+        synced = set(
+            Holiday.objects.filter(jalali_year=year, province__isnull=True, center__isnull=True)
+            .exclude(key="")
+            .values_list("date", "key")
+        )
+        assert synced == {(r.date, r.key) for r in official_calendar.shipped_for_year(year)}
+    national = set(
+        Holiday.objects.filter(
+            province__isnull=True, center__isnull=True, is_removed=False
+        ).values_list("date", flat=True)
+    )
+    session_days = {to_tehran(s.starts_at).date() for s in Session.objects.all()}
+    assert not session_days & national

@@ -1,5 +1,6 @@
-"""The holiday calendar: official holidays from the package, closures, and what happens to
-published sessions when a holiday is added or moved afterwards (P4 through DOMAIN rule 1)."""
+"""The holiday calendar: official holidays from the shipped official calendar (the package
+for years not yet published), closures, and what happens to published sessions when a
+holiday is added or moved afterwards (P4 through DOMAIN rule 1)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import jdatetime
 import pytest
 
 from kargah.accounts.tests.factories import CenterFactory, ProvinceFactory, StaffFactory
-from kargah.catalog import services
+from kargah.catalog import official_calendar, services
 from kargah.catalog.models import Holiday, HolidaySource, Offering
 from kargah.catalog.schedule import iranian_weekday
 from kargah.catalog.selectors import closed_days
@@ -320,3 +321,142 @@ def test_staff_manage_their_own_closures_only(staff, center):
     own.refresh_from_db()
     other.refresh_from_db()
     assert (own.date, own.is_removed, other.is_removed) == (dt.date(2024, 5, 12), True, False)
+
+
+# --- the official calendar over the package's estimates ---------------------------------------
+
+RAMADAN_21_1448 = dt.date(2027, 2, 28)  # 1405/12/09, a Sunday; the package says 2027-03-01
+
+
+@pytest.fixture
+def unpublished_1405(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As before the Calendar Center published 1405: only the package knows that year."""
+    monkeypatch.setattr(official_calendar, "published_years", lambda: {1402, 1403, 1404})
+
+
+def test_a_published_year_takes_the_official_dates_with_their_source():
+    """P4: for a year the Calendar Center has published, the shipped dates, not the
+    package's estimates, each row naming where its date comes from."""
+    created = services.holiday_sync_official(jalali_year=1405)
+
+    rows = Holiday.objects.filter(jalali_year=1405)
+    assert created == rows.count() == len(official_calendar.shipped_for_year(1405))
+    assert not rows.filter(is_estimate=True).exists()
+    ali = rows.get(key="imam_ali_martyrdom", date__year=2027)
+    assert ali.date == RAMADAN_21_1448
+    assert "Calendar-1405" in ali.reference and "1448/9 = 2027-02-08" in ali.reference
+    assert not rows.filter(date=dt.date(2027, 3, 1)).exists()
+    assert services.holiday_sync_official(jalali_year=1405) == 0
+
+
+def test_a_published_year_keeps_the_closures_the_government_declared():
+    """The package also records one-off closures (seven days of 1404/12 in mourning); no
+    calendar rule gives them, and the official sync keeps them."""
+    services.holiday_sync_official(jalali_year=1404)
+    closures = Holiday.objects.filter(jalali_year=1404, key="")
+    assert sorted(h.date for h in closures) == [dt.date(2026, 3, d) for d in range(1, 8)]
+    assert not closures.filter(is_estimate=True).exists()
+
+
+def test_an_unpublished_year_marks_every_lunar_date_of_the_package_an_estimate(unpublished_1405):
+    services.holiday_sync_official(jalali_year=1405)
+    lunar = Holiday.objects.filter(jalali_year=1405).exclude(key="")
+    assert lunar.filter(key="tasua").get().is_estimate  # the package calls 2026 "confirmed"
+    assert all(h.is_estimate == official_calendar.is_lunar(h.key) for h in lunar), (
+        "solar holidays are fixed, lunar ones estimates"
+    )
+    assert lunar.get(key="imam_ali_martyrdom", date__year=2027).date == dt.date(2027, 3, 1)
+    assert all("holidays" in h.reference for h in lunar)
+
+
+def test_the_official_date_replaces_the_estimate_and_moves_the_sessions_it_hits(
+    unpublished_1405, monkeypatch, make_offering, publish
+):
+    """Finding 1: an offering published on the package's calendar holds a session, with
+    enrolled families, on the official date of the martyrdom of Imam Ali (1405/12/09).
+    Syncing the published year moves the estimate there and the session off it, through the
+    holiday-added path (audit row and an SMS to each family)."""
+    services.holiday_sync_official(jalali_year=1405)
+    estimate = Holiday.objects.get(key="imam_ali_martyrdom", date=dt.date(2027, 3, 1))
+    estimate_reference = estimate.reference
+    offering = publish(
+        make_offering(
+            first_date=dt.date(2027, 2, 21), count=3, pattern=[{"weekday": 1, "start": "17:00"}]
+        )
+    )
+    EnrollmentFactory.create(offering=offering)
+    EnrollmentFactory.create(offering=offering)
+    assert [d for d, _n in days_and_numbers(offering)] == [
+        dt.date(2027, 2, 21), RAMADAN_21_1448, dt.date(2027, 3, 7),
+    ]  # fmt: skip
+
+    monkeypatch.undo()
+    assert services.holiday_sync_official(jalali_year=1405) == 0
+
+    estimate.refresh_from_db()
+    assert (estimate.date, estimate.is_estimate) == (RAMADAN_21_1448, False)
+    assert "Calendar-1405" in estimate.reference
+    assert Holiday.objects.filter(key="imam_ali_martyrdom", jalali_year=1405).count() == 1
+    # The session on the official date moves to the next free Sunday after the last one.
+    assert days_and_numbers(offering) == [
+        (dt.date(2027, 2, 21), 1), (dt.date(2027, 3, 7), 2), (dt.date(2027, 3, 14), 3),
+    ]  # fmt: skip
+    moved = AuditLogEntry.objects.get(action="holiday.moved")
+    assert (moved.before, moved.after) == (
+        {"date": "2027-03-01", "is_estimate": True, "reference": estimate_reference},
+        {"date": "2027-02-28", "is_estimate": False, "reference": estimate.reference},
+    )
+    assert AuditLogEntry.objects.filter(action="session.rescheduled").count() == 1
+    messages = OutboxMessage.objects.filter(kind="schedule_change")
+    assert messages.count() == 2
+    assert all("۱۴۰۵/۱۲/۰۹" in m.body for m in messages)
+
+
+def test_an_estimate_staff_removed_stays_removed_when_the_official_date_comes(
+    unpublished_1405, monkeypatch, admin
+):
+    services.holiday_sync_official(jalali_year=1405)
+    estimate = Holiday.objects.get(key="imam_ali_martyrdom", date=dt.date(2027, 3, 1))
+    services.holiday_remove(actor=admin, holiday=estimate)
+
+    monkeypatch.undo()
+    services.holiday_sync_official(jalali_year=1405)
+
+    estimate.refresh_from_db()
+    assert (estimate.date, estimate.is_removed) == (dt.date(2027, 3, 1), True)
+    assert Holiday.objects.filter(key="imam_ali_martyrdom", jalali_year=1405).count() == 1
+    assert not Holiday.objects.filter(date=RAMADAN_21_1448).exists()
+
+
+def test_an_estimate_staff_moved_stays_where_staff_put_it(unpublished_1405, monkeypatch, admin):
+    services.holiday_sync_official(jalali_year=1405)
+    estimate = Holiday.objects.get(key="imam_ali_martyrdom", date=dt.date(2027, 3, 1))
+    services.holiday_move(actor=admin, holiday=estimate, date=dt.date(2027, 3, 2))
+
+    monkeypatch.undo()
+    services.holiday_sync_official(jalali_year=1405)
+
+    estimate.refresh_from_db()
+    assert (estimate.date, estimate.is_estimate) == (dt.date(2027, 3, 2), False)
+    assert not Holiday.objects.filter(date=RAMADAN_21_1448).exists()
+
+
+def test_the_packages_confirmed_dates_give_way_to_the_official_calendar(
+    unpublished_1405, monkeypatch
+):
+    """Rows the package gave before (some it calls confirmed, so not marked estimates) are
+    still the package's: the official sync moves each to its official date."""
+    services.holiday_sync_official(jalali_year=1405)
+    Holiday.objects.filter(jalali_year=1405).update(is_estimate=False)
+
+    monkeypatch.undo()
+    assert services.holiday_sync_official(jalali_year=1405) == 0
+
+    ali = Holiday.objects.get(key="imam_ali_martyrdom", jalali_year=1405)
+    assert (ali.date, ali.is_estimate) == (RAMADAN_21_1448, False)
+    assert "Calendar-1405" in ali.reference
+    official = {(r.date, r.key) for r in official_calendar.shipped_for_year(1405)}
+    synced = set(
+        Holiday.objects.filter(jalali_year=1405).exclude(key="").values_list("date", "key")
+    )
+    assert synced == official

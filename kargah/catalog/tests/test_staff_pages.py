@@ -16,8 +16,13 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 
 from kargah.accounts.models import Center, Role, User
-from kargah.accounts.tests.factories import CenterFactory, GuardianFactory, StaffFactory
-from kargah.catalog import services
+from kargah.accounts.tests.factories import (
+    CenterFactory,
+    GuardianFactory,
+    ProvinceFactory,
+    StaffFactory,
+)
+from kargah.catalog import selectors, services
 from kargah.catalog.models import (
     Course,
     Holiday,
@@ -396,6 +401,87 @@ def test_the_offering_page_marks_the_skipped_holidays(
     assert first_session < page.index("عید آزمایشی") < page.rindex('data-testid="session"')
 
 
+# --- sessions near an estimated holiday (P4) ---------------------------------------------------
+
+ESTIMATE_DAY = HOLIDAY_DAY + dt.timedelta(days=1)  # Sunday 1403/02/23, the day after session 2
+
+
+def test_the_preview_warns_of_a_session_a_day_from_an_estimated_holiday(
+    staff_client: Client, course: Course, term, instructor: User
+):
+    """An estimated lunar holiday the day after a planned Saturday: the official date may
+    fall on the session, so the preview names the session, its Jalali date and the holiday.
+    A confirmed holiday a day away, an estimate two days away or a removed one say nothing."""
+    HolidayFactory.create(date=ESTIMATE_DAY, name="عید تخمینی", is_estimate=True)
+    HolidayFactory.create(date=FIRST + dt.timedelta(days=16), name="عید دور", is_estimate=True)
+    HolidayFactory.create(date=FIRST + dt.timedelta(days=1), name="عید قطعی")
+    HolidayFactory.create(
+        date=FIRST + dt.timedelta(days=22), name="عید حذف‌شده", is_estimate=True, is_removed=True
+    )
+    data = _offering_post(course, term, instructor, weekdays=["0"])
+    page = text_of(
+        staff_client.post("/staff/offerings/preview/", data, headers={"HX-Request": "true"})
+    )
+    assert page.count('data-testid="near-estimate"') == 1
+    warning = page[page.index('data-testid="near-estimates"') :]
+    assert "عید تخمینی" in warning
+    assert "۲۲ اردیبهشت ۱۴۰۳" in warning and "۲۳ اردیبهشت ۱۴۰۳" in warning
+    assert "عید دور" not in warning and "عید قطعی" not in warning and "حذف‌شده" not in warning
+    assert gettext("the day after the session") in warning
+    assert gettext("the day before the session") not in warning
+
+
+def test_publishing_near_an_estimated_holiday_waits_for_the_acknowledgement(
+    staff_client: Client, draft: Offering
+):
+    """The offering page shows the warning before publishing; publishing without ticking
+    that it was seen changes nothing, with it publishes, and the audit row keeps the
+    warning."""
+    HolidayFactory.create(date=ESTIMATE_DAY, name="عید تخمینی", is_estimate=True)
+    page = text_of(staff_client.get(f"/staff/offerings/{draft.pk}/"))
+    assert 'data-testid="near-estimate"' in page and 'name="acknowledge_estimates"' in page
+
+    refused = staff_client.post(f"/staff/offerings/{draft.pk}/publish/", follow=True)
+    draft.refresh_from_db()
+    assert draft.status == OfferingStatus.DRAFT
+    assert shows(
+        refused,
+        gettext("Confirm that you have seen the sessions near estimated holidays, then publish."),
+    )
+
+    staff_client.post(f"/staff/offerings/{draft.pk}/publish/", {"acknowledge_estimates": "1"})
+    draft.refresh_from_db()
+    assert draft.status == OfferingStatus.PUBLISHED
+    after = AuditLogEntry.objects.get(action="offering.published").after or {}
+    assert after["near_estimated_holidays"] == [
+        {"session": 2, "holiday": "عید تخمینی", "date": ESTIMATE_DAY.isoformat()}
+    ]
+
+
+def test_no_acknowledgement_is_asked_without_an_estimate_nearby(
+    staff_client: Client, draft: Offering
+):
+    HolidayFactory.create(date=ESTIMATE_DAY, name="عید قطعی")
+    page = text_of(staff_client.get(f"/staff/offerings/{draft.pk}/"))
+    assert 'data-testid="near-estimates"' not in page and "acknowledge_estimates" not in page
+    staff_client.post(f"/staff/offerings/{draft.pk}/publish/")
+    draft.refresh_from_db()
+    assert draft.status == OfferingStatus.PUBLISHED
+    after = AuditLogEntry.objects.get(action="offering.published").after or {}
+    assert after["status"] == OfferingStatus.PUBLISHED
+    assert "near_estimated_holidays" not in after
+
+
+def test_an_estimate_of_another_province_warns_no_one(draft: Offering):
+    HolidayFactory.create(date=ESTIMATE_DAY, is_estimate=True, province=ProvinceFactory.create())
+    assert selectors.sessions_near_estimated_holidays(offering=draft) == []
+    mine = HolidayFactory.create(
+        date=ESTIMATE_DAY, is_estimate=True, province=draft.center.province
+    )
+    near = selectors.sessions_near_estimated_holidays(offering=draft)
+    assert [(n.number, n.holiday, n.days_after) for n in near] == [(2, mine, -1)]
+
+
 # --- publishing -----------------------------------------------------------------------------
 
 
@@ -548,6 +634,10 @@ def test_an_administrator_syncs_moves_and_removes_official_holidays(client: Clie
     assert Holiday.objects.filter(jalali_year=1403, source=HolidaySource.OFFICIAL).count() > 10
     nowruz = Holiday.objects.filter(date=dt.date(2024, 3, 20)).first()  # 1403/01/01
     assert nowruz is not None and nowruz.name in text_of(response)
+    assert "Calendar-1403" in text_of(response)  # each official date names its source
+    added = AuditLogEntry.objects.filter(action="holiday.added")
+    assert added.count() == Holiday.objects.count()
+    assert set(added.values_list("actor", flat=True)) == {admin.pk}
 
     estimate = Holiday.objects.filter(jalali_year=1403).first()
     assert estimate is not None
