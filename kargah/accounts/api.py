@@ -20,6 +20,7 @@ from kargah.accounts import selectors, services
 from kargah.accounts.models import Gender, Learner, Province, Role, SchoolGrade, User
 from kargah.accounts.validators import normalize_mobile, normalize_national_code
 from kargah.core.http import client_ip
+from kargah.core.parsers import StrictJSONParser
 from kargah.core.persian import format_jalali_date, parse_jalali_date, to_latin_digits
 
 
@@ -115,6 +116,8 @@ class StaffTokenView(ObtainAuthToken):
     """Staff exchange their username and password for an API token."""
 
     throttle_classes = [StaffTokenThrottle]
+    # ObtainAuthToken also takes forms; the API takes JSON only (one parser, one contract).
+    parser_classes = [StrictJSONParser]
 
 
 class MeSerializer(serializers.ModelSerializer):
