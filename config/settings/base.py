@@ -181,6 +181,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every error status an operation can answer, with the one error body (kargah.core.api).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kargah.core.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "OfferingStatusEnum": "kargah.catalog.models.OfferingStatus",
         "SessionStatusEnum": "kargah.catalog.models.SessionStatus",

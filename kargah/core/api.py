@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -33,6 +34,15 @@ class ErrorSerializer(serializers.Serializer):
         help_text="Validation errors only: each field's messages, by field name "
         "(non_field_errors for the request as a whole).",
     )
+
+
+def error_responses(**statuses: str) -> dict[int, OpenApiResponse]:
+    """An operation's own error answers for extend_schema, e.g. error_responses(s409="Full.");
+    the statuses every operation of its kind can answer are added by kargah.core.schema."""
+    return {
+        int(name.removeprefix("s")): OpenApiResponse(ErrorSerializer, description=text)
+        for name, text in statuses.items()
+    }
 
 
 def _message(text: Any) -> str:
