@@ -95,6 +95,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound(_("Nothing was found at this address."))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF"):
+        # SessionAuthentication's refusal is English ("CSRF Failed: …") and names internals.
+        exc = exceptions.PermissionDenied(
+            _("This page's security token is missing or expired. Reload the page and try again."),
+            code="csrf_failed",
+        )
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response

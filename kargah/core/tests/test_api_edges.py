@@ -111,6 +111,21 @@ class TestEveryErrorIsJson:
         assert_error(response, 429, "too_soon")
         assert int(response["Retry-After"]) > 0
 
+    def test_every_sign_in_429_carries_retry_after(self, settings):
+        settings.KARGAH_OTP = {**settings.KARGAH_OTP, "MAX_PER_IP_PER_HOUR": 1}
+        client = APIClient()
+        assert client.post(OTP_REQUEST, {"mobile": "09121234567"}).status_code == 202
+        response = client.post(OTP_REQUEST, {"mobile": "09121234568"})
+        assert_error(response, 429, "ip_rate")
+        assert response["Retry-After"] == "3600"
+
+    def test_a_csrf_refusal_is_persian(self):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(GuardianFactory.create())
+        response = client.post(LEARNERS, {}, content_type="application/json")
+        body = assert_error(response, 403, "csrf_failed")
+        assert "CSRF" not in body["detail"]
+
     def test_an_unhandled_exception_is_a_json_500_in_persian(self, monkeypatch):
         def boom(self: Any, request: Any) -> Any:
             raise RuntimeError("a bug")
