@@ -135,6 +135,25 @@ class TestEveryErrorIsJson:
         client.force_login(GuardianFactory.create())
         assert_error(client.get(ME), 500, "server_error")
 
+    def test_with_debug_on_the_api_still_answers_json(self, settings, monkeypatch):
+        # Django's debug pages (the URL map, the traceback) never reach an API client.
+        settings.DEBUG = True
+        assert_error(Client().get("/api/v1/no-such-thing"), 404, "not_found")
+
+        def boom(self: Any, request: Any) -> Any:
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(MeView, "get", boom)
+        client = Client(raise_request_exception=False)
+        client.force_login(GuardianFactory.create())
+        body = assert_error(client.get(ME), 500, "server_error")
+        assert "a bug" not in json.dumps(body)
+
+    def test_the_api_docs_are_still_pages(self):
+        response = Client().get("/api/docs/")
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/html")
+
     def test_pages_outside_the_api_are_not_touched(self):
         response = Client().get("/no-such-page/")
         assert response.status_code == 404
