@@ -83,7 +83,7 @@ def _first_code(codes: Any) -> str:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, with one body for every error. Anything else (a bug) is left to Django
-    and answered as JSON 500 by kargah.core.middleware.ApiErrorMiddleware."""
+    and answered as JSON 500 by kargah.core.api_middleware.ApiErrorMiddleware."""
     if isinstance(exc, DomainError):
         body: dict[str, Any] = {"detail": str(exc.message), "code": exc.code, **exc.extra}
         refusal = Response(body, status=exc.http_status)
