@@ -3,7 +3,7 @@
 DRF's own Persian catalogue has typos («توهی», «مطمعن»), English words («pk», «Object») and
 no Persian digits; our catalogue (LOCALE_PATHS) is read before any app's, so the entries
 for these msgids in locale/fa/LC_MESSAGES/django.po are what a Persian caller reads.
-Nothing imports this module: it only carries the strings for xgettext.
+Only a test imports this module: it carries the strings for xgettext.
 """
 
 from django.utils.translation import gettext_noop, ngettext_lazy

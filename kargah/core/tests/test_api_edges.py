@@ -78,6 +78,14 @@ class TestEveryErrorIsJson:
             "code": "not_found",
         }
 
+    def test_validation_and_parse_errors_in_english_when_chosen(self):
+        client = Client()
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        parse = post_raw(client, OTP_REQUEST, "{").json()
+        assert parse == {"detail": "The request body is not valid JSON.", "code": "parse_error"}
+        invalid = client.get("/api/v1/offerings", {"age": "500"}).json()
+        assert invalid["errors"]["age"] == ["Ensure this value is less than or equal to 120."]
+
     def test_401_has_the_shape_and_the_challenge(self):
         body = assert_error(Client().get(ME), 401, "not_authenticated")
         assert set(body) == {"detail", "code"}
