@@ -5,8 +5,8 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 
-.PHONY: demo test venv assets messages lint typecheck migrations-check pytest serve clean bench-catalog \
-	bench-rush
+.PHONY: demo test venv assets messages lint typecheck migrations-check pytest contract serve clean \
+	bench-catalog bench-rush
 
 $(BIN)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -50,7 +50,13 @@ migrations-check: venv
 pytest: venv assets messages
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# pytest includes the API contract: schemathesis over the whole schema against a live server
+# (kargah/core/tests/test_api_contract.py, marker `contract`, about two minutes).
 test: lint typecheck migrations-check pytest
+
+# The API contract alone.
+contract: venv messages
+	$(BIN)/pytest -m contract -p no:randomly
 
 # The catalog benchmark (docs/performance.md): PostgreSQL, gunicorn and wrk; not part of
 # `make test`. BENCH_ARGS passes options, e.g. BENCH_ARGS="--rounds 1 --duration 5".

@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kargah.core.middleware.PersianFirstLocaleMiddleware",
+    # After the language is chosen: every error under /api/ is JSON in that language.
+    "kargah.core.api_middleware.ApiErrorMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -169,7 +171,15 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "kargah.core.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    # JSON in, JSON out: one body parser with limits (nesting, size, valid Unicode), and no
+    # browsable HTML pages whose errors would not be JSON. Anything else is 415 / 406.
+    "DEFAULT_PARSER_CLASSES": ["kargah.core.parsers.StrictJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# The largest API request body (JSON): bigger ones get a JSON 413 before they are read.
+# The API's bodies are small objects; documents are uploaded through the site's pages.
+KARGAH_API_MAX_BODY_BYTES = env.int("KARGAH_API_MAX_BODY_BYTES", default=64 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kargah API",
     "DESCRIPTION": "The JSON API of Kargah, under /api/v1/.",
@@ -179,6 +189,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every error status an operation can answer, with the one error body (kargah.core.api).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kargah.core.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "OfferingStatusEnum": "kargah.catalog.models.OfferingStatus",
         "SessionStatusEnum": "kargah.catalog.models.SessionStatus",

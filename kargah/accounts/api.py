@@ -12,6 +12,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
+    extend_schema_view,
 )
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -35,7 +36,9 @@ from kargah.accounts.models import (
     User,
 )
 from kargah.accounts.validators import normalize_mobile, normalize_national_code
+from kargah.core.api import error_responses
 from kargah.core.http import client_ip
+from kargah.core.parsers import StrictJSONParser
 from kargah.core.persian import format_jalali_date, parse_jalali_date, to_latin_digits
 
 
@@ -70,6 +73,15 @@ class CodeSerializer(MobileSerializer):
         return value
 
 
+class CodeSentSerializer(serializers.Serializer):
+    expires_at = serializers.DateTimeField()
+    resend_after_seconds = serializers.IntegerField()
+
+
+class StaffTokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
     role = serializers.CharField()
@@ -90,7 +102,17 @@ class OtpRequestView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
 
-    @extend_schema(request=MobileSerializer, responses={202: None})
+    @extend_schema(
+        request=MobileSerializer,
+        responses={
+            202: CodeSentSerializer,
+            **error_responses(
+                s403="A staff member's number: staff sign in with a password.",
+                s429="Asked too soon or too often (code too_soon, mobile_rate, ip_rate, "
+                "locked); Retry-After when the wait is known.",
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         serializer = MobileSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -112,7 +134,13 @@ class OtpVerifyView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
 
-    @extend_schema(request=CodeSerializer, responses={200: TokenSerializer})
+    @extend_schema(
+        request=CodeSerializer,
+        responses={
+            200: TokenSerializer,
+            **error_responses(s429="Too many wrong codes: the number is locked for a while."),
+        },
+    )
     def post(self, request: Request) -> Response:
         serializer = CodeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -127,15 +155,26 @@ class StaffTokenThrottle(AnonRateThrottle):
     rate = "20/hour"
 
 
+@extend_schema_view(
+    post=extend_schema(
+        responses={
+            200: StaffTokenSerializer,
+            **error_responses(s429="Too many attempts from this connection (20 an hour)."),
+        }
+    )
+)
 class StaffTokenView(ObtainAuthToken):
     """Staff exchange their username and password for an API token."""
 
     throttle_classes = [StaffTokenThrottle]
+    # ObtainAuthToken also takes forms; the API takes JSON only (one parser, one contract).
+    parser_classes = [StrictJSONParser]
 
 
 class MeSerializer(serializers.ModelSerializer):
     mobile = serializers.CharField(source="mobile_display", read_only=True)
-    center: serializers.StringRelatedField = serializers.StringRelatedField()
+    # A guardian belongs to no center: null.
+    center = serializers.CharField(allow_null=True, read_only=True)
 
     class Meta:
         model = User
@@ -148,6 +187,9 @@ class MeView(APIView):
         return Response(MeSerializer(request.user).data)
 
 
+@extend_schema_field(
+    {"type": "string", "description": "year/month/day in the Persian calendar: 1395/04/12"}
+)
 class JalaliDateField(serializers.Field):
     """Reads a Jalali date (any digits); writes both ISO and Jalali forms."""
 
@@ -169,7 +211,11 @@ class LearnerSerializer(serializers.ModelSerializer):
     province = serializers.PrimaryKeyRelatedField(queryset=Province.objects.all())
     gender = serializers.ChoiceField(choices=Gender.choices)
     school_grade = serializers.ChoiceField(choices=SchoolGrade.choices)
-    data_confirmed = serializers.BooleanField(write_only=True)
+    data_confirmed = serializers.BooleanField(
+        write_only=True,
+        help_text="The guardian confirms the child's data is true (R3): required, also on "
+        "PATCH; false or missing is a 400 (code confirm).",
+    )
     relation = serializers.SerializerMethodField()
 
     class Meta:

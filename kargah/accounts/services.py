@@ -69,6 +69,8 @@ def _check_not_locked(mobile: str, now: dt.datetime) -> None:
             )
             % {"minutes": to_persian_digits(minutes)},
             code="locked",
+            # The API's 429 carries Retry-After (issue 8): the lockout at most.
+            extra={"retry_after": _otp_settings()["LOCKOUT_SECONDS"]},
         )
 
 
@@ -102,6 +104,7 @@ def _check_otp_request_allowed(*, mobile: str, ip: str | None, now: dt.datetime)
         raise Throttled(
             _("Too many codes were requested for this number. Try again in an hour."),
             code="mobile_rate",
+            extra={"retry_after": 3600},
         )
     if ip and (
         OneTimeCode.objects.filter(requested_ip=ip, created_at__gte=hour_ago).count()
@@ -110,6 +113,7 @@ def _check_otp_request_allowed(*, mobile: str, ip: str | None, now: dt.datetime)
         raise Throttled(
             _("Too many codes were requested from this connection. Try again in an hour."),
             code="ip_rate",
+            extra={"retry_after": 3600},
         )
 
 

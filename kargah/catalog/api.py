@@ -4,6 +4,7 @@ whole schedule. Open to everyone; bad filters are a 400 with Persian messages (r
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.urls import reverse
@@ -64,12 +65,21 @@ def weekday_fa(value: dt.date | dt.datetime) -> str:
 
 
 class RialsField(serializers.IntegerField):
-    """Whole Rials; thousands separators (, ٬ and spaces) are accepted."""
+    """Whole Rials; thousands separators (, ٬ and spaces) are accepted between groups of
+    three digits only, so that 0.5 or ۲٫۵ (a decimal point) is refused, not read as 5."""
 
     def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, str):
+        if isinstance(data, str) and AMOUNT_SEPARATORS.search(data.strip()):
+            if not _GROUPED_DIGITS.fullmatch(data.strip()):
+                raise serializers.ValidationError(
+                    _("Enter a whole number of Rials, such as 1,500,000.")
+                )
             data = AMOUNT_SEPARATORS.sub("", data)
         return super().to_internal_value(data)
+
+
+# 1,500,000 or ۱٬۵۰۰٬۰۰۰: one to three digits, then groups of three after one separator.
+_GROUPED_DIGITS = re.compile(rf"\d{{1,3}}(?:{AMOUNT_SEPARATORS.pattern}\d{{3}})+")
 
 
 def _id_field() -> serializers.IntegerField:
@@ -129,21 +139,27 @@ class OfferingFilterSerializer(serializers.Serializer):
         )
 
 
+def _int(minimum: int, maximum: int) -> dict[str, Any]:
+    """An integer parameter's schema with the bounds OfferingFilterSerializer enforces."""
+    return {"type": "integer", "minimum": minimum, "maximum": maximum}
+
+
 FILTER_PARAMETERS = [
     OpenApiParameter(
-        "q", OpenApiTypes.STR, description="Search in titles and descriptions (Persian, "
-        "Arabic or Latin letters and digits; spaces and zero-width non-joiners ignored)."
+        "q", {"type": "string", "maxLength": QUERY_MAX_LENGTH},
+        description="Search in titles and descriptions (Persian, Arabic or Latin letters and "
+        "digits; spaces and zero-width non-joiners ignored).",
     ),
     OpenApiParameter(
-        "category", OpenApiTypes.INT, description="A field or sub-category id; a field "
-        "includes its sub-categories."
+        "category", _int(1, MAX_ID), description="A field or sub-category id; a field "
+        "includes its sub-categories. An id that does not exist is a 400."
     ),
-    OpenApiParameter("age", OpenApiTypes.INT, description="The child's age in whole years."),
-    OpenApiParameter("age_group", OpenApiTypes.INT, description="An age group id."),
-    OpenApiParameter("center", OpenApiTypes.INT, description="A center id."),
-    OpenApiParameter("province", OpenApiTypes.INT, description="A province id (its centers)."),
+    OpenApiParameter("age", _int(0, MAX_AGE), description="The child's age in whole years."),
+    OpenApiParameter("age_group", _int(1, MAX_ID), description="An age group id."),
+    OpenApiParameter("center", _int(1, MAX_ID), description="A center id."),
+    OpenApiParameter("province", _int(1, MAX_ID), description="A province id (its centers)."),
     OpenApiParameter(
-        "weekday", OpenApiTypes.INT, enum=list(range(7)),
+        "weekday", _int(0, 6),
         description="A day of the week the class meets: Saturday 0 … Friday 6.",
     ),
     OpenApiParameter(
@@ -151,10 +167,13 @@ FILTER_PARAMETERS = [
         description="When the earliest weekly session starts: morning (before 12:00), "
         "afternoon (before 17:00) or evening, Tehran time.",
     ),
-    OpenApiParameter("fee_min", OpenApiTypes.INT, description="Lowest fee, in Rials."),
-    OpenApiParameter("fee_max", OpenApiTypes.INT, description="Highest fee, in Rials."),
+    OpenApiParameter("fee_min", _int(0, MAX_RIALS), description="Lowest fee, in Rials."),
     OpenApiParameter(
-        "seats_left_min", OpenApiTypes.INT, description="At least this many free seats."
+        "fee_max", _int(0, MAX_RIALS),
+        description="Highest fee, in Rials (not below fee_min: that is a 400).",
+    ),
+    OpenApiParameter(
+        "seats_left_min", _int(0, MAX_SEATS), description="At least this many free seats."
     ),
     OpenApiParameter(
         "registration_open", OpenApiTypes.BOOL,

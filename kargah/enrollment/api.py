@@ -25,7 +25,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -38,6 +37,7 @@ from kargah.accounts.selectors import learner_of_guardian
 from kargah.catalog import selectors as catalog_selectors
 from kargah.catalog.api import MAX_ID, RialsField, jalali_datetime
 from kargah.catalog.models import Offering
+from kargah.core.api import ErrorSerializer
 from kargah.core.errors import DomainError
 from kargah.core.idempotency import HEADER, idempotent
 from kargah.enrollment import selectors, services
@@ -102,11 +102,6 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 )
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="A Persian message for the family.")
-    code = serializers.CharField(help_text="A stable machine name, e.g. full, deadline.")
-
-
 def _errors(more: dict[int, str] | None = None) -> dict[int, OpenApiResponse]:
     """The error answers of an endpoint, for the schema."""
     answers = {
@@ -117,6 +112,13 @@ def _errors(more: dict[int, str] | None = None) -> dict[int, OpenApiResponse]:
     for code, text in (more or {}).items():
         answers[code] = OpenApiResponse(ErrorSerializer, description=text)
     return answers
+
+
+# The answers of a POST that honours Idempotency-Key (kargah.core.idempotency).
+IDEMPOTENT_ERRORS = {
+    409: "The same key's first request is still being processed; try again.",
+    422: "The Idempotency-Key was used before with another request (code idempotency_key_reused).",
+}
 
 
 # --- serializers ---------------------------------------------------------------------------
@@ -296,6 +298,7 @@ class EnrollmentListCreateView(generics.ListAPIView[Enrollment]):
             201: EnrollmentSerializer,
             **_errors(
                 {
+                    **IDEMPOTENT_ERRORS,
                     404: "The child or the offering is not found (or not the family's).",
                     409: "The offering is full (code full; a waiting list is offered on the site).",
                     503: "Busy, or the payment gateway does not answer; try again.",
@@ -345,7 +348,7 @@ class EnrollmentDropView(APIView):
         request=None,
         responses={
             200: EnrollmentSerializer,
-            **_errors({404: "Not the family's registration."}),
+            **_errors({**IDEMPOTENT_ERRORS, 404: "Not the family's registration."}),
         },
         parameters=[IDEMPOTENCY_PARAMETER],
     )
@@ -370,6 +373,7 @@ class EnrollmentSwitchView(APIView):
             201: EnrollmentSerializer,
             **_errors(
                 {
+                    **IDEMPOTENT_ERRORS,
                     404: "Not the family's registration, or no such offering.",
                     409: "The new offering is full, or the wallet lacks the difference.",
                 }
@@ -402,7 +406,7 @@ class WalletView(APIView):
         parameters=[
             OpenApiParameter(
                 "limit",
-                OpenApiTypes.INT,
+                {"type": "integer", "minimum": 1, "maximum": HISTORY_MAX},
                 description=f"How many movements, newest first ({HISTORY_DEFAULT} by default, "
                 f"at most {HISTORY_MAX}).",
             )
@@ -434,7 +438,10 @@ class WalletTopUpView(APIView):
     @extend_schema(
         summary="Add money to the wallet",
         request=TopUpInputSerializer,
-        responses={201: TopUpSerializer, **_errors({503: "The payment gateway does not answer."})},
+        responses={
+            201: TopUpSerializer,
+            **_errors({**IDEMPOTENT_ERRORS, 503: "The payment gateway does not answer."}),
+        },
         parameters=[IDEMPOTENCY_PARAMETER],
     )
     @idempotent

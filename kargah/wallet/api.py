@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kargah.accounts.models import Role, User
+from kargah.core.api import error_responses
 from kargah.core.idempotency import HEADER, idempotent
 from kargah.core.persian import format_jalali_datetime
 from kargah.wallet import refunds
@@ -78,7 +79,14 @@ class RefundRequestListCreateView(generics.ListAPIView[RefundRequest]):
 
     @extend_schema(
         request=RefundRequestInputSerializer,
-        responses={201: RefundRequestSerializer},
+        responses={
+            201: RefundRequestSerializer,
+            **error_responses(
+                s409="Not enough in the wallet, or the same key's first request is still "
+                "being processed.",
+                s422="The Idempotency-Key was used before with another request.",
+            ),
+        },
         parameters=[IDEMPOTENCY_PARAMETER],
     )
     @idempotent

@@ -162,8 +162,9 @@ def test_bad_parameters_are_400_with_a_message(api, params, field):
     response = api.get(LIST, params)
     assert response.status_code == 400
     body = response.json()
-    assert field in body, body
-    assert all(isinstance(m, str) and m for m in body[field])
+    assert body["code"] == "invalid"
+    assert field in body["errors"], body
+    assert all(isinstance(m, str) and m for m in body["errors"][field])
 
 
 @pytest.mark.parametrize(
@@ -171,7 +172,7 @@ def test_bad_parameters_are_400_with_a_message(api, params, field):
 )
 def test_built_in_messages_are_persian(api, params):
     body = api.get(LIST, params).json()
-    message = next(iter(body.values()))[0]
+    message = body["detail"]
     assert PERSIAN_LETTERS.search(message), message
 
 

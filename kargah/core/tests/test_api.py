@@ -68,8 +68,9 @@ def test_lazy_messages_are_translated_into_the_active_language():
     assert body["detail"] == "Enter your mobile number."
 
 
-def test_other_errors_keep_drf_handling():
+def test_drf_errors_get_the_same_shape_with_their_code():
     status, body, _ = _call(NotFound("no such offering"))
     assert status == 404
-    assert body == {"detail": "no such offering"}
-    assert exception_handler(ValueError("boom"), {}) is None  # left to Django's 500 handler
+    assert body == {"detail": "no such offering", "code": "not_found"}
+    # A bug is left to Django; ApiErrorMiddleware answers it as JSON 500 (test_api_edges.py).
+    assert exception_handler(ValueError("boom"), {}) is None

@@ -111,7 +111,7 @@ class TestRefundRequestsApi:
     def test_missing_fields_are_400(self, guardian):
         answer = authed(guardian).post(URL, {"amount": 0}, format="json")
         assert answer.status_code == 400
-        assert set(answer.json()) >= {"amount", "sheba", "account_holder"}
+        assert set(answer.json()["errors"]) >= {"amount", "sheba", "account_holder"}
 
     def test_only_guardians(self, guardian):
         finance = User.objects.create(username="fin-api", role=Role.FINANCE)
