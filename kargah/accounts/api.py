@@ -21,13 +21,14 @@ from kargah.accounts.models import Gender, Learner, Province, Role, SchoolGrade,
 from kargah.accounts.validators import normalize_mobile, normalize_national_code
 from kargah.core.http import client_ip
 from kargah.core.persian import format_jalali_date, parse_jalali_date, to_latin_digits
+from kargah.core.serializers import ModelSerializer, NameField, Serializer
 
 
 def _django_error(exc: DjangoValidationError) -> serializers.ValidationError:
     return serializers.ValidationError(exc.messages)
 
 
-class MobileSerializer(serializers.Serializer):
+class MobileSerializer(Serializer):
     mobile = serializers.CharField(max_length=20)
 
     def validate_mobile(self, value: str) -> str:
@@ -147,7 +148,9 @@ class JalaliDateField(serializers.Field):
         return to_latin_digits(format_jalali_date(value))
 
 
-class LearnerSerializer(serializers.ModelSerializer):
+class LearnerSerializer(ModelSerializer):
+    first_name = NameField(max_length=100)
+    last_name = NameField(max_length=100)
     birth_date_jalali = JalaliDateField(source="birth_date")
     national_code = serializers.CharField(max_length=12)
     province = serializers.PrimaryKeyRelatedField(queryset=Province.objects.all())

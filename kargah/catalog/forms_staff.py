@@ -30,7 +30,7 @@ from kargah.catalog.selectors import (
     instructor_list_for_staff,
     term_list_for_staff,
 )
-from kargah.core.forms import Form
+from kargah.core.forms import Form, NameField
 from kargah.core.persian import (
     TEHRAN,
     WEEKDAYS_EN,
@@ -175,7 +175,7 @@ def _number_widget() -> forms.TextInput:
 
 class CourseForm(Form):
     center = forms.ModelChoiceField(label=_("Center"), queryset=Center.objects.none())
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = NameField(title=True, label=_("Title"), max_length=200)
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=Category.objects.select_related("parent")
     )
@@ -377,7 +377,7 @@ class RescheduleForm(Form):
 
 class HolidayForm(Form):
     date = JalaliDateField(label=_("Date"))
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = NameField(title=True, label=_("Name"), max_length=200)
     center = forms.ModelChoiceField(
         label=_("Closure of the center"),
         queryset=Center.objects.none(),

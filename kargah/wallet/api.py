@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from kargah.accounts.models import Role, User
 from kargah.core.idempotency import HEADER, idempotent
 from kargah.core.persian import format_jalali_datetime
+from kargah.core.serializers import NameField, Serializer
 from kargah.wallet import refunds
 from kargah.wallet.models import RefundRequest
 
@@ -30,12 +31,12 @@ class IsGuardian(BasePermission):
         )
 
 
-class RefundRequestInputSerializer(serializers.Serializer):
+class RefundRequestInputSerializer(Serializer):
     amount = serializers.IntegerField(min_value=1, help_text="Rials, a whole number.")
     sheba = serializers.CharField(
         max_length=40, help_text="IR-IBAN: IR and 24 digits (the IR may be left out)."
     )
-    account_holder = serializers.CharField(max_length=150)
+    account_holder = NameField(max_length=150)
 
 
 class RefundRequestSerializer(serializers.ModelSerializer):

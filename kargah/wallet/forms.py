@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kargah.core.errors import DomainError
-from kargah.core.forms import Form
+from kargah.core.forms import Form, NameField
 from kargah.wallet.refunds import clean_account_holder, normalize_sheba
 
 # Thousands separators people type: Latin and Arabic commas, the Persian separator, spaces.
@@ -28,7 +28,7 @@ class RefundRequestForm(Form):
         help_text=_("IR followed by 24 digits, as printed on your bank card or statement."),
         widget=forms.TextInput(attrs={"dir": "ltr", "placeholder": "IR", "autocomplete": "off"}),
     )
-    account_holder = forms.CharField(
+    account_holder = NameField(
         label=_("Account holder's name"),
         max_length=150,
         help_text=_("As the bank knows it; the money goes only to this person's account."),
