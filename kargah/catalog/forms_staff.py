@@ -30,7 +30,7 @@ from kargah.catalog.selectors import (
     instructor_list_for_staff,
     term_list_for_staff,
 )
-from kargah.core.forms import Form, NameField
+from kargah.core.forms import Form, NameField, rials_message
 from kargah.core.persian import (
     TEHRAN,
     WEEKDAYS_EN,
@@ -138,11 +138,25 @@ class TimeOfDayField(forms.CharField):
             raise ValidationError(_("Enter the time as hours:minutes, e.g. 16:30.")) from None
 
 
+# The highest fee of one offering: 100 million Toman, far above any children's workshop and
+# far below the 64-bit column (25 nines typed here were an integer overflow, issue 8).
+MAX_FEE_RIALS = 1_000_000_000
+
+
 class RialField(forms.IntegerField):
     """A whole number of Rials; thousands separators (, ٬ or spaces) are allowed."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_FEE_RIALS)
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "max_value": rials_message(
+                    _("The fee can be at most %(amount)s Rials."), kwargs["max_value"]
+                )
+            },
+        )
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr"}))
         super().__init__(**kwargs)
 

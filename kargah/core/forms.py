@@ -6,14 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.datastructures import MultiValueDict
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from kargah.core.persian import (
     MAX_MARKS_PER_LETTER,
     NameTextError,
     clean_name,
+    format_rial,
     localize_digits,
     to_latin_digits,
 )
@@ -57,6 +60,27 @@ class Form(PersianDigitsMixin, forms.Form):
 
 class ModelForm(PersianDigitsMixin, forms.ModelForm):
     pass
+
+
+# --- money --------------------------------------------------------------------------------
+
+# Far above any amount a family or a center handles, far below the 64-bit integer columns
+# that store Rials: a larger number is a form error, never an overflow in the database.
+MAX_RIALS = 10**15
+
+
+def min_transfer_rials() -> int:
+    """The least money moved to or from a bank (a top-up, a refund), read when used."""
+    return int(settings.KARGAH_MIN_TRANSFER_RIALS)
+
+
+def _rials_text(template: Any, amount: int) -> str:
+    return str(template) % {"amount": format_rial(amount)}
+
+
+# A message naming an amount, formatted when shown: Persian digits in Persian, Latin in
+# English, whatever the language when the form or serializer was declared.
+rials_message = lazy(_rials_text, str)
 
 
 # --- names and titles ------------------------------------------------------------------------

@@ -9,11 +9,24 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kargah.core.errors import DomainError
-from kargah.core.forms import Form, NameField
+from kargah.core.forms import MAX_RIALS, Form, NameField, min_transfer_rials, rials_message
 from kargah.wallet.refunds import clean_account_holder, normalize_sheba
 
 # Thousands separators people type: Latin and Arabic commas, the Persian separator, spaces.
 _SEPARATORS = re.compile(r"[,\u066b\u066c\u060c\s_]")
+
+
+def check_refund_amount(amount: int) -> int:
+    """A refund leaves by bank transfer: at least its minimum, and a number the ledger holds
+    (the service checks the minimum too)."""
+    if amount > MAX_RIALS:
+        raise ValidationError(_("This amount is too large."), code="amount_too_large")
+    if amount < min_transfer_rials():
+        raise ValidationError(
+            rials_message(_("A bank transfer is at least %(amount)s Rials."), min_transfer_rials()),
+            code="amount_too_small",
+        )
+    return amount
 
 
 class RefundRequestForm(Form):
@@ -39,9 +52,10 @@ class RefundRequestForm(Form):
 
     def clean_amount(self) -> int:
         text = _SEPARATORS.sub("", self.cleaned_data["amount"])
-        if not text.isdigit() or int(text) < 1:
+        # isdigit() alone passes superscripts and other digits int() cannot read.
+        if not (text.isascii() and text.isdigit()) or int(text) < 1:
             raise ValidationError(_("Enter the amount in Rials, as a whole number."))
-        return int(text)
+        return check_refund_amount(int(text))
 
     def clean_sheba(self) -> str:
         try:
