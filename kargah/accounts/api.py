@@ -21,7 +21,7 @@ from kargah.accounts.models import Gender, Learner, Province, Role, SchoolGrade,
 from kargah.accounts.validators import normalize_mobile, normalize_national_code
 from kargah.core.http import client_ip
 from kargah.core.persian import format_jalali_date, parse_jalali_date, to_latin_digits
-from kargah.core.serializers import ModelSerializer, NameField, Serializer
+from kargah.core.serializers import ChoiceField, ModelSerializer, NameField, Serializer
 
 
 def _django_error(exc: DjangoValidationError) -> serializers.ValidationError:
@@ -153,9 +153,15 @@ class LearnerSerializer(ModelSerializer):
     last_name = NameField(max_length=100)
     birth_date_jalali = JalaliDateField(source="birth_date")
     national_code = serializers.CharField(max_length=12)
-    province = serializers.PrimaryKeyRelatedField(queryset=Province.objects.all())
-    gender = serializers.ChoiceField(choices=Gender.choices)
-    school_grade = serializers.ChoiceField(choices=SchoolGrade.choices)
+    province = serializers.PrimaryKeyRelatedField(
+        queryset=Province.objects.all(),
+        error_messages={
+            "does_not_exist": _("No province has this id."),
+            "incorrect_type": _("Choose a province by its id (a whole number)."),
+        },
+    )
+    gender = ChoiceField(choices=Gender.choices)
+    school_grade = ChoiceField(choices=SchoolGrade.choices)
     data_confirmed = serializers.BooleanField(write_only=True)
 
     class Meta:

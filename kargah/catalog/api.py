@@ -32,7 +32,7 @@ from kargah.catalog.views_public import current_conditions
 from kargah.core.errors import DomainError
 from kargah.core.forms import latin_digits_data
 from kargah.core.persian import WEEKDAYS_FA, to_jalali, to_tehran
-from kargah.core.serializers import Serializer
+from kargah.core.serializers import ChoiceField, Serializer
 
 # The largest id the database's 64-bit keys hold: a bigger number is a 400, not an overflow.
 MAX_ID = 2**63 - 1
@@ -87,7 +87,7 @@ class OfferingFilterSerializer(Serializer):
     center = _id_field()
     province = _id_field()
     weekday = serializers.IntegerField(required=False, min_value=0, max_value=6)
-    time_of_day = serializers.ChoiceField(required=False, choices=TimeOfDay.choices)
+    time_of_day = ChoiceField(required=False, choices=TimeOfDay.choices)
     fee_min = RialsField(required=False, min_value=0, max_value=MAX_RIALS)
     fee_max = RialsField(required=False, min_value=0, max_value=MAX_RIALS)
     seats_left_min = serializers.IntegerField(required=False, min_value=0, max_value=MAX_SEATS)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from kargah.core.forms import latin_digits_data, validate_name
@@ -32,6 +33,16 @@ class ModelSerializer(LatinDigitsMixin, serializers.ModelSerializer):
 
 def drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
     return serializers.ValidationError(list(exc.messages), code=getattr(exc, "code", None))
+
+
+class ChoiceField(serializers.ChoiceField):
+    """A choice whose refusal does not quote the input back (DRF's does, as Python shows it:
+    «"['\\x1f']" …», with whatever letters the caller sent)."""
+
+    default_error_messages = {
+        **serializers.ChoiceField.default_error_messages,
+        "invalid_choice": _("This is not one of the allowed values."),
+    }
 
 
 class NameField(serializers.CharField):

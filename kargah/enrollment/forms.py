@@ -51,7 +51,9 @@ class RegisterForm(_LearnerForm):
     )
     # The version of the conditions the page showed; if it changed meanwhile the guardian
     # must read the new one first (R2: what was accepted is what was shown).
-    conditions_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # At most what the version's column holds (a larger number is a form error, not a query
+    # the database refuses).
+    conditions_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=32_767)
 
 
 class WaitingListForm(_LearnerForm):
