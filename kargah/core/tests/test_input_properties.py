@@ -475,3 +475,72 @@ def test_every_field_of_a_page_takes_hostile_values(which: str, world: World) ->
                 with translation.override("fa"):
                     messages = {name: list(errors) for name, errors in form.errors.items()}
                 assert not _english(messages, form.data), messages
+
+
+# --- the API: each input serializer's endpoint, one field at a time --------------------------------
+
+JSON_HOSTILE: list[Any] = [*HOSTILE, 10**30, -(10**30), 1.5, -1, 0, None, True, [], {}, ["۵"]]
+
+
+def api_calls(world: World) -> dict[str, tuple[str, str, User | None, dict[str, Any]]]:
+    from kargah.accounts.tests.factories import GuardianFactory, ProvinceFactory
+    from kargah.wallet.tests.test_refunds import top_up
+
+    guardian = world.learner.family.guardian
+    top_up(guardian.family, 5_000_000)
+    return {
+        "learner": (
+            "post",
+            "/api/v1/learners",
+            GuardianFactory.create(),
+            {
+                "first_name": "کیان",
+                "last_name": "نوری",
+                "birth_date_jalali": "۱۳۹۵/۰۴/۱۲",
+                "national_code": "۰۴۹۹۳۷۰۸۹۹",
+                "gender": "boy",
+                "province": ProvinceFactory.create().pk,
+                "school_grade": "۳",
+                "data_confirmed": True,
+            },
+        ),
+        "refund": (
+            "post",
+            "/api/v1/refund-requests",
+            guardian,
+            {"amount": 20_000, "sheba": "IR050170000000123456789012", "account_holder": "سارا"},
+        ),
+        "top-up": ("post", "/api/v1/wallet/top-up", guardian, {"amount": "۵۰٬۰۰۰"}),
+        "enrollment": (
+            "post",
+            "/api/v1/enrollments",
+            guardian,
+            {"offering": world.offering.pk, "learner": world.learner.pk, "accept_terms": True},
+        ),
+        "otp": ("post", "/api/v1/auth/otp/request", None, {"mobile": "09121234567"}),
+        "catalog": ("get", "/api/v1/offerings", None, {"fee_min": "۱۰۰۰", "q": "نقاشی"}),
+    }
+
+
+@pytest.mark.parametrize("which", ["learner", "refund", "top-up", "enrollment", "otp", "catalog"])
+def test_every_field_of_an_api_call_takes_hostile_values(which: str, world: World) -> None:
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    method, url, user, body = api_calls(world)[which]
+    client = APIClient(raise_request_exception=True)
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0]}")
+    for field in sorted(body):
+        values = HOSTILE if method == "get" else JSON_HOSTILE
+        for value in values:
+            sent = {**body, field: value}
+            if method == "get":
+                response = client.get(url, sent)
+            else:
+                response = client.post(url, sent, format="json")
+            assert response.status_code < 500, (field, value, response.content[:300])
+            answer = response.json() if response.status_code >= 400 else {}
+            if isinstance(answer, dict) and isinstance(answer.get(field), list):
+                with translation.override("fa"):
+                    assert not _english({field: _flat(answer[field])}, sent), answer
