@@ -71,12 +71,19 @@ class RefundRequestForm(Form):
 
 
 class RefundRejectForm(Form):
-    reason = forms.CharField(
-        label=_("Reason for rejection"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    # Sent to the guardian by SMS: tidied, and refused with bidi controls (kargah.core.forms).
+    reason = NameField(
+        title=True,
+        label=_("Reason for rejection"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class RefundPaidForm(Form):
-    bank_reference = forms.CharField(
-        label=_("Bank reference"), max_length=100, widget=forms.TextInput(attrs={"dir": "ltr"})
+    bank_reference = NameField(
+        title=True,
+        label=_("Bank reference"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"dir": "ltr"}),
     )

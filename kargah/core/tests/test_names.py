@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -196,3 +197,36 @@ def test_a_kept_name_is_tidy_and_clean_is_stable(typed: str, title: bool) -> Non
     assert not re.search(rf"[\u0300-\u036f\u064b-\u065f\u0670]{{{MAX_MARKS_PER_LETTER + 1}}}", kept)
     if not title:
         assert not any(unicodedata.category(c)[0] in "NSC" and c != ZWNJ for c in kept)
+
+
+# --- reasons families read (pages and SMS) -----------------------------------------------------
+
+
+def _reason_forms() -> list[tuple[Any, dict[str, str], str]]:
+    from kargah.catalog.forms_staff import RescheduleForm
+    from kargah.documents.forms import DocumentReviewForm
+    from kargah.wallet.forms import RefundPaidForm, RefundRejectForm
+
+    return [
+        (RescheduleForm, {"date": "۱۴۰۹/۰۱/۱۵", "time": "۱۶:۰۰"}, "reason"),
+        (DocumentReviewForm, {"decision": "reject"}, "reason"),
+        (RefundRejectForm, {}, "reason"),
+        (RefundPaidForm, {}, "bank_reference"),
+    ]
+
+
+@pytest.mark.parametrize("typed", ["مربی بیمار\u202eاست", "\u200c\u200c", "مربی\x07بیمار"])
+def test_a_reason_sent_to_families_refuses_controls_and_invisible_text(typed: str) -> None:
+    for cls, data, field in _reason_forms():
+        with translation.override("fa"):
+            form = cls(data={**data, field: typed})
+            assert not form.is_valid()
+            assert form.errors[field], cls
+            assert not any(LATIN_LETTERS.search(e) for e in form.errors[field])
+
+
+def test_a_reason_is_kept_tidy() -> None:
+    for cls, data, field in _reason_forms():
+        form = cls(data={**data, field: "  مربی  بيمار است\u200c (۲ روز)  "})
+        form.is_valid()
+        assert form.cleaned_data[field] == "مربی بیمار است (2 روز)", cls
