@@ -138,6 +138,8 @@ class TimeOfDayField(forms.CharField):
             raise ValidationError(_("Enter the time as hours:minutes, e.g. 16:30.")) from None
 
 
+# The most seats (and so the highest quorum) of one offering.
+MAX_CAPACITY = 10_000
 # The highest fee of one offering: 100 million Toman, far above any children's workshop and
 # far below the 64-bit column (25 nines typed here were an integer overflow, issue 8).
 MAX_FEE_RIALS = 1_000_000_000
@@ -261,12 +263,12 @@ class OfferingForm(Form):
         widget=forms.CheckboxSelectMultiple,
     )
     capacity = forms.IntegerField(
-        label=_("Capacity"), min_value=1, max_value=10_000, widget=_number_widget()
+        label=_("Capacity"), min_value=1, max_value=MAX_CAPACITY, widget=_number_widget()
     )
     quorum = forms.IntegerField(
         label=_("Quorum (minimum enrolment)"),
         min_value=1,
-        max_value=10_000,
+        max_value=MAX_CAPACITY,
         widget=_number_widget(),
     )
     fee_rials = RialField(label=_("Fee (Rials)"), required=False)
