@@ -177,15 +177,15 @@ class NameTextError(ValueError):
 def tidy_name(value: str) -> str:
     """The one spelling of a typed name or title: presentation forms and Arabic ي/ك as
     Persian letters, Unicode NFC, invisible fillers dropped, spaces collapsed and trimmed,
-    and zero-width non-joiners only between two letters' worth of text (none doubled, at an
-    end or beside a space). Refusing is clean_name's work; this only tidies."""
+    zero-width non-joiners never doubled, at an end or beside a space, and direction marks
+    gone from the ends. Refusing is clean_name's work; this only tidies."""
     text = _PRESENTATION_FORMS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), value)
     text = unicodedata.normalize("NFC", text.translate(_ARABIC_LETTERS).translate(_SIGN_VARIANTS))
     text = _FILLERS.sub("", text)
     text = re.sub(r"\s+", " ", text)
     text = re.sub(ZWNJ + "{2,}", ZWNJ, text)
     text = re.sub(f" ?{ZWNJ} ?", lambda m: " " if " " in m.group() else ZWNJ, text)
-    return text.strip(" " + ZWNJ + _EDGE_MARKS).strip(" " + ZWNJ)
+    return text.strip(" " + ZWNJ + _EDGE_MARKS)
 
 
 def _is_letter(char: str, *, any_script: bool) -> bool:
