@@ -30,7 +30,13 @@ from kargah.catalog.selectors import (
     instructor_list_for_staff,
     term_list_for_staff,
 )
-from kargah.core.forms import Form, NameField, rials_message
+from kargah.core.forms import (
+    Form,
+    ModelChoiceField,
+    ModelMultipleChoiceField,
+    NameField,
+    rials_message,
+)
 from kargah.core.persian import (
     TEHRAN,
     WEEKDAYS_EN,
@@ -168,14 +174,14 @@ class RialField(forms.IntegerField):
         return super().to_python(value)
 
 
-class CourseChoiceField(forms.ModelChoiceField):
+class CourseChoiceField(ModelChoiceField):
     show_center = False
 
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.title} — {obj.center}" if self.show_center else str(obj.title)
 
 
-class TermChoiceField(forms.ModelChoiceField):
+class TermChoiceField(ModelChoiceField):
     show_center = False
 
     def label_from_instance(self, obj: Any) -> str:
@@ -190,12 +196,12 @@ def _number_widget() -> forms.TextInput:
 
 
 class CourseForm(Form):
-    center = forms.ModelChoiceField(label=_("Center"), queryset=Center.objects.none())
+    center = ModelChoiceField(label=_("Center"), queryset=Center.objects.none())
     title = NameField(title=True, label=_("Title"), max_length=200)
-    category = forms.ModelChoiceField(
+    category = ModelChoiceField(
         label=_("Category"), queryset=Category.objects.select_related("parent")
     )
-    age_group = forms.ModelChoiceField(label=_("Age group"), queryset=AgeGroup.objects.all())
+    age_group = ModelChoiceField(label=_("Age group"), queryset=AgeGroup.objects.all())
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}))
     syllabus = forms.CharField(
         label=_("Syllabus"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -256,7 +262,7 @@ class CourseForm(Form):
 class OfferingForm(Form):
     course = CourseChoiceField(label=_("Course"), queryset=Course.objects.none())
     term = TermChoiceField(label=_("Term"), queryset=Term.objects.none())
-    instructors = forms.ModelMultipleChoiceField(
+    instructors = ModelMultipleChoiceField(
         label=_("Instructors"),
         queryset=User.objects.none(),
         required=False,
@@ -396,13 +402,13 @@ class RescheduleForm(Form):
 class HolidayForm(Form):
     date = JalaliDateField(label=_("Date"))
     name = NameField(title=True, label=_("Name"), max_length=200)
-    center = forms.ModelChoiceField(
+    center = ModelChoiceField(
         label=_("Closure of the center"),
         queryset=Center.objects.none(),
         required=False,
         help_text=_("Leave empty for an official holiday."),
     )
-    province = forms.ModelChoiceField(
+    province = ModelChoiceField(
         label=_("Only in the province"),
         queryset=Province.objects.all(),
         required=False,

@@ -62,6 +62,32 @@ class ModelForm(PersianDigitsMixin, forms.ModelForm):
     pass
 
 
+# --- choices of rows -------------------------------------------------------------------------
+
+_NOT_IN_LIST = _("Choose one of the options in the list.")
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    """A row chosen from a list. An id past the database's integers is not in the list: on
+    SQLite (the demo) Django sends it to the database, which raises OverflowError (a 500)."""
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except OverflowError:
+            raise ValidationError(_NOT_IN_LIST, code="invalid_choice") from None
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Rows chosen from a list; see ModelChoiceField."""
+
+    def clean(self, value: Any) -> Any:
+        try:
+            return super().clean(value)
+        except OverflowError:
+            raise ValidationError(_NOT_IN_LIST, code="invalid_choice") from None
+
+
 # --- money --------------------------------------------------------------------------------
 
 # Far above any amount a family or a center handles, far below the 64-bit integer columns

@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kargah.accounts.models import Learner
 from kargah.catalog.models import Offering
-from kargah.core.forms import Form
+from kargah.core.forms import Form, ModelChoiceField
 
 
-class LearnerChoiceField(forms.ModelChoiceField):
+class LearnerChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.full_name)
 
@@ -60,7 +60,7 @@ class WaitingListForm(_LearnerForm):
     pass
 
 
-class OfferingChoiceField(forms.ModelChoiceField):
+class OfferingChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.course.title)
 
