@@ -313,3 +313,8 @@ KARGAH_WAITLIST_OFFER_SECONDS = env.int("KARGAH_WAITLIST_OFFER_SECONDS", default
 # How the site shows money (amounts are always stored as whole Rials): "toman" (Rials ÷ 10,
 # what families are used to) or "rial".
 KARGAH_MONEY_DISPLAY = env("KARGAH_MONEY_DISPLAY", default="toman")
+# The least money that moves between a family and a bank: a wallet top-up through the
+# gateway and a refund to a Sheba account. 10,000 Rials (1,000 Toman) is the smallest
+# payment Shaparak's gateways (Zarinpal among them) take; the Paya transfer of a refund has
+# no published floor, but its bank fee makes a smaller transfer cost more than it carries.
+KARGAH_MIN_TRANSFER_RIALS = env.int("KARGAH_MIN_TRANSFER_RIALS", default=10_000)

@@ -40,13 +40,14 @@ from kargah.core.api import error_responses
 from kargah.core.http import client_ip
 from kargah.core.parsers import StrictJSONParser
 from kargah.core.persian import format_jalali_date, parse_jalali_date, to_latin_digits
+from kargah.core.serializers import ChoiceField, ModelSerializer, NameField, Serializer
 
 
 def _django_error(exc: DjangoValidationError) -> serializers.ValidationError:
     return serializers.ValidationError(exc.messages)
 
 
-class MobileSerializer(serializers.Serializer):
+class MobileSerializer(Serializer):
     mobile = serializers.CharField(max_length=20)
 
     def validate_mobile(self, value: str) -> str:
@@ -205,12 +206,20 @@ class JalaliDateField(serializers.Field):
         return to_latin_digits(format_jalali_date(value))
 
 
-class LearnerSerializer(serializers.ModelSerializer):
+class LearnerSerializer(ModelSerializer):
+    first_name = NameField(max_length=100)
+    last_name = NameField(max_length=100)
     birth_date_jalali = JalaliDateField(source="birth_date")
     national_code = serializers.CharField(max_length=12)
-    province = serializers.PrimaryKeyRelatedField(queryset=Province.objects.all())
-    gender = serializers.ChoiceField(choices=Gender.choices)
-    school_grade = serializers.ChoiceField(choices=SchoolGrade.choices)
+    province = serializers.PrimaryKeyRelatedField(
+        queryset=Province.objects.all(),
+        error_messages={
+            "does_not_exist": _("No province has this id."),
+            "incorrect_type": _("Choose a province by its id (a whole number)."),
+        },
+    )
+    gender = ChoiceField(choices=Gender.choices)
+    school_grade = ChoiceField(choices=SchoolGrade.choices)
     data_confirmed = serializers.BooleanField(
         write_only=True,
         help_text="The guardian confirms the child's data is true (R3): required, also on "

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kargah.accounts.models import Gender, Learner, Province, SchoolGrade
 from kargah.accounts.validators import normalize_mobile, normalize_national_code
-from kargah.core.forms import Form
+from kargah.core.forms import Form, ModelChoiceField, NameField
 from kargah.core.persian import format_jalali_date, parse_jalali_date, to_latin_digits
 
 
@@ -92,8 +92,8 @@ class JalaliDateField(forms.CharField):
 
 
 class LearnerForm(Form):
-    first_name = forms.CharField(label=_("First name"), max_length=100)
-    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    first_name = NameField(label=_("First name"), max_length=100)
+    last_name = NameField(label=_("Last name"), max_length=100)
     birth_date = JalaliDateField(label=_("Birth date"))
     national_code = forms.CharField(
         label=_("National code"),
@@ -101,7 +101,7 @@ class LearnerForm(Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
     )
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
-    province = forms.ModelChoiceField(label=_("Province"), queryset=Province.objects.all())
+    province = ModelChoiceField(label=_("Province"), queryset=Province.objects.all())
     school_grade = forms.TypedChoiceField(
         label=_("School grade"), choices=SchoolGrade.choices, coerce=int
     )

@@ -33,6 +33,7 @@ from kargah.catalog.views_public import current_conditions
 from kargah.core.errors import DomainError
 from kargah.core.forms import latin_digits_data
 from kargah.core.persian import WEEKDAYS_FA, to_jalali, to_tehran
+from kargah.core.serializers import ChoiceField, Serializer
 
 # The largest id the database's 64-bit keys hold: a bigger number is a 400, not an overflow.
 MAX_ID = 2**63 - 1
@@ -86,7 +87,7 @@ def _id_field() -> serializers.IntegerField:
     return serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
-class OfferingFilterSerializer(serializers.Serializer):
+class OfferingFilterSerializer(Serializer):
     """The catalog's query parameters; the same filters as the catalog page."""
 
     q = serializers.CharField(required=False, allow_blank=True, max_length=QUERY_MAX_LENGTH)
@@ -96,7 +97,7 @@ class OfferingFilterSerializer(serializers.Serializer):
     center = _id_field()
     province = _id_field()
     weekday = serializers.IntegerField(required=False, min_value=0, max_value=6)
-    time_of_day = serializers.ChoiceField(required=False, choices=TimeOfDay.choices)
+    time_of_day = ChoiceField(required=False, choices=TimeOfDay.choices)
     fee_min = RialsField(required=False, min_value=0, max_value=MAX_RIALS)
     fee_max = RialsField(required=False, min_value=0, max_value=MAX_RIALS)
     seats_left_min = serializers.IntegerField(required=False, min_value=0, max_value=MAX_SEATS)

@@ -30,7 +30,13 @@ from kargah.catalog.selectors import (
     instructor_list_for_staff,
     term_list_for_staff,
 )
-from kargah.core.forms import Form
+from kargah.core.forms import (
+    Form,
+    ModelChoiceField,
+    ModelMultipleChoiceField,
+    NameField,
+    rials_message,
+)
 from kargah.core.persian import (
     TEHRAN,
     WEEKDAYS_EN,
@@ -138,11 +144,27 @@ class TimeOfDayField(forms.CharField):
             raise ValidationError(_("Enter the time as hours:minutes, e.g. 16:30.")) from None
 
 
+# The most seats (and so the highest quorum) of one offering.
+MAX_CAPACITY = 10_000
+# The highest fee of one offering: 100 million Toman, far above any children's workshop and
+# far below the 64-bit column (25 nines typed here were an integer overflow, issue 8).
+MAX_FEE_RIALS = 1_000_000_000
+
+
 class RialField(forms.IntegerField):
     """A whole number of Rials; thousands separators (, ٬ or spaces) are allowed."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_FEE_RIALS)
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "max_value": rials_message(
+                    _("The fee can be at most %(amount)s Rials."), kwargs["max_value"]
+                )
+            },
+        )
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr"}))
         super().__init__(**kwargs)
 
@@ -152,14 +174,14 @@ class RialField(forms.IntegerField):
         return super().to_python(value)
 
 
-class CourseChoiceField(forms.ModelChoiceField):
+class CourseChoiceField(ModelChoiceField):
     show_center = False
 
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.title} — {obj.center}" if self.show_center else str(obj.title)
 
 
-class TermChoiceField(forms.ModelChoiceField):
+class TermChoiceField(ModelChoiceField):
     show_center = False
 
     def label_from_instance(self, obj: Any) -> str:
@@ -174,12 +196,12 @@ def _number_widget() -> forms.TextInput:
 
 
 class CourseForm(Form):
-    center = forms.ModelChoiceField(label=_("Center"), queryset=Center.objects.none())
-    title = forms.CharField(label=_("Title"), max_length=200)
-    category = forms.ModelChoiceField(
+    center = ModelChoiceField(label=_("Center"), queryset=Center.objects.none())
+    title = NameField(title=True, label=_("Title"), max_length=200)
+    category = ModelChoiceField(
         label=_("Category"), queryset=Category.objects.select_related("parent")
     )
-    age_group = forms.ModelChoiceField(label=_("Age group"), queryset=AgeGroup.objects.all())
+    age_group = ModelChoiceField(label=_("Age group"), queryset=AgeGroup.objects.all())
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}))
     syllabus = forms.CharField(
         label=_("Syllabus"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -240,19 +262,19 @@ class CourseForm(Form):
 class OfferingForm(Form):
     course = CourseChoiceField(label=_("Course"), queryset=Course.objects.none())
     term = TermChoiceField(label=_("Term"), queryset=Term.objects.none())
-    instructors = forms.ModelMultipleChoiceField(
+    instructors = ModelMultipleChoiceField(
         label=_("Instructors"),
         queryset=User.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     capacity = forms.IntegerField(
-        label=_("Capacity"), min_value=1, max_value=10_000, widget=_number_widget()
+        label=_("Capacity"), min_value=1, max_value=MAX_CAPACITY, widget=_number_widget()
     )
     quorum = forms.IntegerField(
         label=_("Quorum (minimum enrolment)"),
         min_value=1,
-        max_value=10_000,
+        max_value=MAX_CAPACITY,
         widget=_number_widget(),
     )
     fee_rials = RialField(label=_("Fee (Rials)"), required=False)
@@ -359,7 +381,9 @@ class OfferingForm(Form):
 class RescheduleForm(Form):
     date = JalaliDateField(label=_("New date"))
     time = TimeOfDayField(label=_("New start time (Tehran)"))
-    reason = forms.CharField(
+    # Sent to the families by SMS: tidied, and refused with bidi controls (kargah.core.forms).
+    reason = NameField(
+        title=True,
         label=_("Reason (sent to the families)"),
         max_length=300,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
@@ -377,21 +401,24 @@ class RescheduleForm(Form):
 
 class HolidayForm(Form):
     date = JalaliDateField(label=_("Date"))
-    name = forms.CharField(label=_("Name"), max_length=200)
-    center = forms.ModelChoiceField(
+    name = NameField(title=True, label=_("Name"), max_length=200)
+    center = ModelChoiceField(
         label=_("Closure of the center"),
         queryset=Center.objects.none(),
         required=False,
         help_text=_("Leave empty for an official holiday."),
     )
-    province = forms.ModelChoiceField(
+    province = ModelChoiceField(
         label=_("Only in the province"),
         queryset=Province.objects.all(),
         required=False,
         help_text=_("For an official holiday of one province; empty for a national holiday."),
     )
-    reason = forms.CharField(
-        label=_("Reason for the families of moved sessions"), max_length=300, required=False
+    reason = NameField(
+        title=True,
+        label=_("Reason for the families of moved sessions"),
+        max_length=300,
+        required=False,
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:

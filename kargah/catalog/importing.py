@@ -29,6 +29,8 @@ from django.utils.translation import gettext as _
 from kargah.accounts.models import User
 from kargah.catalog import official_calendar, services
 from kargah.catalog.forms_staff import (
+    MAX_CAPACITY,
+    MAX_FEE_RIALS,
     parse_jalali_datetime,
     parse_time_of_day,
     parse_weekdays,
@@ -43,6 +45,7 @@ from kargah.catalog.selectors import (
 )
 from kargah.core.errors import DomainError
 from kargah.core.persian import (
+    localize_digits,
     parse_jalali_date,
     search_key,
     to_latin_digits,
@@ -276,10 +279,16 @@ class _Lookups:
         }
 
 
-def _integer(text: str, *, minimum: int) -> int:
+class _TooLarge(ValueError):
+    pass
+
+
+def _integer(text: str, *, minimum: int, maximum: int) -> int:
     value = int(_THOUSANDS.sub("", to_latin_digits(text)))
     if value < minimum:
         raise ValueError("too small")
+    if value > maximum:  # past the column: a row problem, not an overflow (issue 8)
+        raise _TooLarge("too large")
     return value
 
 
@@ -340,13 +349,23 @@ def _check_row(
             instructors.append(person)
     values["instructors"] = instructors
 
-    for column, minimum in (("capacity", 1), ("quorum", 1), ("fee_rials", 0)):
+    for column, minimum, maximum in (
+        ("capacity", 1, MAX_CAPACITY),
+        ("quorum", 1, MAX_CAPACITY),
+        ("fee_rials", 0, MAX_FEE_RIALS),
+    ):
         text = cells.get(column, "")
         if not text:
             values[column] = None
             continue
         try:
-            values[column] = _integer(text, minimum=minimum)
+            values[column] = _integer(text, minimum=minimum, maximum=maximum)
+        except _TooLarge:
+            error(
+                column,
+                _("Enter a whole number of at most %(limit)s.")
+                % {"limit": localize_digits(f"{maximum:,}").replace(",", "٬")},
+            )
         except ValueError:
             if minimum:
                 error(column, _("Enter a whole number, at least one."))

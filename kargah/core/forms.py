@@ -1,13 +1,25 @@
-"""Form base that accepts Persian, Arabic and Latin digits in every field (rule 11)."""
+"""Form base that accepts Persian, Arabic and Latin digits in every field (rule 11), and the
+name field that tidies and checks what a person types as a name or a title."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.datastructures import MultiValueDict
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
-from kargah.core.persian import to_latin_digits
+from kargah.core.persian import (
+    MAX_MARKS_PER_LETTER,
+    NameTextError,
+    clean_name,
+    format_rial,
+    localize_digits,
+    to_latin_digits,
+)
 
 
 def latin_digits_data(data: Any) -> Any:
@@ -48,3 +60,99 @@ class Form(PersianDigitsMixin, forms.Form):
 
 class ModelForm(PersianDigitsMixin, forms.ModelForm):
     pass
+
+
+# --- choices of rows -------------------------------------------------------------------------
+
+_NOT_IN_LIST = _("Choose one of the options in the list.")
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    """A row chosen from a list. An id past the database's integers is not in the list: on
+    SQLite (the demo) Django sends it to the database, which raises OverflowError (a 500)."""
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            return super().to_python(value)
+        except OverflowError:
+            raise ValidationError(_NOT_IN_LIST, code="invalid_choice") from None
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Rows chosen from a list; see ModelChoiceField."""
+
+    def clean(self, value: Any) -> Any:
+        try:
+            return super().clean(value)
+        except OverflowError:
+            raise ValidationError(_NOT_IN_LIST, code="invalid_choice") from None
+
+
+# --- money --------------------------------------------------------------------------------
+
+# Far above any amount a family or a center handles, far below the 64-bit integer columns
+# that store Rials: a larger number is a form error, never an overflow in the database.
+MAX_RIALS = 10**15
+
+
+def min_transfer_rials() -> int:
+    """The least money moved to or from a bank (a top-up, a refund), read when used."""
+    return int(settings.KARGAH_MIN_TRANSFER_RIALS)
+
+
+def _rials_text(template: Any, amount: int) -> str:
+    return str(template) % {"amount": format_rial(amount)}
+
+
+# A message naming an amount, formatted when shown: Persian digits in Persian, Latin in
+# English, whatever the language when the form or serializer was declared.
+rials_message = lazy(_rials_text, str)
+
+
+# --- names and titles ------------------------------------------------------------------------
+
+_NAME_MESSAGES = {
+    "invisible": _("This name is empty: it has only spaces or invisible characters."),
+    "bidi": _(
+        "Remove the hidden text-direction controls (right-to-left or left-to-right marks) "
+        "from this text."
+    ),
+    "characters": _("A name may have only Persian or Latin letters, spaces and the signs - ' ."),
+    "letters": _("A name needs at least one letter."),
+}
+_TITLE_MESSAGES = {
+    **_NAME_MESSAGES,
+    "invisible": _("This text is empty: it has only spaces or invisible characters."),
+    "characters": _("This text has control or invisible characters, which cannot be used."),
+    "letters": _("Write at least one letter or digit."),
+}
+
+
+def validate_name(value: str, *, title: bool = False) -> str:
+    """The one check of a name or title for forms and serializers alike: the tidied text
+    (kargah.core.persian.clean_name), or a ValidationError with a Persian message."""
+    try:
+        return clean_name(value, title=title)
+    except NameTextError as exc:
+        if exc.reason == "marks":
+            message = _("Too many vowel marks on one letter; at most %(count)s are allowed.") % {
+                "count": localize_digits(MAX_MARKS_PER_LETTER)
+            }
+            raise ValidationError(message, code="marks") from None
+        messages = _TITLE_MESSAGES if title else _NAME_MESSAGES
+        raise ValidationError(messages[exc.reason], code=exc.reason) from None
+
+
+class NameField(forms.CharField):
+    """A person's name (or, with `title=True`, a title) as stored: tidied, and refused with
+    a Persian message when invisible, carrying bidi controls, emoji or stacked marks."""
+
+    def __init__(self, *, title: bool = False, **kwargs: Any) -> None:
+        self.title = title
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return str(text)
+        return validate_name(str(text), title=self.title)

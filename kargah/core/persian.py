@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from zoneinfo import ZoneInfo
 
 import jdatetime
@@ -133,3 +134,102 @@ def parse_jalali_date(value: str) -> dt.date:
 def format_rial(amount: int) -> str:
     """An integer amount with thousands separators and digits for the active language."""
     return localize_digits(f"{amount:,}").replace(",", "٬" if _persian_active() else ",")
+
+
+# --- names and titles people type ----------------------------------------------------------
+
+# Bidi controls reorder what is shown around them (U+202E makes «آرش» show reversed, and can
+# hide text in lists and SMS): embeddings, overrides, isolates and the direction marks.
+BIDI_CONTROLS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+)
+# Direction marks at the ends of a pasted name are leftovers of the text it came from;
+# inside a name they are refused like the other controls.
+_EDGE_MARKS = "\u200e\u200f\u061c"
+# Invisible characters with no meaning in a name, dropped: zero-width space and joiner, word
+# joiner, byte order mark, soft hyphen, Mongolian vowel separator, and the tatweel that only
+# stretches a letter («محمـــد» is «محمد»).
+_FILLERS = re.compile("[\u200b\u200d\u2060\ufeff\u00ad\u180e\u0640]")
+ZWNJ = "\u200c"
+# Arabic presentation forms (from PDFs and old fonts) are letters in one of their shapes;
+# compatibility decomposition gives the letter back. Nothing else is decomposed so.
+_PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]+")
+# Typographic apostrophes and dashes, written the one way a name keeps them.
+_SIGN_VARIANTS = str.maketrans(
+    {"’": "'", "‘": "'", "ʼ": "'", "′": "'", "‐": "-", "‑": "-", "–": "-"}
+)
+# Arabic ي/ى and ك are typed by Arabic keyboards for Persian ی and ک; one spelling is stored.
+# (persiantools' ar_to_fa also drops some kasras, which in a name the family typed on purpose.)
+_ARABIC_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})
+NAME_SIGNS = frozenset(" -'." + ZWNJ)
+MAX_MARKS_PER_LETTER = 2
+
+
+class NameTextError(ValueError):
+    """Why a name or title was refused: `reason` is one of invisible, bidi, characters,
+    marks, letters (kargah.core.forms.validate_name gives each its Persian message)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def tidy_name(value: str) -> str:
+    """The one spelling of a typed name or title: presentation forms and Arabic ي/ك as
+    Persian letters, Unicode NFC, invisible fillers dropped, spaces collapsed and trimmed,
+    zero-width non-joiners never doubled, at an end or beside a space, and direction marks
+    gone from the ends. Refusing is clean_name's work; this only tidies."""
+    text = _PRESENTATION_FORMS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), value)
+    text = unicodedata.normalize("NFC", text.translate(_ARABIC_LETTERS).translate(_SIGN_VARIANTS))
+    text = _FILLERS.sub("", text)
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(ZWNJ + "{2,}", ZWNJ, text)
+    text = re.sub(f" ?{ZWNJ} ?", lambda m: " " if " " in m.group() else ZWNJ, text)
+    return text.strip(" " + ZWNJ + _EDGE_MARKS)
+
+
+def _is_letter(char: str, *, any_script: bool) -> bool:
+    if not unicodedata.category(char).startswith("L"):
+        return False
+    return any_script or unicodedata.name(char, "").startswith(("ARABIC ", "LATIN "))
+
+
+def clean_name(value: str, *, title: bool = False) -> str:
+    """A person's name (or, with `title`, the title of a course or a holiday) tidied by
+    tidy_name and checked; raises NameTextError with the reason when it is refused.
+
+    A name holds letters of the Persian/Arabic and Latin scripts with their marks (at most
+    MAX_MARKS_PER_LETTER on one letter), spaces, zero-width non-joiners and - ' . and at
+    least one letter. A title may also hold digits, punctuation and symbols of any script,
+    and needs one letter or digit. Neither may hold bidi controls, other control or format
+    characters, or anything invisible alone."""
+    text = tidy_name(value)
+    if not text:
+        raise NameTextError("invisible")
+    if any(char in BIDI_CONTROLS for char in text):
+        raise NameTextError("bidi")
+    marks = 0
+    has_base = False
+    for char in text:
+        category = unicodedata.category(char)
+        if category.startswith("M"):
+            marks += 1
+            if not has_base or category == "Me":
+                raise NameTextError("characters")
+            if marks > MAX_MARKS_PER_LETTER:
+                raise NameTextError("marks")
+            continue
+        marks = 0
+        if _is_letter(char, any_script=title) or (title and category.startswith("N")):
+            has_base = True
+        elif char in NAME_SIGNS or (title and category[0] in "PSZ"):
+            # A mark after a space or a sign has no letter to sit on.
+            has_base = False
+        else:
+            raise NameTextError("characters")
+    if not any(
+        _is_letter(char, any_script=title) or (title and unicodedata.category(char) == "Nd")
+        for char in text
+    ):
+        raise NameTextError("invisible" if all(c in NAME_SIGNS for c in text) else "letters")
+    return text

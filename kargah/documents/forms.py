@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from kargah.core.forms import Form
+from kargah.core.forms import Form, NameField
 
 
 class DocumentUploadForm(Form):
@@ -31,7 +31,9 @@ class DocumentReviewForm(Form):
         label=_("Decision"),
         choices=[("approve", _("Approve")), ("reject", _("Reject"))],
     )
-    reason = forms.CharField(
+    # The family reads it: tidied, and refused with bidi controls (kargah.core.forms).
+    reason = NameField(
+        title=True,
         label=_("Reason (for a rejection)"),
         required=False,
         max_length=1000,

@@ -39,7 +39,9 @@ from kargah.catalog.api import MAX_ID, RialsField, jalali_datetime
 from kargah.catalog.models import Offering
 from kargah.core.api import ErrorSerializer
 from kargah.core.errors import DomainError
+from kargah.core.forms import MAX_RIALS
 from kargah.core.idempotency import HEADER, idempotent
+from kargah.core.serializers import Serializer
 from kargah.enrollment import selectors, services
 from kargah.enrollment.models import Enrollment
 from kargah.payments.services import is_local_path, wallet_top_up_start
@@ -176,7 +178,7 @@ class EnrollmentSerializer(serializers.ModelSerializer[Enrollment]):
         return str(url) if url else None
 
 
-class EnrollmentCreateSerializer(serializers.Serializer):
+class EnrollmentCreateSerializer(Serializer):
     offering = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Offering id.")
     learner = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, help_text="Id of a child of the guardian's family."
@@ -187,7 +189,7 @@ class EnrollmentCreateSerializer(serializers.Serializer):
     )
 
 
-class EnrollmentSwitchSerializer(serializers.Serializer):
+class EnrollmentSwitchSerializer(Serializer):
     offering = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, help_text="The open offering with a free seat to move to."
     )
@@ -222,8 +224,15 @@ class WalletSerializer(serializers.Serializer):
     history = WalletEntrySerializer(many=True, help_text="Newest first.")
 
 
-class TopUpInputSerializer(serializers.Serializer):
-    amount = RialsField(min_value=1, max_value=10**15, help_text="Rials, a whole number.")
+class TopUpInputSerializer(Serializer):
+    amount = RialsField(
+        min_value=1,
+        max_value=MAX_RIALS,
+        error_messages={"max_value": gettext_lazy("This amount is too large.")},
+        help_text="Rials, a whole number; outside the gateway's bounds of one payment "
+        "(at least KARGAH_MIN_TRANSFER_RIALS) the answer is 400 amount_too_small or "
+        "amount_too_large.",
+    )
     return_url = serializers.CharField(
         required=False,
         max_length=300,

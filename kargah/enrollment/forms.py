@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kargah.accounts.models import Learner
 from kargah.catalog.models import Offering
-from kargah.core.forms import Form
+from kargah.core.forms import Form, ModelChoiceField
 
 
-class LearnerChoiceField(forms.ModelChoiceField):
+class LearnerChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.full_name)
 
@@ -51,14 +51,16 @@ class RegisterForm(_LearnerForm):
     )
     # The version of the conditions the page showed; if it changed meanwhile the guardian
     # must read the new one first (R2: what was accepted is what was shown).
-    conditions_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # At most what the version's column holds (a larger number is a form error, not a query
+    # the database refuses).
+    conditions_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=32_767)
 
 
 class WaitingListForm(_LearnerForm):
     pass
 
 
-class OfferingChoiceField(forms.ModelChoiceField):
+class OfferingChoiceField(ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.course.title)
 

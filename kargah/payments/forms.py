@@ -9,8 +9,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from kargah.core.forms import Form
+from kargah.core.forms import Form, rials_message
 from kargah.core.persian import to_latin_digits
+from kargah.payments.services import TOP_UP_MAX_RIALS, top_up_min_rials
 
 # Thousands separators people type or paste: comma, Arabic comma and thousands separator,
 # apostrophe, spaces (also no-break and thin), zero-width non-joiner, underscore. A dot or
@@ -28,6 +29,21 @@ def parse_rials(value: str) -> int:
     return int(digits)
 
 
+def check_top_up_amount(amount: int) -> int:
+    """The gateway's bounds of one top-up, as a field error (the service checks them too)."""
+    if amount < top_up_min_rials():
+        raise ValidationError(
+            rials_message(_("The least you can add is %(amount)s Rials."), top_up_min_rials()),
+            code="amount_too_small",
+        )
+    if amount > TOP_UP_MAX_RIALS:
+        raise ValidationError(
+            rials_message(_("The most you can add at once is %(amount)s Rials."), TOP_UP_MAX_RIALS),
+            code="amount_too_large",
+        )
+    return amount
+
+
 class TopUpForm(Form):
     amount = forms.CharField(
         label=_("Amount (Rials)"),
@@ -36,4 +52,4 @@ class TopUpForm(Form):
     )
 
     def clean_amount(self) -> int:
-        return parse_rials(self.cleaned_data["amount"])
+        return check_top_up_amount(parse_rials(self.cleaned_data["amount"]))

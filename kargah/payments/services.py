@@ -37,7 +37,6 @@ from kargah.wallet.services import family_wallet, ledger_post, system_account
 
 logger = logging.getLogger(__name__)
 
-TOP_UP_MIN_RIALS = 10_000
 TOP_UP_MAX_RIALS = 500_000_000
 _AUDITED = ["status", "authority", "ref_id", "failure_reason"]
 
@@ -324,14 +323,19 @@ def payments_expire(*, now: dt.datetime | None = None) -> int:
     return expired
 
 
+def top_up_min_rials() -> int:
+    """The least a top-up may be: the smallest gateway payment (KARGAH_MIN_TRANSFER_RIALS)."""
+    return int(settings.KARGAH_MIN_TRANSFER_RIALS)
+
+
 def wallet_top_up_start(
     *, family: Family, amount: int, mobile: str | None, return_url: str = "/"
 ) -> PaymentAttempt:
     """A guardian adds money to the family's wallet through the gateway."""
-    if amount < TOP_UP_MIN_RIALS:
+    if amount < top_up_min_rials():
         raise DomainError(
             _("The least you can add is %(amount)s Rials.")
-            % {"amount": format_rial(TOP_UP_MIN_RIALS)},
+            % {"amount": format_rial(top_up_min_rials())},
             code="amount_too_small",
         )
     if amount > TOP_UP_MAX_RIALS:

@@ -153,7 +153,7 @@ def wallet_top_up(request: HttpRequest) -> HttpResponse:
             "form": form,
             "next": next_url,
             "balance": wallet_balance(family=family),
-            "min_amount": services.TOP_UP_MIN_RIALS,
+            "min_amount": services.top_up_min_rials(),
             "max_amount": services.TOP_UP_MAX_RIALS,
             "attempts": selectors.payment_attempts_of(family=family)[:5],
         },

@@ -15,9 +15,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kargah.accounts.models import Role, User
+from kargah.catalog.api import RialsField
 from kargah.core.api import error_responses
+from kargah.core.forms import MAX_RIALS
 from kargah.core.idempotency import HEADER, idempotent
 from kargah.core.persian import format_jalali_datetime
+from kargah.core.serializers import NameField, Serializer
 from kargah.wallet import refunds
 from kargah.wallet.models import RefundRequest
 
@@ -31,12 +34,18 @@ class IsGuardian(BasePermission):
         )
 
 
-class RefundRequestInputSerializer(serializers.Serializer):
-    amount = serializers.IntegerField(min_value=1, help_text="Rials, a whole number.")
+class RefundRequestInputSerializer(Serializer):
+    amount = RialsField(
+        min_value=1,
+        max_value=MAX_RIALS,
+        error_messages={"max_value": _("This amount is too large.")},
+        help_text="Rials, a whole number; below the bank transfer minimum "
+        "(KARGAH_MIN_TRANSFER_RIALS, 10,000 by default) the answer is 400 amount_too_small.",
+    )
     sheba = serializers.CharField(
         max_length=40, help_text="IR-IBAN: IR and 24 digits (the IR may be left out)."
     )
-    account_holder = serializers.CharField(max_length=150)
+    account_holder = NameField(max_length=150)
 
 
 class RefundRequestSerializer(serializers.ModelSerializer):

@@ -9,11 +9,24 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kargah.core.errors import DomainError
-from kargah.core.forms import Form
+from kargah.core.forms import MAX_RIALS, Form, NameField, min_transfer_rials, rials_message
 from kargah.wallet.refunds import clean_account_holder, normalize_sheba
 
 # Thousands separators people type: Latin and Arabic commas, the Persian separator, spaces.
 _SEPARATORS = re.compile(r"[,\u066b\u066c\u060c\s_]")
+
+
+def check_refund_amount(amount: int) -> int:
+    """A refund leaves by bank transfer: at least its minimum, and a number the ledger holds
+    (the service checks the minimum too)."""
+    if amount > MAX_RIALS:
+        raise ValidationError(_("This amount is too large."), code="amount_too_large")
+    if amount < min_transfer_rials():
+        raise ValidationError(
+            rials_message(_("A bank transfer is at least %(amount)s Rials."), min_transfer_rials()),
+            code="amount_too_small",
+        )
+    return amount
 
 
 class RefundRequestForm(Form):
@@ -28,7 +41,7 @@ class RefundRequestForm(Form):
         help_text=_("IR followed by 24 digits, as printed on your bank card or statement."),
         widget=forms.TextInput(attrs={"dir": "ltr", "placeholder": "IR", "autocomplete": "off"}),
     )
-    account_holder = forms.CharField(
+    account_holder = NameField(
         label=_("Account holder's name"),
         max_length=150,
         help_text=_("As the bank knows it; the money goes only to this person's account."),
@@ -39,9 +52,10 @@ class RefundRequestForm(Form):
 
     def clean_amount(self) -> int:
         text = _SEPARATORS.sub("", self.cleaned_data["amount"])
-        if not text.isdigit() or int(text) < 1:
+        # isdigit() alone passes superscripts and other digits int() cannot read.
+        if not (text.isascii() and text.isdigit()) or int(text) < 1:
             raise ValidationError(_("Enter the amount in Rials, as a whole number."))
-        return int(text)
+        return check_refund_amount(int(text))
 
     def clean_sheba(self) -> str:
         try:
@@ -57,12 +71,19 @@ class RefundRequestForm(Form):
 
 
 class RefundRejectForm(Form):
-    reason = forms.CharField(
-        label=_("Reason for rejection"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    # Sent to the guardian by SMS: tidied, and refused with bidi controls (kargah.core.forms).
+    reason = NameField(
+        title=True,
+        label=_("Reason for rejection"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class RefundPaidForm(Form):
-    bank_reference = forms.CharField(
-        label=_("Bank reference"), max_length=100, widget=forms.TextInput(attrs={"dir": "ltr"})
+    bank_reference = NameField(
+        title=True,
+        label=_("Bank reference"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"dir": "ltr"}),
     )

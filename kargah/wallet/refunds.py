@@ -26,6 +26,7 @@ import re
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
@@ -117,6 +118,13 @@ def clean_account_holder(value: str) -> str:
 def _clean_amount(amount: Any) -> int:
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
         raise DomainError(_("Enter an amount of at least one Rial."), code="invalid_amount")
+    # The refund leaves by bank transfer, which has a floor (issue 8: 5 Rials was accepted).
+    least = int(settings.KARGAH_MIN_TRANSFER_RIALS)
+    if amount < least:
+        raise DomainError(
+            _("A bank transfer is at least %(amount)s Rials.") % {"amount": format_rial(least)},
+            code="amount_too_small",
+        )
     return amount
 
 

@@ -392,3 +392,23 @@ def test_the_template_itself_imports_once_its_names_exist(staff_client: Client, 
     response = staff_client.post(URL, {"file": SimpleUploadedFile("t.csv", template)})
     assert response.status_code == 302
     assert Offering.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("column", "typed", "limit"),
+    [
+        ("fee_rials", "9" * 25, "۱٬۰۰۰٬۰۰۰٬۰۰۰"),  # issue 8: was an overflow (500)
+        ("fee_rials", "۱٬۰۰۰٬۰۰۰٬۰۰۱", "۱٬۰۰۰٬۰۰۰٬۰۰۰"),
+        ("capacity", "۹" * 25, "۱۰٬۰۰۰"),
+        ("quorum", "9" * 12, "۱۰٬۰۰۰"),
+    ],
+)
+def test_a_number_past_its_limit_is_a_row_problem(
+    staff_client: Client, course, term, instructors, column: str, typed: str, limit: str
+):
+    response = staff_client.post(URL, {"file": csv_file([row(**{column: typed})])})
+    assert response.status_code == 200
+    assert not Offering.objects.exists()
+    assert reported_rows(response) == ["2"]
+    message = gettext("Enter a whole number of at most %(limit)s.") % {"limit": limit}
+    assert shows(response, message)

@@ -346,6 +346,37 @@ def test_the_offering_form_checks_its_fields(
     assert set(form.errors) >= {"quorum", "registration_opens_time", "start_time", "first_date"}
 
 
+@pytest.mark.parametrize(
+    ("field", "typed"),
+    [
+        ("fee_rials", "9" * 25),  # finding 6 of issue 8: was an integer overflow (500)
+        ("fee_rials", "۹" * 25),
+        ("fee_rials", "1٬000٬000٬001"),
+        ("capacity", "۹" * 25),
+        ("quorum", "9" * 25),
+    ],
+)
+def test_a_number_beyond_its_limit_is_a_persian_form_error(
+    staff_client: Client, course: Course, term, instructor: User, field: str, typed: str
+):
+    response = staff_client.post(
+        "/staff/offerings/new/", _offering_post(course, term, instructor, **{field: typed})
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors[field]
+    assert errors and not any(re.search(r"[A-Za-z]", error) for error in errors), errors
+    assert not Offering.objects.exists()
+
+
+def test_the_highest_fee_is_accepted(staff_client: Client, course: Course, term, instructor):
+    response = staff_client.post(
+        "/staff/offerings/new/",
+        _offering_post(course, term, instructor, fee_rials="۱٬۰۰۰٬۰۰۰٬۰۰۰"),
+    )
+    assert response.status_code == 302
+    assert Offering.objects.get().fee_rials == 1_000_000_000
+
+
 def test_a_service_refusal_becomes_a_form_error(client: Client, admin: User, instructor: User):
     """An administrator may choose any center's course and term; the service refuses a term
     of another center, and the page says so instead of failing."""

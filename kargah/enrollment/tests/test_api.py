@@ -395,6 +395,7 @@ def test_top_up_answers_the_bank_page_once_per_key(guardian_api, guardian):
     ("data", "code"),
     [
         ({"amount": 5}, "amount_too_small"),
+        ({"amount": "۹٬۹۹۹"}, "amount_too_small"),
         ({"amount": "ده"}, None),
         ({"amount": 100_000, "return_url": "https://evil.example/"}, None),
     ],

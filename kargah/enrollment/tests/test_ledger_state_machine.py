@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 
 import hypothesis
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from hypothesis import HealthCheck, event
@@ -674,6 +675,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
         if amount < 1:
             with refused("invalid_amount"):
+                ask()
+        elif amount < settings.KARGAH_MIN_TRANSFER_RIALS:  # a bank transfer's floor
+            with refused("amount_too_small"):
                 ask()
         elif amount > f.balance:
             with refused("insufficient_balance"):

@@ -209,7 +209,7 @@ class TestRequest:
     def test_only_a_guardian_asks(self, family, finance):
         with pytest.raises(NotAllowed):
             refunds.refund_request(
-                guardian=finance, amount=1_000, sheba=VALID, account_holder="سارا محمدی"
+                guardian=finance, amount=10_000, sheba=VALID, account_holder="سارا محمدی"
             )
 
 
@@ -333,14 +333,14 @@ class TestDecisions:
         assert money(family) == (6_000_000, 4_000_000, 0)
 
     def test_finished_requests_stay_finished(self, ask, finance, family):
-        rejected = refunds.refund_reject(actor=finance, refund=ask(1_000), reason="نه")
+        rejected = refunds.refund_reject(actor=finance, refund=ask(10_000), reason="نه")
         with pytest.raises(Conflict):
             refunds.refund_approve(actor=finance, refund=rejected)
-        paid = refunds.refund_approve(actor=finance, refund=ask(2_000))
+        paid = refunds.refund_approve(actor=finance, refund=ask(20_000))
         refunds.refund_mark_paid(actor=finance, refund=paid, bank_reference="R")
         with pytest.raises(Conflict):
             refunds.refund_reject(actor=finance, refund=paid, reason="دیر شد")
-        assert money(family) == (10_000_000 - 2_000, 0, 2_000)
+        assert money(family) == (10_000_000 - 20_000, 0, 20_000)
 
     def test_a_stale_copy_is_re_read_under_the_lock(self, ask, finance, family):
         refund = ask()
@@ -415,9 +415,9 @@ class TestPayoutFile:
 def test_a_guardian_reads_only_the_familys_requests(ask, guardian):
     mine = ask()
     other = GuardianFactory.create()
-    top_up(other.family, 1_000)
+    top_up(other.family, 10_000)
     theirs = refunds.refund_request(
-        guardian=other, amount=1_000, sheba=VALID, account_holder="دیگری دیگر"
+        guardian=other, amount=10_000, sheba=VALID, account_holder="دیگری دیگر"
     )
     assert list(refunds.refund_list_for_guardian(guardian=guardian)) == [mine]
     assert refunds.refund_get_for_guardian(guardian=guardian, refund_id=mine.pk) == mine

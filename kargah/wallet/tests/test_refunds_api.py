@@ -103,10 +103,10 @@ class TestRefundRequestsApi:
 
     def test_persian_digits_are_read(self, guardian):
         answer = authed(guardian).post(
-            URL, body(amount="۱۰۰۰", sheba="۰۵۰۱۷۰۰۰۰۰۰۰۱۲۳۴۵۶۷۸۹۰۱۲"), format="json"
+            URL, body(amount="۱۰۰۰۰", sheba="۰۵۰۱۷۰۰۰۰۰۰۰۱۲۳۴۵۶۷۸۹۰۱۲"), format="json"
         )
         assert answer.status_code == 201, answer.content
-        assert answer.json()["amount"] == 1_000
+        assert answer.json()["amount"] == 10_000
 
     def test_missing_fields_are_400(self, guardian):
         answer = authed(guardian).post(URL, {"amount": 0}, format="json")
@@ -121,9 +121,9 @@ class TestRefundRequestsApi:
 
     def test_the_list_is_the_familys_own(self, guardian):
         other = GuardianFactory.create()
-        top_up(other.family, 1_000)
+        top_up(other.family, 10_000)
         refunds.refund_request(
-            guardian=other, amount=1_000, sheba=KNOWN_VALID, account_holder="دیگری دیگر"
+            guardian=other, amount=10_000, sheba=KNOWN_VALID, account_holder="دیگری دیگر"
         )
         authed(guardian).post(URL, body(), format="json")
         listing = authed(guardian).get(URL).json()

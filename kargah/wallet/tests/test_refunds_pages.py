@@ -92,14 +92,14 @@ class TestGuardianPages:
 
     def test_another_familys_request_is_404(self, guardian):
         other = GuardianFactory.create()
-        top_up(other.family, 1_000)
+        top_up(other.family, 10_000)
         theirs = refunds.refund_request(
-            guardian=other, amount=1_000, sheba=KNOWN_VALID, account_holder="دیگری دیگر"
+            guardian=other, amount=10_000, sheba=KNOWN_VALID, account_holder="دیگری دیگر"
         )
         client = signed_in(guardian)
         assert client.get(reverse("wallet:refund_detail", args=[theirs.pk])).status_code == 404
         mine = refunds.refund_request(
-            guardian=guardian, amount=1_000, sheba=VALID, account_holder="سارا محمدی"
+            guardian=guardian, amount=10_000, sheba=VALID, account_holder="سارا محمدی"
         )
         assert client.get(reverse("wallet:refund_detail", args=[mine.pk])).status_code == 200
 
