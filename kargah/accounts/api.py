@@ -262,11 +262,6 @@ class NeutralAnswerSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="link_requested")
 
 
-class ErrorAnswerSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="A Persian message.")
-    code = serializers.CharField(help_text="A stable machine name.")
-
-
 def _family_context(request: Request) -> dict[str, Any]:
     family = getattr(request.user, "family", None)
     return {"family_id": family.pk if family is not None else None}
@@ -303,10 +298,9 @@ class LearnerListView(APIView):
                 "match, the guardian who registered the child is asked to approve a link. "
                 "Nothing about the child or its family is returned.",
             ),
-            400: OpenApiResponse(ErrorAnswerSerializer, description="Refused; nothing changed."),
-            429: OpenApiResponse(
-                ErrorAnswerSerializer,
-                description="Too many children added today (code learner_adds).",
+            **error_responses(
+                s400="Refused; nothing changed.",
+                s429="Too many children added today (code learner_adds).",
             ),
         },
     )
@@ -343,9 +337,8 @@ class LearnerDetailView(APIView):
         request=LearnerSerializer,
         responses={
             200: LearnerSerializer,
-            403: OpenApiResponse(
-                ErrorAnswerSerializer,
-                description="A linked child: only its own guardian edits it (code not_owner).",
+            **error_responses(
+                s403="A linked child: only its own guardian edits it (code not_owner)."
             ),
         },
     )
@@ -420,11 +413,9 @@ class LearnerLinkDecideView(APIView):
         ],
         responses={
             200: LearnerLinkSerializer,
-            400: OpenApiResponse(
-                ErrorAnswerSerializer, description="Already decided (code link_state)."
-            ),
-            404: OpenApiResponse(
-                ErrorAnswerSerializer, description="Not a request this user may decide."
+            **error_responses(
+                s400="Already decided (code link_state).",
+                s404="Not a request this user may decide.",
             ),
         },
     )

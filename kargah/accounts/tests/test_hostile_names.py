@@ -50,7 +50,7 @@ def test_the_api_refuses_a_hostile_first_name_in_persian(name: str) -> None:
     before = row_counts()
     response = client.post(LEARNERS, learner_body(first_name=name), format="json")
     assert response.status_code == 400, response.json()
-    messages = response.json()["first_name"]
+    messages = response.json()["errors"]["first_name"]
     assert messages and not any(LATIN_LETTERS.search(str(m)) for m in messages), messages
     assert row_counts() == before
 

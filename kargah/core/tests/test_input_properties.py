@@ -136,6 +136,10 @@ INPUT_SERIALIZERS: list[type[serializers.Serializer]] = [
 # Serializers that only shape answers: no request body or query is read through them.
 OUTPUT_SERIALIZERS = {
     accounts_api.TokenSerializer,
+    accounts_api.StaffTokenSerializer,
+    accounts_api.CodeSentSerializer,
+    accounts_api.NeutralAnswerSerializer,
+    accounts_api.LearnerLinkSerializer,
     accounts_api.MeSerializer,
     catalog_api.CategorySerializer,
     catalog_api.ProvinceSerializer,

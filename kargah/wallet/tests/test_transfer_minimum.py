@@ -103,7 +103,7 @@ def test_the_top_up_minimum_is_the_same_setting(guardian: User, settings: Any):
 def test_a_huge_refund_is_a_persian_400(guardian: User, amount: Any):
     answer = authed(guardian).post(URL, body(amount=amount), format="json")
     assert answer.status_code == 400, answer.content
-    assert persian_only(answer.json()["amount"])
+    assert persian_only(answer.json()["errors"]["amount"])
     client = Client()
     client.force_login(guardian)
     page = client.post(FORM, form_data(amount=str(amount)))
