@@ -320,4 +320,22 @@ def test_my_classes_shows_the_other_guardians_place_read_only(client, clock, chi
     page = client.get(reverse("enrollment:schedule")).content.decode()
     assert drop_url in page and 'data-testid="other-guardian"' not in page
     register_page = client.get(reverse("enrollment:register", args=[enrollment.offering_id]))
-    assert child.first_name in register_page.content.decode()
+    assert child in register_page.context["learners"]
+
+
+def test_after_a_revoked_link_my_classes_still_shows_the_paid_place(
+    client, clock, child, owner, second
+):
+    top_up(second.family, FEE)
+    enrollment = register(second, child, make_offering())
+    accounts_services.learner_link_revoke(
+        actor=owner, link=LearnerLink.objects.get(learner=child, family=second.family)
+    )
+
+    client.force_login(second)
+    page = client.get(reverse("enrollment:schedule")).content.decode()
+
+    assert enrollment.offering.course.title in page
+    assert reverse("enrollment:drop", args=[enrollment.pk]) in page
+    register_page = client.get(reverse("enrollment:register", args=[enrollment.offering_id]))
+    assert register_page.context["learners"] == []
