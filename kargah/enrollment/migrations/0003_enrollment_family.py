@@ -14,10 +14,6 @@ def backfill(apps, schema_editor):
         apps.get_model("enrollment", name).objects.filter(family__isnull=True).update(
             family_id=owner
         )
-    if schema_editor.connection.vendor == "postgresql":
-        # The deferred foreign-key checks of these updates run now, so that the column can
-        # be altered to NOT NULL in the same transaction.
-        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):
