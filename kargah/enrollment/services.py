@@ -1048,6 +1048,36 @@ def waiting_list_leave(*, guardian: User, entry: WaitingListEntry) -> WaitingLis
     return locked
 
 
+def waiting_list_end_for_family(*, learner: Learner, family_id: int, actor: Any) -> int:
+    """Takes the child off every waiting list the family put it on: called when the family's
+    link to the child is revoked (it may no longer register the child, so a seat offered to
+    it would only wait for its expiry); an offered seat passes to the next at once. Its
+    places stay (docs/learner-links.md). Returns how many entries ended."""
+    now = _now()
+    ended = 0
+    entries = WaitingListEntry.objects.filter(
+        learner=learner, family_id=family_id, status__in=WAITING_OPEN_STATUSES
+    ).values_list("pk", "offering_id")
+    for pk, offering_id in list(entries):
+        with transaction.atomic():
+            _lock_seats(offering_id)
+            locked = (
+                WaitingListEntry.objects.select_for_update()
+                .select_related("offering__course")
+                .get(pk=pk)
+            )
+            if locked.status not in WAITING_OPEN_STATUSES:
+                continue
+            was_offered = locked.status == WaitingStatus.OFFERED
+            _waiting_transition(locked, WaitingStatus.LEFT, now=now)
+            locked.save(update_fields=["status", "ended_at"])
+            audit_record(actor=actor, action="waiting_list.link_revoked", obj=locked)
+            if was_offered:
+                _seat_freed(locked.offering, now)
+            ended += 1
+    return ended
+
+
 # --- drop and switch (R4) ----------------------------------------------------------------
 
 

@@ -339,3 +339,26 @@ def test_after_a_revoked_link_my_classes_still_shows_the_paid_place(
     assert reverse("enrollment:drop", args=[enrollment.pk]) in page
     register_page = client.get(reverse("enrollment:register", args=[enrollment.offering_id]))
     assert register_page.context["learners"] == []
+
+
+def test_a_revoked_link_takes_the_child_off_the_families_waiting_lists(clock, child, owner, second):
+    offering = make_offering(capacity=1, quorum=1)
+    holder, next_in_line = make_child(), make_child()
+    top_up(holder.family, FEE)
+    taken = register(holder.family.guardian, holder, offering)
+    entry = services.waiting_list_join(guardian=second, learner=child, offering=offering)
+    after = services.waiting_list_join(
+        guardian=next_in_line.family.guardian, learner=next_in_line, offering=offering
+    )
+    services.enrollment_drop(guardian=holder.family.guardian, enrollment=taken)
+    assert WaitingListEntry.objects.get(pk=entry.pk).status == "offered"
+
+    accounts_services.learner_link_revoke(
+        actor=owner, link=LearnerLink.objects.get(learner=child, family=second.family)
+    )
+
+    # The seat offered to the family that may no longer register passes to the next.
+    assert WaitingListEntry.objects.get(pk=entry.pk).status == "left"
+    assert WaitingListEntry.objects.get(pk=after.pk).status == "offered"
+    offering.refresh_from_db()
+    assert offering.seats_taken == 1
