@@ -444,7 +444,7 @@ def _release_expired(offering: Offering, now: dt.datetime) -> tuple[int, int]:
     their seats and offers free seats to the waiting list. Returns (holds, offers)."""
     holds = list(
         Enrollment.objects.select_for_update()
-        .select_related("family__guardian")
+        .select_related("learner__family__guardian")
         .filter(
             offering=offering,
             status=EnrollmentStatus.AWAITING_PAYMENT,
