@@ -362,3 +362,22 @@ def test_a_revoked_link_takes_the_child_off_the_families_waiting_lists(clock, ch
     assert WaitingListEntry.objects.get(pk=after.pk).status == "offered"
     offering.refresh_from_db()
     assert offering.seats_taken == 1
+
+
+def test_a_payment_arriving_after_the_hold_expired_stays_in_the_payers_wallet(
+    clock, gateway, child, owner, second
+):
+    result = services.enrollment_create(
+        guardian=second, learner=child, offering=make_offering(), accept_terms=True
+    )
+    (attempt,) = gateway.started
+    clock.advance(minutes=60)
+    services.enrollment_holds_release()
+
+    gateway.pay(attempt)
+
+    result.enrollment.refresh_from_db()
+    assert result.enrollment.status == EnrollmentStatus.CANCELLED
+    assert wallet_balance(family=second.family) == FEE
+    assert wallet_balance(family=owner.family) == 0
+    assert sms_to(second, "payment_kept_in_wallet") and not sms_to(owner, "payment_kept_in_wallet")
