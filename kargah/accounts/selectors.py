@@ -89,6 +89,30 @@ def visible_to_family(*, family_id: int | None, learner_field: str = "learner") 
     return own | linked
 
 
+def family_may_register(*, family_id: int, learner: Learner) -> bool:
+    """Whether the family may register the child and pay for it: its own child, or one
+    linked to it by an approved link (a revoked link keeps the places already paid, but
+    allows no new one)."""
+    if learner.family_id == family_id:
+        return True
+    return LearnerLink.objects.filter(
+        learner=learner, family_id=family_id, status=LinkStatus.APPROVED
+    ).exists()
+
+
+def learner_for_registration(*, user: User, learner_id: int) -> Learner | None:
+    """A child the guardian may register: own, or linked by an approved link; else None
+    (another family's child is not found)."""
+    family = getattr(user, "family", None) if user.role == Role.GUARDIAN else None
+    if family is None:
+        return None
+    return (
+        Learner.objects.select_related("family")
+        .filter(Q(family=family) | Q(pk__in=linked_learner_ids(family_id=family.pk)), pk=learner_id)
+        .first()
+    )
+
+
 def learners_linked_to(*, user: User) -> QuerySet[Learner]:
     """The children another family registered and linked to this guardian's family."""
     family = getattr(user, "family", None) if user.role == Role.GUARDIAN else None

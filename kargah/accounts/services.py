@@ -574,10 +574,18 @@ def learner_link_reject(*, actor: User, link: LearnerLink) -> LearnerLink:
 
 def learner_link_revoke(*, actor: User, link: LearnerLink) -> LearnerLink:
     """The owner guardian (or the center) ends an approved link; the linked family stops
-    seeing the child at once and is told by SMS."""
-    return _link_decide(
-        actor=actor, link=link, new_status=LinkStatus.REVOKED, action="learner_link.revoked"
-    )
+    seeing the child at once and is told by SMS. The places it paid for stay its own; it
+    registers the child no more, so the child leaves the waiting lists it put it on."""
+    from kargah.enrollment.services import waiting_list_end_for_family
+
+    with transaction.atomic():
+        revoked = _link_decide(
+            actor=actor, link=link, new_status=LinkStatus.REVOKED, action="learner_link.revoked"
+        )
+        waiting_list_end_for_family(
+            learner=revoked.learner, family_id=revoked.family_id, actor=actor
+        )
+    return revoked
 
 
 def staff_user_create(

@@ -809,6 +809,7 @@ def _enrol(made: Iterable[_Made], *, today: dt.date, now: dt.datetime) -> int:
         enrolments = Enrollment.objects.bulk_create(
             Enrollment(
                 learner=learner,
+                family_id=learner.family_id,
                 offering=offering,
                 status=EnrollmentStatus.CONFIRMED,
                 conditions=conditions,

@@ -407,7 +407,7 @@ def _families_to_tell(offering: Offering) -> list[str]:
 
     mobiles = (
         Enrollment.objects.filter(offering=offering, status__in=ACTIVE_STATUSES)
-        .values_list("learner__family__guardian__mobile", flat=True)
+        .values_list("family__guardian__mobile", flat=True)  # the paying family
         .distinct()
     )
     return sorted({m for m in mobiles if m})

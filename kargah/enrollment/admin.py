@@ -12,11 +12,11 @@ from kargah.enrollment.models import Enrollment, WaitingListEntry
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
     list_display = (
-        "learner", "offering", "status", "fee_rials", "paid_rials", "hold_expires_at",
-        "conditions", "conditions_accepted_at",
+        "learner", "family", "offering", "status", "fee_rials", "paid_rials",
+        "hold_expires_at", "conditions", "conditions_accepted_at",
     )  # fmt: skip
     list_filter = ("status",)
-    raw_id_fields = ("learner", "offering", "conditions", "switched_to")
+    raw_id_fields = ("learner", "family", "offering", "conditions", "switched_to")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -24,9 +24,9 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
 @admin.register(WaitingListEntry)
 class WaitingListEntryAdmin(admin.ModelAdmin):
-    list_display = ("learner", "offering", "status", "created_at", "offer_expires_at")
+    list_display = ("learner", "family", "offering", "status", "created_at", "offer_expires_at")
     list_filter = ("status",)
-    raw_id_fields = ("learner", "offering")
+    raw_id_fields = ("learner", "family", "offering")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

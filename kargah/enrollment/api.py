@@ -33,7 +33,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kargah.accounts.models import Family, Learner, Role, User
-from kargah.accounts.selectors import learner_of_guardian
+from kargah.accounts.selectors import learner_for_registration
 from kargah.catalog import selectors as catalog_selectors
 from kargah.catalog.api import MAX_ID, RialsField, jalali_datetime
 from kargah.catalog.models import Offering
@@ -116,6 +116,12 @@ def _errors(more: dict[int, str] | None = None) -> dict[int, OpenApiResponse]:
     return answers
 
 
+# A place of a linked child that the child's other guardian registered (docs/learner-links.md).
+NOT_PAYER = (
+    "Not a guardian; or the child's other guardian registered this place, and only that "
+    "family can change it (code not_payer)."
+)
+
 # The answers of a POST that honours Idempotency-Key (kargah.core.idempotency).
 IDEMPOTENT_ERRORS = {
     409: "The same key's first request is still being processed; try again.",
@@ -136,6 +142,14 @@ class EnrollmentSerializer(serializers.ModelSerializer[Enrollment]):
     drop_deadline_jalali = serializers.SerializerMethodField()
     can_drop = serializers.SerializerMethodField()
     can_switch = serializers.SerializerMethodField()
+    paid_rials = serializers.SerializerMethodField(
+        help_text="What the family paid for this place; null for a place the child's other "
+        "guardian registered (their money is not shown)."
+    )
+    is_payer = serializers.SerializerMethodField(
+        help_text="Whether your family registered and pays for this place; only that family "
+        "can pay, drop or switch it (the child's other guardian sees it read-only)."
+    )
     redirect_url = serializers.SerializerMethodField(
         help_text="Where to send the family to pay (the bank's page), when a payment is due."
     )
@@ -147,7 +161,7 @@ class EnrollmentSerializer(serializers.ModelSerializer[Enrollment]):
             "offering_title", "fee_rials", "paid_rials", "conditions_version",
             "conditions_accepted_at", "hold_expires_at", "hold_expires_at_jalali",
             "confirmed_at", "created_at", "drop_deadline", "drop_deadline_jalali",
-            "can_drop", "can_switch", "switched_to", "redirect_url",
+            "can_drop", "can_switch", "is_payer", "switched_to", "redirect_url",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -167,11 +181,20 @@ class EnrollmentSerializer(serializers.ModelSerializer[Enrollment]):
     def get_drop_deadline_jalali(self, obj: Enrollment) -> str | None:
         return jalali_datetime(selectors.drop_deadline(obj.offering))
 
+    def get_is_payer(self, obj: Enrollment) -> bool:
+        request = self.context.get("request")
+        if request is None:  # an answer to the payer's own action (_answer)
+            return True
+        return selectors.is_payer(obj, request.user)
+
+    def get_paid_rials(self, obj: Enrollment) -> int | None:
+        return obj.paid_rials if self.get_is_payer(obj) else None
+
     def get_can_drop(self, obj: Enrollment) -> bool:
-        return selectors.can_drop(obj, self._now())
+        return self.get_is_payer(obj) and selectors.can_drop(obj, self._now())
 
     def get_can_switch(self, obj: Enrollment) -> bool:
-        return selectors.can_switch(obj, self._now())
+        return self.get_is_payer(obj) and selectors.can_switch(obj, self._now())
 
     def get_redirect_url(self, obj: Enrollment) -> str | None:
         url = self.context.get("redirect_url")
@@ -257,7 +280,8 @@ class TopUpSerializer(serializers.Serializer):
 
 
 def _learner(request: Request, learner_id: int) -> Learner:
-    learner = learner_of_guardian(user=_user(request), learner_id=learner_id)
+    # Own children and those linked by an approved link: either guardian registers and pays.
+    learner = learner_for_registration(user=_user(request), learner_id=learner_id)
     if learner is None:
         raise NotFound(_("This child was not found in your family."))
     return learner
@@ -343,7 +367,9 @@ class EnrollmentDetailView(generics.RetrieveAPIView[Enrollment]):
 
     @extend_schema(responses={200: EnrollmentSerializer, **_errors({404: "Not found."})})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return _answer(_enrollment(request, kwargs["enrollment_id"]), code=status.HTTP_200_OK)
+        enrollment = _enrollment(request, kwargs["enrollment_id"])
+        data = EnrollmentSerializer(enrollment, context={"request": request}).data
+        return Response(data, status=status.HTTP_200_OK)
 
 
 class EnrollmentDropView(APIView):
@@ -357,7 +383,13 @@ class EnrollmentDropView(APIView):
         request=None,
         responses={
             200: EnrollmentSerializer,
-            **_errors({**IDEMPOTENT_ERRORS, 404: "Not the family's registration."}),
+            **_errors(
+                {
+                    **IDEMPOTENT_ERRORS,
+                    403: NOT_PAYER,
+                    404: "Not the family's registration.",
+                }
+            ),
         },
         parameters=[IDEMPOTENCY_PARAMETER],
     )
@@ -383,6 +415,7 @@ class EnrollmentSwitchView(APIView):
             **_errors(
                 {
                     **IDEMPOTENT_ERRORS,
+                    403: NOT_PAYER,
                     404: "Not the family's registration, or no such offering.",
                     409: "The new offering is full, or the wallet lacks the difference.",
                 }

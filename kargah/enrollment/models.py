@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kargah.accounts.models import Learner
+from kargah.accounts.models import Family, Learner
 from kargah.catalog.models import CourseConditions, Offering
 
 
@@ -62,6 +62,13 @@ class Enrollment(models.Model):
     learner = models.ForeignKey(
         Learner, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("learner")
     )
+    # The family that registered and pays for the place: the learner's own family, or a
+    # family linked to the child by an approved link (docs/learner-links.md). Its wallet
+    # pays and gets back every credit of the place; its guardian acts on it and is told.
+    family = models.ForeignKey(
+        Family, on_delete=models.PROTECT, related_name="enrollments",
+        verbose_name=_("paying family"),
+    )  # fmt: skip
     offering = models.ForeignKey(
         Offering, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("offering")
     )
@@ -167,6 +174,11 @@ class WaitingListEntry(models.Model):
     learner = models.ForeignKey(
         Learner, on_delete=models.PROTECT, related_name="waiting_list_entries",
         verbose_name=_("learner"),
+    )  # fmt: skip
+    # The family that put the child on the list: it is offered the seat and registers.
+    family = models.ForeignKey(
+        Family, on_delete=models.PROTECT, related_name="waiting_list_entries",
+        verbose_name=_("family"),
     )  # fmt: skip
     status = models.CharField(
         _("status"), max_length=10, choices=WaitingStatus.choices, default=WaitingStatus.WAITING

@@ -31,14 +31,16 @@ def _family_id(guardian: User | AnonymousUser) -> int | None:
 
 
 def enrollments_for_guardian(*, guardian: User | AnonymousUser) -> QuerySet[Enrollment]:
-    """Every enrollment of the guardian's children (and of children linked to the family by
-    an approved link: seen, not acted on; the services refuse a linked guardian's drop or
-    switch), newest first (none for anyone else)."""
+    """Every place the family registered (paid, and acts on: even for a child whose link
+    was revoked since), and every other place of its own children and of children linked to
+    it by an approved link (seen read-only: the services refuse another family's drop,
+    switch or payment), newest first (none for anyone else). `family_id` on each row says
+    whose place it is."""
     family_id = _family_id(guardian)
     if family_id is None:
         return Enrollment.objects.none()
     return (
-        Enrollment.objects.filter(visible_to_family(family_id=family_id))
+        Enrollment.objects.filter(visible_to_family(family_id=family_id) | Q(family_id=family_id))
         .select_related("learner", "offering__course", "offering__center", "switched_to")
         .order_by("-created_at", "-id")
     )
@@ -55,14 +57,13 @@ def enrollment_get_for_guardian(
 
 
 def waiting_list_for_guardian(*, guardian: User | AnonymousUser) -> QuerySet[WaitingListEntry]:
-    """The family's open waiting-list places (waiting, or a seat offered), oldest first."""
+    """The family's open waiting-list places (waiting, or a seat offered), oldest first:
+    those it joined, not those of the child's other guardian."""
     family_id = _family_id(guardian)
     if family_id is None:
         return WaitingListEntry.objects.none()
     return (
-        WaitingListEntry.objects.filter(
-            learner__family_id=family_id, status__in=WAITING_OPEN_STATUSES
-        )
+        WaitingListEntry.objects.filter(family_id=family_id, status__in=WAITING_OPEN_STATUSES)
         .select_related("learner", "offering__course")
         .order_by("created_at", "id")
     )
@@ -94,7 +95,8 @@ def family_schedule(
     return (
         Session.objects.filter(
             # One filter() call: the child and the status are of the same enrollment row.
-            visible_to_family(family_id=family_id, learner_field="offering__enrollments__learner"),
+            visible_to_family(family_id=family_id, learner_field="offering__enrollments__learner")
+            | Q(offering__enrollments__family_id=family_id),
             offering__enrollments__status=EnrollmentStatus.CONFIRMED,
             ends_at__gt=now,
         )
@@ -115,6 +117,13 @@ def drop_deadline(offering: Offering) -> dt.datetime | None:
     from kargah.enrollment.services import drop_deadline as deadline
 
     return deadline(offering)
+
+
+def is_payer(enrollment: Enrollment, guardian: User | AnonymousUser) -> bool:
+    """Whether the guardian's family registered (and paid for) the place, and so may pay,
+    drop or switch it; the child's other guardian only sees it."""
+    family_id = _family_id(guardian)
+    return family_id is not None and enrollment.family_id == family_id
 
 
 def can_drop(enrollment: Enrollment, now: dt.datetime | None = None) -> bool:

@@ -34,7 +34,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kargah.accounts.models import Learner, User
+from kargah.accounts.models import Family, Learner, User
+from kargah.accounts.selectors import family_may_register
 from kargah.catalog.cache import catalog_changed
 from kargah.catalog.models import (
     OFFERING_TRANSITIONS,
@@ -123,12 +124,14 @@ def _offering_url(offering: Offering) -> str:
     return _site_url(reverse("catalog:detail", args=[offering.pk]))
 
 
-def _guardian_mobile(learner: Learner) -> str:
-    return learner.family.guardian.mobile or ""
+def _guardian_mobile(to: Learner | Enrollment | WaitingListEntry) -> str:
+    return to.family.guardian.mobile or ""
 
 
-def _tell(learner: Learner, body: str, kind: str) -> None:
-    mobile = _guardian_mobile(learner)
+def _tell(to: Learner | Enrollment | WaitingListEntry, body: str, kind: str) -> None:
+    """An SMS to the guardian of `to.family`: for a place or a waiting-list entry, the
+    family that registered (and paid) it, never the child's other guardian."""
+    mobile = _guardian_mobile(to)
     if mobile:
         sms_queue(recipient=mobile, body=body, kind=kind)
 
@@ -207,11 +210,29 @@ def _save(enrollment: Enrollment, *, actor: Any, action: str, before: dict[str, 
 # --- checks ----------------------------------------------------------------------------
 
 
-def _check_guardian(guardian: User, learner: Learner) -> None:
+def _check_guardian(guardian: User, learner: Learner) -> Family:
+    """The guardian's family, if it may register the child (its own, or linked by an
+    approved link: docs/learner-links.md); the family that registers is the one that pays."""
     family = getattr(guardian, "family", None) if guardian.is_authenticated else None
-    if family is None or learner.family_id != family.pk:
+    if family is None or not family_may_register(family_id=family.pk, learner=learner):
         # Another family's child is "not found", not "forbidden": nothing is revealed.
         raise NotAllowed(_("This child was not found in your family."), code="not_found")
+    return family
+
+
+def _check_payer(guardian: User, place: Enrollment | WaitingListEntry) -> Family:
+    """Only the family that registered a place (or a waiting-list entry) acts on it: pays,
+    drops, switches, leaves. The child's other guardian sees it read-only (refused with
+    `not_payer`); anyone else is told it does not exist."""
+    family = getattr(guardian, "family", None) if guardian.is_authenticated else None
+    if family is not None and place.family_id == family.pk:
+        return family
+    if family is not None and family_may_register(family_id=family.pk, learner=place.learner):
+        raise NotAllowed(
+            _("The child's other guardian registered this place; only they can change it."),
+            code="not_payer",
+        )
+    raise NotAllowed(_("This child was not found in your family."), code="not_found")
 
 
 SessionTimes = list[tuple[dt.datetime, dt.datetime]]
@@ -460,7 +481,7 @@ def _offer_free_seats(offering: Offering, now: dt.datetime) -> list[WaitingListE
         return []
     entries = list(
         WaitingListEntry.objects.select_for_update()
-        .select_related("learner__family__guardian", "offering__course")
+        .select_related("learner", "family__guardian", "offering__course")
         .filter(offering=offering, status=WaitingStatus.WAITING)
         .order_by("created_at", "id")[:free]
     )
@@ -482,7 +503,7 @@ def _offer_free_seats(offering: Offering, now: dt.datetime) -> list[WaitingListE
                 "until": format_jalali_datetime(expires),
                 "link": _offering_url(offering),
             }
-        _tell(entry.learner, body, "waiting_list_offer")
+        _tell(entry, body, "waiting_list_offer")
     if entries:
         catalog_changed()
     return entries
@@ -578,7 +599,7 @@ def _pay_from_wallet(enrollment: Enrollment, *, actor: Any, now: dt.datetime) ->
             reference=f"enrollment:{enrollment.pk}:paid",
             kind=TransactionKind.ENROLLMENT_PAYMENT,
             entries=[
-                (family_wallet(enrollment.learner.family), -fee),
+                (family_wallet(enrollment.family), -fee),
                 (system_account(AccountKind.COURSE_REVENUE), fee),
             ],
             memo=f"{enrollment.offering.course.title} — {enrollment.learner.full_name}",
@@ -601,7 +622,7 @@ def _start_payment(enrollment: Enrollment, *, guardian: User, amount: int, retur
     from kargah.payments.services import payment_start
 
     return payment_start(
-        family=enrollment.learner.family,
+        family=enrollment.family,
         amount=amount,
         purpose=PAYMENT_PURPOSE,
         enrollment=enrollment,
@@ -626,16 +647,14 @@ def enrollment_on_payment_verified(*, attempt: Any) -> Enrollment | None:
         return None
     now = _now()
     with transaction.atomic():
-        row = Enrollment.objects.filter(pk=enrollment_id).values(
-            "offering_id", "learner__family_id"
-        )
+        row = Enrollment.objects.filter(pk=enrollment_id).values("offering_id", "family_id")
         info = row.first()
         if info is None:
             return None
-        _lock_seats(info["offering_id"], families=[info["learner__family_id"]])
+        _lock_seats(info["offering_id"], families=[info["family_id"]])
         enrollment = (
             Enrollment.objects.select_for_update()
-            .select_related("learner__family__guardian", "offering__course")
+            .select_related("learner", "family__guardian", "offering__course")
             .get(pk=enrollment_id)
         )
         amount = int(getattr(attempt, "amount", 0) or 0)
@@ -651,7 +670,7 @@ def enrollment_on_payment_verified(*, attempt: Any) -> Enrollment | None:
             return enrollment
         # Still awaiting payment means the seat is still counted for it, even if the hold
         # has just expired: holds are released only under this same lock.
-        family = enrollment.learner.family
+        family = enrollment.family
         if wallet_balance(family=family) < enrollment.fee_rials:
             # The wallet was spent on something else meanwhile: the place still waits.
             _tell_money_kept(enrollment, amount=amount, attempt_id=attempt_id, why="short")
@@ -668,7 +687,7 @@ def enrollment_on_payment_verified(*, attempt: Any) -> Enrollment | None:
                 "name": enrollment.learner.first_name,
                 "title": enrollment.offering.course.title,
             }
-        _tell(enrollment.learner, body, "enrollment_confirmed")
+        _tell(enrollment, body, "enrollment_confirmed")
     return enrollment
 
 
@@ -719,7 +738,7 @@ def _tell_money_kept(enrollment: Enrollment, *, amount: int, attempt_id: Any, wh
                 )
                 % values
             )
-    _tell(enrollment.learner, body, "payment_kept_in_wallet")
+    _tell(enrollment, body, "payment_kept_in_wallet")
     audit_record(
         actor=None,
         action=action,
@@ -749,7 +768,7 @@ def enrollment_create(
     Refuses with a DomainError (nothing changed): `not_found`, `terms`, `closed`, `age`,
     `already_enrolled`, `clash`, `documents`, `full` (Conflict, 409), `busy` (503).
     """
-    _check_guardian(guardian, learner)
+    family = _check_guardian(guardian, learner)
     if not accept_terms:
         raise DomainError(
             _("To register, read and accept the conditions of the course."), code="terms"
@@ -766,7 +785,6 @@ def enrollment_create(
     _check_age(learner, offering, now, sessions)
     missing = _documents_missing(learner, offering)
     _refuse_if_full(learner, offering, now, sessions=sessions, missing=missing)
-    family = learner.family
     with transaction.atomic():
         _lock_seats(offering.pk, families=[family.pk])
         offering, state = _locked_offering(offering, learner, now)
@@ -787,6 +805,7 @@ def enrollment_create(
             status = EnrollmentStatus.CONFIRMED
         enrollment = Enrollment(
             learner=learner,
+            family=family,
             offering=offering,
             status=status,
             conditions=conditions,
@@ -884,14 +903,13 @@ def enrollment_pay(
     """Pays for a place still awaiting payment (e.g. after a failed or abandoned gateway
     payment, or after a top-up): from the wallet when it covers the fee, otherwise a new
     gateway payment for what it lacks. The hold keeps its original expiry."""
-    _check_guardian(guardian, enrollment.learner)
+    family = _check_payer(guardian, enrollment)
     now = _now()
-    family = enrollment.learner.family
     with transaction.atomic():
         _lock_seats(enrollment.offering_id, families=[family.pk])
         locked = (
             Enrollment.objects.select_for_update()
-            .select_related("learner__family__guardian", "offering__course")
+            .select_related("learner", "family__guardian", "offering__course")
             .get(pk=enrollment.pk)
         )
         if locked.status != EnrollmentStatus.AWAITING_PAYMENT:
@@ -928,7 +946,7 @@ def enrollment_documents_reviewed(
             _lock_seats(offering_id)
             enrollment = (
                 Enrollment.objects.select_for_update()
-                .select_related("learner__family__guardian", "offering__course")
+                .select_related("learner", "family__guardian", "offering__course")
                 .get(pk=pk)
             )
             if enrollment.status != EnrollmentStatus.AWAITING_APPROVAL:
@@ -947,7 +965,7 @@ def enrollment_documents_reviewed(
                     "name": learner.first_name,
                     "title": enrollment.offering.course.title,
                 }
-            _tell(enrollment.learner, body, "enrollment_confirmed")
+            _tell(enrollment, body, "enrollment_confirmed")
             confirmed.append(enrollment)
     return confirmed
 
@@ -982,7 +1000,7 @@ def enrollment_holds_release(*, now: dt.datetime | None = None) -> int:
 
 def waiting_list_join(*, guardian: User, learner: Learner, offering: Offering) -> WaitingListEntry:
     """Puts a learner on a full offering's waiting list (first come, first offered)."""
-    _check_guardian(guardian, learner)
+    family = _check_guardian(guardian, learner)
     now = _now()
     _check_open(offering, now)
     _check_age(learner, offering, now)
@@ -1002,14 +1020,14 @@ def waiting_list_join(*, guardian: User, learner: Learner, offering: Offering) -
             )
         if _seats_held(offering, now) < offering.capacity:
             raise DomainError(_("This class has free seats; register instead."), code="not_full")
-        entry = WaitingListEntry.objects.create(offering=offering, learner=learner)
+        entry = WaitingListEntry.objects.create(offering=offering, learner=learner, family=family)
         audit_record(actor=guardian, action="waiting_list.joined", obj=entry)
     return entry
 
 
 def waiting_list_leave(*, guardian: User, entry: WaitingListEntry) -> WaitingListEntry:
     """Takes a learner off a waiting list; a seat offered to them passes to the next."""
-    _check_guardian(guardian, entry.learner)
+    _check_payer(guardian, entry)
     now = _now()
     with transaction.atomic():
         _lock_seats(entry.offering_id)
@@ -1028,6 +1046,36 @@ def waiting_list_leave(*, guardian: User, entry: WaitingListEntry) -> WaitingLis
         if was_offered:
             _seat_freed(locked.offering, now)
     return locked
+
+
+def waiting_list_end_for_family(*, learner: Learner, family_id: int, actor: Any) -> int:
+    """Takes the child off every waiting list the family put it on: called when the family's
+    link to the child is revoked (it may no longer register the child, so a seat offered to
+    it would only wait for its expiry); an offered seat passes to the next at once. Its
+    places stay (docs/learner-links.md). Returns how many entries ended."""
+    now = _now()
+    ended = 0
+    entries = WaitingListEntry.objects.filter(
+        learner=learner, family_id=family_id, status__in=WAITING_OPEN_STATUSES
+    ).values_list("pk", "offering_id")
+    for pk, offering_id in list(entries):
+        with transaction.atomic():
+            _lock_seats(offering_id)
+            locked = (
+                WaitingListEntry.objects.select_for_update()
+                .select_related("offering__course")
+                .get(pk=pk)
+            )
+            if locked.status not in WAITING_OPEN_STATUSES:
+                continue
+            was_offered = locked.status == WaitingStatus.OFFERED
+            _waiting_transition(locked, WaitingStatus.LEFT, now=now)
+            locked.save(update_fields=["status", "ended_at"])
+            audit_record(actor=actor, action="waiting_list.link_revoked", obj=locked)
+            if was_offered:
+                _seat_freed(locked.offering, now)
+            ended += 1
+    return ended
 
 
 # --- drop and switch (R4) ----------------------------------------------------------------
@@ -1064,7 +1112,7 @@ def _credit(enrollment: Enrollment, *, cause: str, kind: str, actor: Any, amount
         kind=kind,
         entries=[
             (system_account(AccountKind.COURSE_REVENUE), -amount),
-            (family_wallet(enrollment.learner.family), amount),
+            (family_wallet(enrollment.family), amount),
         ],
         memo=f"{enrollment.offering.course.title} — {enrollment.learner.full_name}",
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -1076,13 +1124,13 @@ def enrollment_drop(*, guardian: User, enrollment: Enrollment) -> Enrollment:
     awaiting document approval becomes cancelled; what was paid goes to the wallet at once,
     and the seat is offered to the waiting list. An unpaid hold can be given up at any
     time (cancelled; no money moved)."""
-    _check_guardian(guardian, enrollment.learner)
+    family = _check_payer(guardian, enrollment)
     now = _now()
     with transaction.atomic():
-        _lock_seats(enrollment.offering_id, families=[enrollment.learner.family_id])
+        _lock_seats(enrollment.offering_id, families=[family.pk])
         locked = (
             Enrollment.objects.select_for_update()
-            .select_related("learner__family__guardian", "offering__course")
+            .select_related("learner", "family__guardian", "offering__course")
             .get(pk=enrollment.pk)
         )
         if locked.status not in ACTIVE_STATUSES:
@@ -1124,6 +1172,8 @@ def enrollment_switch(
     amount to top up in `extra["shortfall"]`). Returns the new, confirmed enrollment (or
     awaiting approval when the new course waits for documents)."""
     learner = enrollment.learner
+    # The payer's place, and a new registration of the child: a revoked link allows neither.
+    family = _check_payer(guardian, enrollment)
     _check_guardian(guardian, learner)
     if not accept_terms:
         raise DomainError(
@@ -1139,12 +1189,11 @@ def enrollment_switch(
         raise DomainError(_("Only a confirmed registration can be switched."), code="status")
     _check_deadline(enrollment, now)
     _check_can_register(learner, offering, now, ignore=enrollment.pk)
-    family = learner.family
     with transaction.atomic():
         _lock_seats(enrollment.offering_id, offering.pk, families=[family.pk])
         old = (
             Enrollment.objects.select_for_update()
-            .select_related("learner__family__guardian", "offering__course")
+            .select_related("learner", "family__guardian", "offering__course")
             .get(pk=enrollment.pk)
         )
         if old.status != EnrollmentStatus.CONFIRMED:
@@ -1172,6 +1221,7 @@ def enrollment_switch(
         _claim_seat(learner, offering, now)
         new = Enrollment.objects.create(
             learner=learner,
+            family=family,
             offering=offering,
             status=EnrollmentStatus.AWAITING_PAYMENT,
             conditions=conditions,
@@ -1256,7 +1306,7 @@ def _quorum_cancel_enrollment(
             }
             for other in similar:
                 body += f"\n{other.course.title}: {_offering_url(other)}"
-    _tell(enrollment.learner, body, "quorum_cancelled")
+    _tell(enrollment, body, "quorum_cancelled")
 
 
 def _close_one(offering_id: int, *, now: dt.datetime, report: CloseReport) -> None:
@@ -1311,7 +1361,7 @@ def _close_one(offering_id: int, *, now: dt.datetime, report: CloseReport) -> No
             )  # fmt: skip
             active = list(
                 Enrollment.objects.select_for_update()
-                .select_related("learner__family__guardian", "offering__course__category")
+                .select_related("learner", "family__guardian", "offering__course__category")
                 .filter(offering=offering, status__in=ACTIVE_STATUSES)
                 .order_by("id")
             )

@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kargah.accounts.models import Family, Learner, Role, User
-from kargah.accounts.selectors import learner_list_for, learner_visible_list_for
+from kargah.accounts.selectors import learner_visible_list_for
 from kargah.catalog import selectors as catalog_selectors
 from kargah.catalog.models import Offering, Session
 from kargah.catalog.views_public import current_conditions, registration_state
@@ -140,7 +140,8 @@ def register(request: HttpRequest, offering_id: int) -> HttpResponse:
     conditions; paid from the wallet, or the rest through the payment gateway."""
     user, family = _guardian(request)
     offering = catalog_selectors.offering_public_detail(offering_id=offering_id)
-    learners = list(learner_list_for(user=user))
+    # Own children and those linked by an approved link: either guardian registers and pays.
+    learners = list(learner_visible_list_for(user=user))
     # ?learner=… chooses the child (the link of a seat offered from the waiting list).
     chosen = request.GET.get("learner", "")
     initial = {"learner": int(chosen)} if chosen.isdigit() and len(chosen) < 19 else {}
@@ -205,7 +206,8 @@ def waiting_list_join(request: HttpRequest, offering_id: int) -> HttpResponse:
     """Put a child on the waiting list of a full offering."""
     user, family = _guardian(request)
     offering = catalog_selectors.offering_public_detail(offering_id=offering_id)
-    learners = list(learner_list_for(user=user))
+    # Own children and those linked by an approved link: either guardian registers and pays.
+    learners = list(learner_visible_list_for(user=user))
     wait_form = WaitingListForm(request.POST, learners=learners)
     if wait_form.is_valid():
         learner = wait_form.cleaned_data["learner"]
@@ -246,6 +248,9 @@ class EnrollmentRow:
     can_switch: bool
     deadline: dt.datetime | None
     hold_open: bool
+    # The family registered (and paid for) this place; a place the child's other guardian
+    # registered is shown without pay, drop or switch (docs/learner-links.md).
+    mine: bool = True
 
     @property
     def is_unpaid(self) -> bool:
@@ -267,14 +272,18 @@ def _family_schedule(user: User) -> list[ChildSchedule]:
         sessions[(session.learner_id, session.offering_id)].append(  # type: ignore[attr-defined]
             session
         )
-    # Linked children (docs/learner-links.md) are shown too, without drop or switch.
+    # Linked children (docs/learner-links.md) are shown too; each place can be changed only
+    # by the family that registered it.
     children = {
         learner.pk: ChildSchedule(learner=learner)
         for learner in learner_visible_list_for(user=user)
     }
-    own = {pk for pk, child in children.items() if child.learner.family.guardian_id == user.pk}
     for enrollment in selectors.enrollments_for_guardian(guardian=user):
+        mine = selectors.is_payer(enrollment, user)
         child = children.get(enrollment.learner_id)
+        if child is None and mine:
+            # A place the family paid for a child whose link was revoked since: still its.
+            child = children[enrollment.learner_id] = ChildSchedule(learner=enrollment.learner)
         if child is None:
             continue
         if enrollment.status in (*ACTIVE_STATUSES, EnrollmentStatus.COMPLETED):
@@ -285,14 +294,14 @@ def _family_schedule(user: User) -> list[ChildSchedule]:
                     enrollment=enrollment,
                     next_sessions=upcoming[:NEXT_SESSIONS],
                     sessions_left=len(upcoming),
-                    can_drop=enrollment.learner_id in own and selectors.can_drop(enrollment, now),
-                    can_switch=enrollment.learner_id in own
-                    and selectors.can_switch(enrollment, now),
+                    can_drop=mine and selectors.can_drop(enrollment, now),
+                    can_switch=mine and selectors.can_switch(enrollment, now),
                     deadline=selectors.drop_deadline(enrollment.offering),
-                    hold_open=enrollment.learner_id in own
+                    hold_open=mine
                     and unpaid
                     and enrollment.hold_expires_at is not None
                     and enrollment.hold_expires_at > now,
+                    mine=mine,
                 )
             )
         else:
@@ -319,8 +328,12 @@ def schedule(request: HttpRequest) -> HttpResponse:
 
 
 def _enrollment(request: HttpRequest, enrollment_id: int) -> tuple[User, Family, Enrollment]:
+    """A place the family registered, to act on (drop, switch, pay); a place of the child's
+    other guardian is seen on *My classes* only, and is a 404 here (its money is theirs)."""
     user, family = _guardian(request)
     enrollment = selectors.enrollment_get_for_guardian(guardian=user, enrollment_id=enrollment_id)
+    if not selectors.is_payer(enrollment, user):
+        raise Http404
     return user, family, enrollment
 
 

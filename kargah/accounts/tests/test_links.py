@@ -553,7 +553,9 @@ class TestApi:
             enrollment.pk
         ]
 
-    def test_a_linked_guardian_cannot_drop_or_register_the_child(self, owner, child, second):
+    def test_a_linked_guardian_cannot_drop_the_owners_place_nor_register_the_child_twice(
+        self, owner, child, second
+    ):
         enrollment = EnrollmentFactory.create(learner=child)
         services.learner_link_approve(actor=owner, link=_request_link(second, child))
         client = authed(second)
@@ -565,7 +567,9 @@ class TestApi:
             format="json",
         )
 
-        assert (drop.status_code, register.status_code) == (403, 404)
+        # The owner's place is theirs (not_payer); the child has it already (one place).
+        assert (drop.status_code, drop.json()["code"]) == (403, "not_payer")
+        assert (register.status_code, register.json()["code"]) == (400, "already_enrolled")
         enrollment.refresh_from_db()
         assert enrollment.status == "confirmed"
         assert enrollment.learner.enrollments.count() == 1

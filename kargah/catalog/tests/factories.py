@@ -237,6 +237,8 @@ class EnrollmentFactory(factory.django.DjangoModelFactory[Enrollment]):
         skip_postgeneration_save = True
 
     learner = factory.SubFactory(LearnerFactory)
+    # The paying family: the child's own, unless a linked family registered it.
+    family = factory.LazyAttribute(lambda o: o.learner.family)
     offering = factory.SubFactory(OfferingFactory, published=True)
     status = EnrollmentStatus.CONFIRMED
     conditions = factory.LazyAttribute(
