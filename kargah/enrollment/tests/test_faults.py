@@ -1,0 +1,51 @@
+"""Faults around a registration (issue 8, finding 9): the cache (Redis) and the broker are
+helpers, not dependencies, so their outage never turns a committed registration into an
+error; the confirmation message stays in the outbox for the flush to send later."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from kargah.enrollment.models import Enrollment, EnrollmentStatus
+from kargah.enrollment.tests.conftest import FEE, money_is_sound, top_up
+from kargah.notifications import tasks
+from kargah.testing.faults import DOWN_CACHES, broker_down
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+ENROLLMENTS = "/api/v1/enrollments"
+
+
+@pytest.fixture
+def redis_down(settings, monkeypatch):
+    """Redis is down: the shared cache refuses every call, and so does the broker."""
+    settings.CACHES = DOWN_CACHES
+    settings.KARGAH_PUBLIC_CACHE_SECONDS = 30
+    monkeypatch.setattr(tasks.outbox_send, "delay", broker_down)
+    monkeypatch.setattr(tasks.outbox_send, "apply_async", broker_down)
+
+
+def test_a_paid_registration_is_answered_201_while_redis_is_down(
+    redis_down, offering, learner, guardian
+):
+    """Finding 9: the catalog version bump after commit and the task queued on commit used
+    to escape as a 500 after the registration and its payment had committed."""
+    top_up(guardian.family, FEE)
+    api = APIClient()
+    api.force_authenticate(guardian)
+    data = {"learner": learner.pk, "offering": offering.pk, "accept_terms": True}
+
+    response = api.post(ENROLLMENTS, data, format="json", HTTP_IDEMPOTENCY_KEY="outage-1")
+
+    assert response.status_code == 201, response.content
+    enrollment = Enrollment.objects.get()
+    assert enrollment.status == EnrollmentStatus.CONFIRMED
+    assert response.json()["id"] == enrollment.pk
+    assert money_is_sound()
+    # The retry with the same key is the stored answer, not "already registered".
+    again = api.post(ENROLLMENTS, data, format="json", HTTP_IDEMPOTENCY_KEY="outage-1")
+    assert again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == enrollment.pk
+
