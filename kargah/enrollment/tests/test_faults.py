@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from kargah.enrollment.models import Enrollment, EnrollmentStatus
 from kargah.enrollment.tests.conftest import FEE, money_is_sound, top_up
 from kargah.notifications import tasks
+from kargah.notifications.models import OutboxMessage, OutboxStatus
 from kargah.testing.faults import DOWN_CACHES, broker_down
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -49,3 +50,22 @@ def test_a_paid_registration_is_answered_201_while_redis_is_down(
     assert again["Idempotent-Replayed"] == "true"
     assert again.json()["id"] == enrollment.pk
 
+
+def test_the_message_of_a_change_waits_in_the_outbox_while_the_broker_is_down(
+    redis_down, offering, learner, guardian, sms
+):
+    top_up(guardian.family, FEE)
+    api = APIClient()
+    api.force_authenticate(guardian)
+    data = {"learner": learner.pk, "offering": offering.pk, "accept_terms": True}
+
+    assert api.post(ENROLLMENTS, data, format="json").status_code == 201
+
+    message = OutboxMessage.objects.get(kind="enrollment_confirmed")
+    assert message.status == OutboxStatus.PENDING
+    assert sms.sent == []
+    # The periodic flush sends it once the broker's outage no longer matters.
+    tasks.outbox_flush()
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.SENT
+    assert len(sms.sent) == 1
