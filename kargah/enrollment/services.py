@@ -45,6 +45,7 @@ from kargah.catalog.models import (
 )
 from kargah.catalog.services import current_conditions
 from kargah.core.errors import Conflict, DomainError, NotAllowed
+from kargah.core.idempotency import in_key_transaction
 from kargah.core.locks import lock_keys
 from kargah.core.models import AuditLogEntry
 from kargah.core.persian import format_jalali_datetime, format_rial, localize_digits, to_tehran
@@ -144,6 +145,9 @@ class EnrollmentResult:
     enrollment: Enrollment
     payment: Any = None
     paid_from_wallet: bool = False
+    # Inside an Idempotency-Key's transaction, the Rials the bank is to be asked for after
+    # it commits (`enrollment_payment_start`); the gateway is not called under its locks.
+    payment_due: int = 0
 
     @property
     def redirect_url(self) -> str | None:
@@ -814,7 +818,19 @@ def enrollment_create(
             _tell_paid_from_wallet(enrollment)
             return EnrollmentResult(enrollment=enrollment, paid_from_wallet=fee > 0)
     # The gateway is called after the seat's transaction has committed, so that the seat
-    # lock is never held across a call to a bank.
+    # lock is never held across a call to a bank; inside an Idempotency-Key's transaction
+    # that is after the key's commit, so the caller starts it (kargah.core.idempotency).
+    if in_key_transaction():
+        return EnrollmentResult(enrollment=enrollment, payment_due=enrollment.fee_rials - balance)
+    return _gateway_for(enrollment, guardian=guardian, balance=balance, return_url=return_url)
+
+
+def enrollment_payment_start(
+    *, guardian: User, enrollment: Enrollment, amount: int, return_url: str = "/"
+) -> EnrollmentResult:
+    """Asks the gateway for `amount` of a place just held (`EnrollmentResult.payment_due`);
+    if no payment can be started the seat is given back and the error raised."""
+    balance = enrollment.fee_rials - amount
     return _gateway_for(enrollment, guardian=guardian, balance=balance, return_url=return_url)
 
 

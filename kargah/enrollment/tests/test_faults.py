@@ -69,3 +69,70 @@ def test_the_message_of_a_change_waits_in_the_outbox_while_the_broker_is_down(
     message.refresh_from_db()
     assert message.status == OutboxStatus.SENT
     assert len(sms.sent) == 1
+
+
+def test_a_registration_whose_answer_was_lost_is_answered_on_retry(
+    offering, learner, guardian, monkeypatch
+):
+    """Finding 9: the registration and its payment committed, then the request died (here a
+    failure right after the commit, as when the worker is killed or Redis refuses); the
+    retry with the same key is answered with the registration, not "already registered"."""
+    from django.db import transaction
+
+    from kargah.enrollment import services
+
+    def dies_after_commit() -> None:
+        def boom() -> None:
+            raise ConnectionError("the worker died after the commit")
+
+        transaction.on_commit(boom)
+
+    monkeypatch.setattr(services, "catalog_changed", dies_after_commit)
+    top_up(guardian.family, FEE)
+    api = APIClient()
+    api.force_authenticate(guardian)
+    data = {"learner": learner.pk, "offering": offering.pk, "accept_terms": True}
+
+    with pytest.raises(ConnectionError):
+        api.post(ENROLLMENTS, data, format="json", HTTP_IDEMPOTENCY_KEY="lost-answer")
+    enrollment = Enrollment.objects.get()
+    assert enrollment.status == EnrollmentStatus.CONFIRMED
+
+    monkeypatch.undo()
+    again = api.post(ENROLLMENTS, data, format="json", HTTP_IDEMPOTENCY_KEY="lost-answer")
+    assert again.status_code == 201, again.content
+    assert again.json()["id"] == enrollment.pk
+    assert again["Idempotent-Replayed"] == "true"
+    assert Enrollment.objects.count() == 1
+    assert money_is_sound()
+
+
+def test_the_bank_is_asked_after_the_keys_transaction_commits(
+    offering, learner, guardian, monkeypatch
+):
+    """With an Idempotency-Key the key, the seat and the answer are one transaction; the
+    payment gateway is still asked outside it (no seat lock held across a call to a bank),
+    and the stored answer carries the bank's page."""
+    from django.db import connection
+
+    from kargah.enrollment import services
+
+    seen: list[bool] = []
+    real = services._start_payment
+
+    def watched(*args, **kwargs):
+        seen.append(connection.in_atomic_block)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_start_payment", watched)
+    api = APIClient()
+    api.force_authenticate(guardian)
+    data = {"learner": learner.pk, "offering": offering.pk, "accept_terms": True}
+    first = api.post(ENROLLMENTS, data, format="json", HTTP_IDEMPOTENCY_KEY="bank-1")
+    again = api.post(ENROLLMENTS, data, format="json", HTTP_IDEMPOTENCY_KEY="bank-1")
+    assert first.status_code == 201, first.content
+    assert first.json()["status"] == EnrollmentStatus.AWAITING_PAYMENT
+    assert first.json()["redirect_url"]
+    assert seen == [False]
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
