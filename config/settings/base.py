@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so that its process_exception is asked first: a database outage is a 503.
+    "kargah.core.outage.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
