@@ -26,15 +26,12 @@ from django.core.cache import cache, caches
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
-from redis.exceptions import RedisError
+
+from kargah.core.outage import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "kargah:catalog-version"
-
-# The errors of a shared cache that is down or slow (redis-py's ConnectionError and
-# TimeoutError are RedisErrors; a socket that breaks midway is an OSError).
-CACHE_ERRORS: tuple[type[Exception], ...] = (RedisError, OSError)
 
 # version None: the shared cache could not be read, so nothing is served from or stored in
 # the local cache until it can (a stale copy could hide another process's change).

@@ -1,4 +1,4 @@
-"""A database outage answers 503 with Retry-After: JSON under /api/, a light Persian page elsewhere."""
+"""Faults of the helpers: a database outage is a 503 with Retry-After, cache errors are named."""
 
 from __future__ import annotations
 
@@ -9,12 +9,17 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
 # Long enough for PostgreSQL to restart or fail over, short enough for a family to wait.
 RETRY_AFTER_SECONDS = 30
 CODE = "database_unavailable"
+
+# The errors of a shared cache that is down or slow (redis-py's ConnectionError and
+# TimeoutError are RedisErrors; a socket that breaks midway is an OSError).
+CACHE_ERRORS: tuple[type[Exception], ...] = (RedisError, OSError)
 
 
 def _connection_lost() -> bool:
