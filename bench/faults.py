@@ -8,11 +8,12 @@ PostgreSQL is restarted and stopped, Redis is stopped and gunicorn workers are k
 Each run resets the rush data, sends every family's registration (one offering each, at
 random, with its own Idempotency-Key) while one fault is injected, waits for the service
 to recover, then sends again, with the same key, every request that got no final answer
-(no answer, a 5xx, or 409 "still being processed"), as a client would. Then the data are
+(no answer, a 5xx, "already registered" or a 409 other than `full`), as a client would. Then the data are
 checked:
 
-* errors_after_recovery: retries after recovery answered 5xx, not at all, or 409
-  "still being processed";
+* errors_after_recovery: retries after recovery answered 5xx, not at all, 409 other than
+  `full` ("still being processed"), or "already registered" (the family's own
+  registration);
 * stuck_keys: Idempotency-Key rows left without an answer;
 * oversold: seats taken beyond capacity, and seat counters that differ from the places;
 * ledger_unbalanced: an unbalanced ledger, a wallet below zero, or a family debited more
@@ -190,10 +191,12 @@ def _code(answer: Answer) -> str:
 
 
 def _final(answer: Answer) -> bool:
-    """An answer the client can act on: 2xx, or a refusal that is not "try again"."""
-    if answer.status == 0 or answer.status >= 500:
+    """An answer the client can act on: 2xx, or 409 `full`. Each family sends one
+    registration, so any other 409 ("still being processed") and "already registered" (the
+    family's own registration, answered to its retry) are wrong."""
+    if answer.status == 0 or answer.status >= 500 or _code(answer) == "already_enrolled":
         return False
-    return not (answer.status == 409 and _code(answer) not in ("full", "already_enrolled"))
+    return not (answer.status == 409 and _code(answer) != "full")
 
 
 def _html_5xx(answers: list[Answer]) -> int:
