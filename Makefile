@@ -6,7 +6,7 @@ PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 
 .PHONY: demo test venv assets messages lint typecheck migrations-check pytest contract serve clean \
-	bench-catalog bench-rush
+	bench-catalog bench-rush bench-faults
 
 $(BIN)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,12 @@ bench-catalog: venv assets messages
 bench-rush: venv assets messages
 	BENCH_DB=kargah_bench_rush BENCH_MODULE=bench.rush \
 		BENCH_DATABASE_URL="$(BENCH_RUSH_DATABASE_URL)" bash bench/run.sh $(BENCH_ARGS)
+
+# Registrations under faults (docs/performance.md): the rush against a PostgreSQL cluster and
+# a Redis server of its own (temporary, on ports of their own) while PostgreSQL restarts and
+# stops, Redis stops and gunicorn workers are killed; the data checked after each.
+bench-faults: venv assets messages
+	$(PY) -m bench.faults $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var db.sqlite3

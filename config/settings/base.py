@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -59,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so that its process_exception is asked first: a database outage is a 503.
+    "kargah.core.outage.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -150,12 +153,20 @@ KARGAH_PRIVATE_MEDIA_ROOT = env.path(
     "KARGAH_PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media"
 )
 
+_default_cache: dict[str, Any] = (
+    env.cache("REDIS_URL")
+    if env("REDIS_URL", default="")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+)
+if "redis" in str(_default_cache["BACKEND"]).lower():
+    # The cache is a helper: a Redis that hangs must cost a request a second, not the worker.
+    _default_cache["OPTIONS"] = {
+        **_default_cache.get("OPTIONS", {}),
+        "socket_connect_timeout": 1,
+        "socket_timeout": 1,
+    }
 CACHES = {
-    "default": (
-        env.cache("REDIS_URL")
-        if env("REDIS_URL", default="")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    ),
+    "default": _default_cache,
     # Per web process, for rendered public pages (kargah.catalog.cache).
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
 }
@@ -215,6 +226,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_queue_dir),
         "control_folder": str(BASE_DIR / "var" / "celery-control"),
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Queueing after a commit must never hang a request on a broker that does not answer.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE

@@ -6,12 +6,16 @@ version in the shared cache (Redis in production) is bumped after every commit t
 changes what the lists show, so a change is seen by every process within a second; the short
 local lifetime bounds how stale seat counts can be. Signed-in guardians (whose form lists
 their own children) and API calls with credentials are never served from it.
+
+The shared cache is a helper, not a dependency (issue 8, item 6): while Redis is down the
+lists are served uncached and a change still commits and answers; the failure is logged.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -23,38 +27,62 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from kargah.core.outage import CACHE_ERRORS
+
+logger = logging.getLogger(__name__)
+
 VERSION_KEY = "kargah:catalog-version"
 
+# version None: the shared cache could not be read, so nothing is served from or stored in
+# the local cache until it can (a stale copy could hide another process's change).
+_seen: dict[str, float | None] = {"version": 0, "at": float("-inf")}
 
-_seen: dict[str, float] = {"version": 0, "at": float("-inf")}
 
-
-def catalog_version() -> int:
+def catalog_version() -> int | None:
     """The shared version, re-read from the shared cache at most once per
     KARGAH_CATALOG_VERSION_SECONDS in each process (a round trip to Redis per request
-    would cost more than the rendering it saves)."""
+    would cost more than the rendering it saves); None while the cache is unreachable
+    (tried again after the same interval, so an outage costs one failed call a second)."""
     now = time.monotonic()
-    if now - _seen["at"] < settings.KARGAH_CATALOG_VERSION_SECONDS:
-        return int(_seen["version"])
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
-    _seen.update(version=int(version), at=now)
-    return int(version)
+    at = _seen["at"]
+    assert at is not None
+    if now - at < settings.KARGAH_CATALOG_VERSION_SECONDS:
+        version = _seen["version"]
+        return None if version is None else int(version)
+    try:
+        found = cache.get(VERSION_KEY)
+        if found is None:
+            cache.add(VERSION_KEY, 1, timeout=None)
+            found = cache.get(VERSION_KEY, 1)
+    except CACHE_ERRORS:
+        logger.warning("catalog: the shared cache is unreachable; serving the lists uncached")
+        _seen.update(version=None, at=now)
+        return None
+    _seen.update(version=int(found), at=now)
+    return int(found)
 
 
 def _bump() -> None:
+    """Runs after the commit of a catalog change; a failure here must not turn the
+    committed change into an error (issue 8, finding 9), so it is logged and dropped:
+    while the cache is down nothing is served from it, and this process's own copies are
+    dropped at once."""
     try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # the key was evicted: any new value differs from the cached ones
-        cache.set(VERSION_KEY, catalog_version() + 1, timeout=None)
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:  # the key was evicted: any new value differs from the cached ones
+            current = catalog_version()
+            if current is not None:
+                cache.set(VERSION_KEY, current + 1, timeout=None)
+    except CACHE_ERRORS:
+        logger.warning("catalog: could not bump the catalog version in the shared cache")
+        caches["local"].clear()
     _seen["at"] = float("-inf")  # this process sees its own change at once
 
 
 def catalog_changed() -> None:
     """Call inside the transaction that changes offerings, sessions, seats or holidays."""
-    transaction.on_commit(_bump)
+    transaction.on_commit(_bump, robust=True)
 
 
 def _cacheable(request: HttpRequest) -> bool:
@@ -72,11 +100,12 @@ def cached_for_visitors(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if not _cacheable(request):
+        version = catalog_version() if _cacheable(request) else None
+        if version is None:
             return view(request, *args, **kwargs)
         query = "&".join(sorted(request.GET.urlencode().split("&")))
         digest = hashlib.blake2b(f"{request.path}?{query}".encode(), digest_size=16).hexdigest()
-        key = f"catalog:{catalog_version()}:{translation.get_language()}:{digest}"
+        key = f"catalog:{version}:{translation.get_language()}:{digest}"
         local = caches["local"]
         stored = local.get(key)
         if stored is not None:

@@ -26,11 +26,21 @@ The rules:
 * Only a successful (2xx) answer is remembered, so after a refusal the client may fix the
   request and send it again with the same key. A refusal (an exception, or a non-2xx
   answer) frees the key; the services themselves write nothing when they refuse (rule 12).
-* The key is reserved first, by one `INSERT … ON CONFLICT DO NOTHING` that commits at
-  once (the unique constraint on (user, key) serialises requests with one key); then the
-  work runs in its services' own transactions, and the answer is stored. No lock is held
-  while a service waits for a payment gateway. A second request that finds the key reserved but not yet answered gets 409 ("still being
-  processed") and may retry.
+* The key, the work and the answer are one transaction (issue 8, finding 9): the key is
+  reserved by one `INSERT … ON CONFLICT DO NOTHING` at the start of it, the services' own
+  transactions run inside it (as savepoints), and the answer is stored before it commits.
+  So a request that dies midway (the database dropped, the worker killed) leaves neither
+  its work nor its key behind, and a retry runs; and work that committed always has its
+  answer, so a retry whose first answer was lost on the way is answered from it (never
+  "already registered"). A second request with the key waits on the unique index until
+  the first commits (then it is answered from the stored answer) or rolls back (then it
+  runs).
+* No lock may be held while a payment gateway is asked: work that calls a bank registers
+  that part with `after_key_commit(then)` (`in_key_transaction()` tells a service it runs
+  inside a key's transaction). The transaction commits with a provisional answer (e.g.
+  the place held, awaiting payment); `then` runs after the commit, outside every lock, and
+  its answer replaces the stored one; if it fails, the key is freed as by a refusal. A
+  request that dies in between has its provisional answer, which is true.
 * The body's fingerprint is a SHA-256 of its canonical JSON (keys sorted), so the same
   fields in another order are the same request.
 
@@ -45,6 +55,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
@@ -125,11 +136,10 @@ def _replay(stored: IdempotencyKey, *, method: str, path: str, fingerprint: str)
 
 def _reserve(*, user: Any, key: str, method: str, path: str, fingerprint: str) -> int | None:
     """Inserts the key's row unless (user, key) has one; returns its id, or None when the key
-    was taken. One statement, `INSERT … ON CONFLICT DO NOTHING RETURNING`: the unique
-    constraint serialises requests with one key (a second insert waits for the first to
-    commit, then does nothing), so no named lock and no transaction of its own are needed.
-    It runs before the work, outside the services' transactions (in autocommit it commits
-    at once), so a concurrent request with the key sees it and is told to wait."""
+    was taken. One statement, `INSERT … ON CONFLICT DO NOTHING RETURNING`, run as the first
+    of the work's transaction: the unique constraint serialises requests with one key (a
+    second insert waits for the first transaction to end, then does nothing if it
+    committed the key, or inserts if it rolled back), so no named lock is needed."""
     if not connection.features.can_return_columns_from_insert:  # SQLite before 3.35
         try:
             with transaction.atomic():
@@ -150,6 +160,35 @@ def _reserve(*, user: Any, key: str, method: str, path: str, fingerprint: str) -
     return int(row[0]) if row else None
 
 
+# The parts of the current key's work to run after its transaction commits; None outside.
+_after_commit: ContextVar[list[Callable[[], Any]] | None] = ContextVar(
+    "kargah_idempotency_after_commit", default=None
+)
+
+
+def in_key_transaction() -> bool:
+    """Whether the caller runs inside an Idempotency-Key's transaction, where a call to a
+    bank must wait for `after_key_commit`."""
+    return _after_commit.get() is not None
+
+
+def after_key_commit(then: Callable[[], Any]) -> None:
+    """Inside a key's transaction: runs `then` once the transaction (and the provisional
+    answer) has committed, outside every lock; `then` returns the final answer, a DRF
+    Response or `(status, body)`, which replaces the stored one."""
+    pending = _after_commit.get()
+    if pending is None:
+        raise RuntimeError("after_key_commit is for work inside an Idempotency-Key's transaction")
+    pending.append(then)
+
+
+def _status_and_body(answer: Any) -> tuple[int, Any]:
+    if isinstance(answer, Response):
+        return answer.status_code, answer.data
+    status, body = answer
+    return int(status), body
+
+
 def idempotent_execute(
     *,
     user: Any,
@@ -158,38 +197,61 @@ def idempotent_execute(
     path: str,
     payload: Any,
     run: Callable[[], tuple[int, Any]],
+    on_final: Callable[[Any], None] | None = None,
 ) -> Answer:
     """Runs `run()` once per (user, key) and remembers its answer; see the module notes.
 
-    The key is reserved by one committed insert, then `run` does its work with
-    its services' own transactions, and the answer is stored. So no lock is held while a
-    service waits for a payment gateway. A request that finds the key reserved but not yet
-    answered is told to wait (409); a non-2xx answer or an exception frees the key.
+    The key's reservation, `run` and the stored answer are one transaction; what `run`
+    hands to `after_key_commit` runs after it commits and gives the final answer
+    (`on_final` receives what it returned, e.g. the view's Response).
     """
     key = clean_key(key)
     method = method.upper()
     path = path[:300]
     fingerprint = request_fingerprint(payload)
-    for _attempt in range(2):
-        record_id = _reserve(user=user, key=key, method=method, path=path, fingerprint=fingerprint)
-        if record_id is not None:
-            break
-        stored = IdempotencyKey.objects.filter(user=user, key=key).first()
-        if stored is not None:
-            return _replay(stored, method=method, path=path, fingerprint=fingerprint)
-        # The holder of the key was refused and freed it meanwhile: try to reserve again.
-    else:
-        raise Conflict(_("A request with this Idempotency-Key is still being processed."))
-    try:
-        status, body = run()
-    except BaseException:
-        IdempotencyKey.objects.filter(pk=record_id, response_status__isnull=True).delete()
-        raise
-    if not 200 <= status < 300:
-        # Not remembered: the client may correct the request and send it with this key.
-        IdempotencyKey.objects.filter(pk=record_id).delete()
-        return Answer(status=status, body=body, replayed=False)
-    IdempotencyKey.objects.filter(pk=record_id).update(response_status=status, response_body=body)
+    pending: list[Callable[[], Any]] = []
+    with transaction.atomic():
+        for _attempt in range(2):
+            record_id = _reserve(
+                user=user, key=key, method=method, path=path, fingerprint=fingerprint
+            )
+            if record_id is not None:
+                break
+            stored = IdempotencyKey.objects.filter(user=user, key=key).first()
+            if stored is not None:
+                return _replay(stored, method=method, path=path, fingerprint=fingerprint)
+            # Its holder freed it after its transaction had committed: reserve it again.
+        else:
+            raise Conflict(_("A request with this Idempotency-Key is still being processed."))
+        token = _after_commit.set(pending)
+        try:
+            status, body = run()
+        finally:
+            _after_commit.reset(token)
+        if not 200 <= status < 300:
+            # Not remembered: the client may correct the request and send it with this key.
+            IdempotencyKey.objects.filter(pk=record_id).delete()
+            return Answer(status=status, body=body, replayed=False)
+        IdempotencyKey.objects.filter(pk=record_id).update(
+            response_status=status, response_body=body
+        )
+    for then in pending:  # committed with a provisional answer; now outside every lock
+        try:
+            final = then()
+            status, body = _status_and_body(final)
+        except BaseException:
+            # The provisional answer is no longer the whole truth: free the key, as a
+            # refusal does (the work undoes what it did, e.g. gives the held seat back).
+            IdempotencyKey.objects.filter(pk=record_id).delete()
+            raise
+        if on_final is not None:
+            on_final(final)
+        if not 200 <= status < 300:
+            IdempotencyKey.objects.filter(pk=record_id).delete()
+            return Answer(status=status, body=body, replayed=False)
+        IdempotencyKey.objects.filter(pk=record_id).update(
+            response_status=status, response_body=body
+        )
     return Answer(status=status, body=body, replayed=False)
 
 
@@ -227,9 +289,10 @@ def idempotent(view_method: ViewMethod | None = None, *, required: bool = False)
                 path=request.path,
                 payload=request.data,
                 run=run,
+                on_final=produced.append,
             )
             if not answer.replayed:
-                return produced[0]
+                return cast(Response, produced[-1])
             response = Response(answer.body, status=answer.status)
             response[REPLAYED_HEADER] = "true"
             return response

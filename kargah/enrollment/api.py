@@ -40,7 +40,7 @@ from kargah.catalog.models import Offering
 from kargah.core.api import ErrorSerializer
 from kargah.core.errors import DomainError
 from kargah.core.forms import MAX_RIALS
-from kargah.core.idempotency import HEADER, idempotent
+from kargah.core.idempotency import HEADER, after_key_commit, idempotent
 from kargah.core.serializers import Serializer
 from kargah.enrollment import selectors, services
 from kargah.enrollment.models import Enrollment
@@ -347,13 +347,31 @@ class EnrollmentListCreateView(generics.ListAPIView[Enrollment]):
         data = serializer.validated_data
         learner = _learner(request, data["learner"])
         offering = _offering(data["offering"])
+        guardian = _user(request)
         result = services.enrollment_create(
-            guardian=_user(request),
+            guardian=guardian,
             learner=learner,
             offering=offering,
             accept_terms=data["accept_terms"],
             return_url=_schedule_path(),
         )
+        if result.payment_due:  # the place is held; the bank is asked once it has committed
+            held = result.enrollment
+
+            def start_payment() -> Response:
+                started = services.enrollment_payment_start(
+                    guardian=guardian,
+                    enrollment=held,
+                    amount=result.payment_due,
+                    return_url=_schedule_path(),
+                )
+                return _answer(
+                    started.enrollment,
+                    code=status.HTTP_201_CREATED,
+                    redirect_url=started.redirect_url,
+                )
+
+            after_key_commit(start_payment)
         return _answer(
             result.enrollment, code=status.HTTP_201_CREATED, redirect_url=result.redirect_url
         )

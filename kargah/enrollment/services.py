@@ -46,6 +46,7 @@ from kargah.catalog.models import (
 )
 from kargah.catalog.services import current_conditions
 from kargah.core.errors import Conflict, DomainError, NotAllowed
+from kargah.core.idempotency import in_key_transaction
 from kargah.core.locks import lock_keys
 from kargah.core.models import AuditLogEntry
 from kargah.core.persian import format_jalali_datetime, format_rial, localize_digits, to_tehran
@@ -147,6 +148,9 @@ class EnrollmentResult:
     enrollment: Enrollment
     payment: Any = None
     paid_from_wallet: bool = False
+    # Inside an Idempotency-Key's transaction, the Rials the bank is to be asked for after
+    # it commits (`enrollment_payment_start`); the gateway is not called under its locks.
+    payment_due: int = 0
 
     @property
     def redirect_url(self) -> str | None:
@@ -830,10 +834,43 @@ def enrollment_create(
             )
         _audit_new_place(enrollment, guardian=guardian, conditions=conditions, paid=paid)
         if paid:
+            _tell_paid_from_wallet(enrollment)
             return EnrollmentResult(enrollment=enrollment, paid_from_wallet=fee > 0)
     # The gateway is called after the seat's transaction has committed, so that the seat
-    # lock is never held across a call to a bank.
+    # lock is never held across a call to a bank; inside an Idempotency-Key's transaction
+    # that is after the key's commit, so the caller starts it (kargah.core.idempotency).
+    if in_key_transaction():
+        return EnrollmentResult(enrollment=enrollment, payment_due=enrollment.fee_rials - balance)
     return _gateway_for(enrollment, guardian=guardian, balance=balance, return_url=return_url)
+
+
+def enrollment_payment_start(
+    *, guardian: User, enrollment: Enrollment, amount: int, return_url: str = "/"
+) -> EnrollmentResult:
+    """Asks the gateway for `amount` of a place just held (`EnrollmentResult.payment_due`);
+    if no payment can be started the seat is given back and the error raised."""
+    balance = enrollment.fee_rials - amount
+    return _gateway_for(enrollment, guardian=guardian, balance=balance, return_url=return_url)
+
+
+def _tell_paid_from_wallet(enrollment: Enrollment) -> None:
+    """Every change a family makes is confirmed by a message (issue 8, item 6), as the
+    gateway-paid path does on the bank's confirmation."""
+    values = {"name": enrollment.learner.first_name, "title": enrollment.offering.course.title}
+    confirmed = enrollment.status == EnrollmentStatus.CONFIRMED
+    with translation.override("fa"):
+        if confirmed:
+            body = _("Kargah: paid from your wallet; %(name)s is registered in «%(title)s».")
+        else:  # the documents' approval confirms it later, with its own message
+            body = _(
+                "Kargah: paid from your wallet; %(name)s is registered in «%(title)s» once "
+                "the documents are approved."
+            )
+    _tell(
+        enrollment,
+        body % values,
+        "enrollment_confirmed" if confirmed else "enrollment_paid",
+    )
 
 
 def _audit_new_place(
@@ -923,6 +960,7 @@ def enrollment_pay(
         balance = wallet_balance(family=family)
         if balance >= locked.fee_rials:
             _pay_from_wallet(locked, actor=guardian, now=now)
+            _tell_paid_from_wallet(locked)
             return EnrollmentResult(enrollment=locked, paid_from_wallet=locked.fee_rials > 0)
     attempt = _start_payment(
         locked, guardian=guardian, amount=locked.fee_rials - balance, return_url=return_url
@@ -1153,6 +1191,22 @@ def enrollment_drop(*, guardian: User, enrollment: Enrollment) -> Enrollment:
             )  # fmt: skip
             _save(locked, actor=guardian, action="enrollment.dropped", before=before)
         _seat_freed(locked.offering, now)
+        values = {
+            "name": locked.learner.first_name,
+            "title": locked.offering.course.title,
+            "amount": format_rial(locked.paid_rials),
+        }
+        with translation.override("fa"):
+            if before["status"] == EnrollmentStatus.AWAITING_PAYMENT:
+                body = _("Kargah: the held seat of %(name)s in «%(title)s» was given up.")
+            elif locked.paid_rials:
+                body = _(
+                    "Kargah: %(name)s is no longer registered in «%(title)s»; %(amount)s Rials "
+                    "are back in your Kargah wallet."
+                )
+            else:
+                body = _("Kargah: %(name)s is no longer registered in «%(title)s».")
+        _tell(locked, body % values, "enrollment_dropped")
     return locked
 
 
@@ -1256,6 +1310,13 @@ def enrollment_switch(
         old.switched_to = new
         _save(old, actor=guardian, action="enrollment.switched", before=before)
         _seat_freed(old.offering, now)
+        with translation.override("fa"):
+            body = _("Kargah: %(name)s moved from «%(old)s» to «%(new)s».") % {
+                "name": learner.first_name,
+                "old": old.offering.course.title,
+                "new": offering.course.title,
+            }
+        _tell(new, body, "enrollment_switched")
     return new
 
 

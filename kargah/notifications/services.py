@@ -40,7 +40,9 @@ def _enqueue(message_id: int) -> None:
     from kargah.notifications.tasks import outbox_send
 
     try:
-        outbox_send.delay(message_id)
+        # One attempt, no retries: this runs in the request after its commit, and a broker
+        # that is down must not hold the answer up (issue 8, item 6).
+        outbox_send.apply_async((message_id,), retry=False)
     except Exception:  # the broker is down: the periodic flush will send it
         logger.warning(
             "outbox: could not enqueue message %s; the flush will pick it up", message_id

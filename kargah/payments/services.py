@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,7 @@ from kargah.core.errors import DomainError
 from kargah.core.locks import LOCK_TIMEOUT_MS, Busy
 from kargah.core.persian import format_rial
 from kargah.core.services import audit_record, snapshot
+from kargah.notifications.services import sms_queue
 from kargah.payments.gateways import GatewayError, GatewayVerify, get_gateway
 from kargah.payments.models import (
     PAYMENT_TRANSITIONS,
@@ -272,6 +273,8 @@ def _attempt_verified(attempt: PaymentAttempt, result: GatewayVerify) -> None:
         after=snapshot(attempt, _AUDITED),
         reason="late callback" if late else "",
     )
+    if attempt.purpose == PaymentPurpose.TOP_UP:
+        _tell_topped_up(attempt)
     if attempt.purpose == PaymentPurpose.ENROLLMENT:
         from kargah.enrollment.services import enrollment_on_payment_verified
 
@@ -287,6 +290,17 @@ def _attempt_verified(attempt: PaymentAttempt, result: GatewayVerify) -> None:
         except DomainError as exc:
             attempt.notice = str(exc.message)
             logger.info("payments: attempt %s paid, enrollment refused: %s", attempt.pk, exc.code)
+
+
+def _tell_topped_up(attempt: PaymentAttempt) -> None:
+    """Every change a family makes is confirmed by a message (issue 8, item 6)."""
+    mobile = attempt.family.guardian.mobile
+    if mobile:
+        with translation.override("fa"):
+            body = _("Kargah: %(amount)s Rials were added to your Kargah wallet.") % {
+                "amount": format_rial(attempt.amount)
+            }
+        sms_queue(recipient=mobile, body=body, kind="wallet_topped_up")
 
 
 def payments_expire(*, now: dt.datetime | None = None) -> int:

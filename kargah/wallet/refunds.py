@@ -197,6 +197,12 @@ def refund_request(
             obj=refund,
             after=snapshot(refund, AUDIT_FIELDS),
         )
+        with translation.override("fa"):
+            body = _(
+                "Kargah: your request for %(amount)s Rials back to your bank account was "
+                "received; the amount is held from your wallet until it is paid."
+            ) % {"amount": format_rial(amount)}
+        _tell_guardian(refund, body=body, kind="refund_requested")
     return refund
 
 

@@ -50,6 +50,7 @@ def test_publishing_is_seen_at_once(client, django_capture_on_commit_callbacks, 
         course__center=center, center=center, with_sessions=True, course__title="رباتیک نو"
     )
     version = catalog_version()
+    assert version is not None
     with django_capture_on_commit_callbacks(execute=True):
         services.offering_publish(actor=staff, offering=draft)
     assert catalog_version() == version + 1

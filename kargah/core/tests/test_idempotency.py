@@ -309,3 +309,115 @@ def test_control_a_check_then_insert_reservation_races(monkeypatch):
     crashed = [o for o in outcomes if str(o).startswith("IntegrityError(")]
     assert len(crashed) == THREADS - 1, outcomes
     assert effects() == 1
+
+
+# --- a request that dies (issue 8, finding 9) -----------------------------------------------
+
+
+def _effect_then(user: User, status: int, body: Any) -> Any:
+    def run() -> tuple[int, Any]:
+        _effect(user)
+        return status, body
+
+    return run
+
+
+@pytest.mark.django_db
+class TestARequestThatDies:
+    def test_work_failing_midway_leaves_no_key_and_the_retry_runs(self, user):
+        """The database failed in the middle of the work: neither the work nor the key is
+        left behind, so the retry with the same key runs (no 409 "still processing")."""
+        from django.db import OperationalError
+
+        def dies() -> tuple[int, Any]:
+            with transaction.atomic():
+                _effect(user)
+            raise OperationalError("server closed the connection unexpectedly")
+
+        args: dict[str, Any] = {
+            "user": user, "key": "dies", "method": "POST", "path": "/x/", "payload": {},
+        }  # fmt: skip
+        with pytest.raises(OperationalError):
+            idempotent_execute(**args, run=dies)
+        assert effects() == 0
+        assert not IdempotencyKey.objects.exists()
+        retried = idempotent_execute(**args, run=_effect_then(user, 201, {"ok": 1}))
+        assert (retried.status, retried.replayed, effects()) == (201, False, 1)
+
+    def test_the_answer_commits_with_the_work(self, user):
+        seen: list[Any] = []
+
+        def run() -> tuple[int, Any]:
+            _effect(user)
+            seen.append(IdempotencyKey.objects.values_list("response_status", flat=True).get())
+            return 201, {"done": True}
+
+        idempotent_execute(user=user, key="one", method="POST", path="/x/", payload={}, run=run)
+        # While the work ran, its reservation was in its transaction, not committed apart.
+        assert seen == [None]
+        assert IdempotencyKey.objects.get().response_body == {"done": True}
+
+    def test_what_runs_after_the_commit_gives_the_final_answer(self, user):
+        order: list[str] = []
+
+        def run() -> tuple[int, Any]:
+            assert idempotency.in_key_transaction()
+
+            def bank() -> tuple[int, Any]:
+                order.append("bank")
+                return 201, {"url": "b"}
+
+            idempotency.after_key_commit(bank)
+            order.append("work")
+            return 201, {"url": None}
+
+        answer = idempotent_execute(
+            user=user, key="two", method="POST", path="/x/", payload={}, run=run
+        )
+        assert order == ["work", "bank"]
+        assert answer.body == {"url": "b"}
+        assert IdempotencyKey.objects.get().response_body == {"url": "b"}
+        assert not idempotency.in_key_transaction()
+
+    def test_a_failure_after_the_commit_frees_the_key(self, user):
+        def run() -> tuple[int, Any]:
+            idempotency.after_key_commit(lambda: 1 / 0)
+            return 201, {}
+
+        with pytest.raises(ZeroDivisionError):
+            idempotent_execute(
+                user=user, key="three", method="POST", path="/x/", payload={}, run=run
+            )
+        assert not IdempotencyKey.objects.exists()
+
+    def test_after_key_commit_outside_a_key_is_an_error(self):
+        with pytest.raises(RuntimeError):
+            idempotency.after_key_commit(lambda: None)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_lost_midway_leaves_no_stuck_key():
+    """The server drops the connection in the middle of the work (as when PostgreSQL
+    restarts): the retry with the same key runs, instead of a 409 for 7 days."""
+    from django.db import DatabaseError
+
+    user = GuardianFactory.create()
+
+    def connection_lost() -> tuple[int, Any]:
+        with transaction.atomic():
+            _effect(user)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        return 201, {}
+
+    args: dict[str, Any] = {
+        "user": user, "key": "lost", "method": "POST", "path": PATH, "payload": {},
+    }  # fmt: skip
+    with pytest.raises(DatabaseError):
+        idempotent_execute(**args, run=connection_lost)
+    connection.close()  # as Django does at the end of the request
+    assert effects() == 0
+    assert not IdempotencyKey.objects.exists()
+    retried = idempotent_execute(**args, run=_effect_then(user, 201, {"n": 1}))
+    assert (retried.status, retried.replayed, effects()) == (201, False, 1)

@@ -231,6 +231,7 @@ def test_broker_down_is_swallowed_and_the_flush_sends_later(
         raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
 
     monkeypatch.setattr(tasks.outbox_send, "delay", broker_down)
+    monkeypatch.setattr(tasks.outbox_send, "apply_async", broker_down)
     caplog.set_level(logging.WARNING, logger="kargah.notifications.services")
 
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():

@@ -422,3 +422,15 @@ def test_a_busy_enrollment_undoes_the_whole_callback_and_a_retry_completes_it(
     assert done.status == PaymentStatus.VERIFIED
     assert wallet_balance(family=family) == 5_000_000
     assert [a.pk for a in enrollment_hook] == [attempt.pk]
+
+
+def test_a_top_up_is_confirmed_by_sms(family, start_top_up):
+    """Every change a family makes is confirmed by a message (issue 8, item 6)."""
+    from kargah.notifications.models import OutboxMessage
+
+    _callback(start_top_up(1_200_000))
+    _callback(PaymentAttempt.objects.get())  # the bank calls back twice: one message
+
+    [message] = OutboxMessage.objects.filter(kind="wallet_topped_up")
+    assert message.recipient == family.guardian.mobile
+    assert "۱٬۲۰۰٬۰۰۰" in message.body

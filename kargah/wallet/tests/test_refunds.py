@@ -504,3 +504,14 @@ def test_concurrent_decisions_move_the_money_once():
     else:
         assert (wallet, payouts) == (10_000_000, 0)
     assert AuditLogEntry.objects.filter(action__in=["refund.paid", "refund.rejected"]).count() == 1
+
+
+def test_a_refund_request_is_confirmed_by_sms(ask, guardian):
+    """Every change a family makes is confirmed by a message (issue 8, item 6)."""
+    from kargah.notifications.models import OutboxMessage
+
+    ask(4_000_000)
+
+    [message] = OutboxMessage.objects.filter(kind="refund_requested")
+    assert message.recipient == guardian.mobile
+    assert "۴٬۰۰۰٬۰۰۰" in message.body
