@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kargah.accounts.models import Center, Province
+from kargah.catalog import official_calendar
 
 
 class CategoryKind(models.TextChoices):
@@ -351,3 +352,8 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+    @property
+    def reference_for_staff(self) -> tuple[str, str]:
+        """Where the date comes from, in Persian, with the published document's address."""
+        return official_calendar.reference_for_staff(self.reference)

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jdatetime
+from django.utils.translation import gettext as _
+
+from kargah.core.persian import to_persian_digits
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MONTH_STARTS_FILE = DATA_DIR / "calendar_center_month_starts.txt"
@@ -260,3 +263,28 @@ def published_years() -> set[int]:
 
 def shipped_for_year(jalali_year: int) -> list[OfficialHoliday]:
     return [row for row in shipped_holidays() if row.jalali_year == jalali_year]
+
+
+_REFERENCE_URL = re.compile(r"\((https?://[^)\s]+)\)")
+_CALENDAR_YEAR = re.compile(r"Calendar-(\d{4})")
+
+
+def reference_for_staff(reference: str) -> tuple[str, str]:
+    """A holiday's stored reference as staff read it: a Persian label and the address of the
+    published document (empty when there is none). The stored text stays as recorded."""
+    found = _REFERENCE_URL.search(reference)
+    url = found.group(1) if found else ""
+    if reference == SOLAR_SOURCE:
+        return _("A fixed Jalali date, by the law of the country's official holidays"), ""
+    if reference.startswith("Calendar Center"):
+        year = _CALENDAR_YEAR.search(reference)
+        if year:
+            return (
+                _("The official calendar of %(year)s (Calendar Center, University of Tehran)")
+                % {"year": to_persian_digits(year.group(1))},
+                url,
+            )
+        return _("The official calendar (Calendar Center, University of Tehran)"), url
+    if reference.startswith("holidays "):
+        return _("An estimate of the holidays package, until the official date is published"), ""
+    return reference, url

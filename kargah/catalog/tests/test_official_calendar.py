@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import holidays
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from kargah.catalog import official_calendar
 from kargah.catalog.official_calendar import (
@@ -19,6 +21,7 @@ from kargah.catalog.official_calendar import (
     covered_years,
     key_for,
     parse_month_starts,
+    reference_for_staff,
     shipped_for_year,
     shipped_holidays,
 )
@@ -126,3 +129,19 @@ def test_names_are_known_whatever_the_digits_spacing_or_arabic_letters():
     # The three days after Nowruz share one name: the day tells them apart.
     assert key_for("عیدنوروز", dt.date(2026, 3, 23)) == "nowruz_3"
     assert key_for("تعطیلی عمومی", dt.date(2026, 3, 1)) == ""
+
+
+def test_a_reference_reads_in_persian_for_staff():
+    with translation.override("fa"):
+        solar = reference_for_staff(official_calendar.SOLAR_SOURCE)
+        official = reference_for_staff(
+            "Calendar Center, Calendar-1404 (https://calendar.ut.ac.ir/x/Calendar-1404.pdf); "
+            "month start 1447/10 = 2026-03-21"
+        )
+        estimate = reference_for_staff("holidays 0.60 (IR)")
+        imported = reference_for_staff("فهرست رسمی (holidays-1406.xlsx)")
+    assert solar == (solar[0], "") and not re.search("[A-Za-z]", solar[0])
+    assert official[1] == "https://calendar.ut.ac.ir/x/Calendar-1404.pdf"
+    assert "۱۴۰۴" in official[0] and not re.search("[A-Za-z]", official[0])
+    assert estimate[1] == "" and not re.search("[A-Za-z]", estimate[0])
+    assert imported == ("فهرست رسمی (holidays-1406.xlsx)", "")

@@ -777,3 +777,17 @@ def test_sessions_shown_are_not_cancelled(staff_client: Client, published: Offer
     page = text_of(staff_client.get("/staff/calendar/1403/2/"))
     grid = page[page.index('data-testid="month-grid"') : page.index("</table>")]
     assert grid.count('data-testid="session"') == 2
+
+
+def test_the_holidays_page_names_each_source_in_persian_and_links_the_document(
+    staff_client: Client,
+):
+    """Staff read where a date comes from in Persian (rule 11), the published calendar a
+    link rather than a long address that overflows a phone's width."""
+    services.holiday_sync_official(jalali_year=1403)
+    text = text_of(staff_client.get("/staff/holidays/1403/"))
+    assert gettext("A fixed Jalali date, by the law of the country's official holidays") in text
+    assert "۱۴۰۳" in text and "Calendar Center" not in text
+    assert "fixed Jalali date" not in text
+    page = staff_client.get("/staff/holidays/1403/").content.decode()
+    assert re.search(r'<a href="https://calendar\.ut\.ac\.ir/[^"]+"', page)
