@@ -108,6 +108,15 @@ def _guardian_learners(request: HttpRequest) -> list[Learner]:
     return []
 
 
+def _list_url_without(request: HttpRequest, name: str) -> str:
+    """The catalog list with the same query string but one filter (and the page) dropped."""
+    query = request.GET.copy()
+    for key in (name, "page"):
+        query.pop(key, None)
+    encoded = query.urlencode()
+    return reverse("catalog:list") + (f"?{encoded}" if encoded else "")
+
+
 @require_safe
 @cached_for_visitors
 def offering_list(request: HttpRequest) -> HttpResponse:
@@ -120,13 +129,28 @@ def offering_list(request: HttpRequest) -> HttpResponse:
         today=timezone.localdate(now),
     )
     form.is_valid()
-    offerings = selectors.offering_catalog(filters=form.filters(), at=now)
+    filters = form.filters()
+    offerings = selectors.offering_catalog(filters=filters, at=now)
     page = Paginator(offerings, PAGE_SIZE).get_page(request.GET.get("page"))
     cards = [OfferingCard.of(offering, now) for offering in page.object_list]
+    found_none = not cards and page.number == 1
     return render(
         request,
         "catalog/public/list.html",
-        {"form": form, "page_obj": page, "cards": cards, "now": now},
+        {
+            "form": form,
+            "page_obj": page,
+            "cards": cards,
+            "now": now,
+            # "No results" leads somewhere: close titles or tags, and the filters to drop.
+            "suggestions": selectors.search_suggestions(query=filters.query)
+            if found_none and filters.query
+            else [],
+            "loosen": [
+                (name, label, _list_url_without(request, name))
+                for name, label in (form.loosen() if found_none else [])
+            ],
+        },
     )
 
 
