@@ -24,6 +24,7 @@ from kargah.catalog.forms_public import CatalogFilterForm, weekday_choices
 from kargah.catalog.models import CourseConditions, Offering, OfferingStatus, SessionStatus
 from kargah.core.errors import DomainError
 from kargah.core.persian import localize_digits
+from kargah.enrollment.selectors import waiting_places
 
 PAGE_SIZE = 20
 ICS_LOCATION = "online"
@@ -162,6 +163,7 @@ def offering_detail(request: HttpRequest, offering_id: int) -> HttpResponse:
     sessions = list(offering.sessions.all())
     numbers = {session.pk: session.number for session in sessions}
     rows = [(session, numbers.get(session.makeup_for_id or 0)) for session in sessions]
+    learners = _guardian_learners(request)
     return render(
         request,
         "catalog/public/detail.html",
@@ -171,6 +173,12 @@ def offering_detail(request: HttpRequest, offering_id: int) -> HttpResponse:
             "session_rows": rows,
             "instructors": list(offering.instructors.all()),
             "conditions": current_conditions(offering),
+            # A family that joined the waiting list sees its place in line (issue 9, item 5).
+            "waiting_places": waiting_places(
+                offering_id=offering.pk, learner_ids=[learner.pk for learner in learners]
+            )
+            if learners
+            else [],
         },
     )
 
