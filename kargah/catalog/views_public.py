@@ -21,9 +21,15 @@ from kargah.accounts.selectors import learner_list_for
 from kargah.catalog import schedule, selectors
 from kargah.catalog.cache import cached_for_visitors
 from kargah.catalog.forms_public import CatalogFilterForm, weekday_choices
-from kargah.catalog.models import CourseConditions, Offering, OfferingStatus, SessionStatus
+from kargah.catalog.models import (
+    CourseConditions,
+    Offering,
+    OfferingStatus,
+    Session,
+    SessionStatus,
+)
 from kargah.core.errors import DomainError
-from kargah.core.persian import localize_digits
+from kargah.core.persian import localize_digits, to_tehran
 from kargah.enrollment.selectors import waiting_places
 
 PAGE_SIZE = 20
@@ -102,6 +108,47 @@ class OfferingCard:
         )
 
 
+@dataclass(frozen=True)
+class ScheduleRow:
+    """One line of the public schedule: a session (and the session it makes up for), or a
+    pattern day with no class, named (P4; issue 9, item 6: a gap is never unexplained)."""
+
+    day: dt.date
+    session: Session | None = None
+    replaces: int | None = None
+    holiday: str = ""
+
+
+def schedule_rows(offering: Offering, sessions: list[Session]) -> list[ScheduleRow]:
+    """The sessions in time order with the skipped closed days between them in their place."""
+    numbers = {session.pk: session.number for session in sessions}
+    rows = [
+        ScheduleRow(
+            day=to_tehran(session.starts_at).date(),
+            session=session,
+            replaces=numbers.get(session.makeup_for_id or 0),
+        )
+        for session in sessions
+    ]
+    if not sessions:
+        return rows
+    days = {row.day for row in rows}
+    first, last = min(days), max(days)
+    skipped = schedule.skipped_days(
+        pattern=offering.weekly_pattern,
+        first=first,
+        last=last,
+        closed=selectors.closed_days(center=offering.center, start=first, end=last),
+        held_on={
+            row.day for row in rows if row.session and row.session.status != SessionStatus.CANCELLED
+        },
+    )
+    rows += [ScheduleRow(day=day, holiday=name) for day, name in skipped]
+    # By day (sorted is stable, so sessions keep their order); a closed day's name before
+    # a session cancelled on it.
+    return sorted(rows, key=lambda row: (row.day, row.session is not None))
+
+
 def _guardian_learners(request: HttpRequest) -> list[Learner]:
     user = request.user
     if isinstance(user, User) and user.is_authenticated and user.role == Role.GUARDIAN:
@@ -161,8 +208,6 @@ def offering_detail(request: HttpRequest, offering_id: int) -> HttpResponse:
     now = timezone.now()
     offering = selectors.offering_public_detail(offering_id=offering_id)
     sessions = list(offering.sessions.all())
-    numbers = {session.pk: session.number for session in sessions}
-    rows = [(session, numbers.get(session.makeup_for_id or 0)) for session in sessions]
     learners = _guardian_learners(request)
     return render(
         request,
@@ -170,7 +215,8 @@ def offering_detail(request: HttpRequest, offering_id: int) -> HttpResponse:
         {
             "offering": offering,
             "card": OfferingCard.of(offering, now),
-            "session_rows": rows,
+            "schedule_rows": schedule_rows(offering, sessions),
+            "session_count": len(sessions),
             "instructors": list(offering.instructors.all()),
             "conditions": current_conditions(offering),
             # A family that joined the waiting list sees its place in line (issue 9, item 5).
