@@ -14,6 +14,7 @@ from kargah.catalog.models import (
     Holiday,
     Offering,
     Session,
+    Tag,
     Term,
 )
 
@@ -43,7 +44,14 @@ class CourseAdmin(admin.ModelAdmin):
     list_display = ("title", "center", "category", "age_group", "session_count")
     list_filter = ("center", "category__kind")
     search_fields = ("title",)
+    filter_horizontal = ("tags",)
     inlines = [ConditionsInline]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "synonyms")
+    search_fields = ("name", "synonyms")
 
 
 @admin.register(Term)

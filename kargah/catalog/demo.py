@@ -39,6 +39,7 @@ from kargah.catalog.models import (
     Offering,
     OfferingStatus,
     Session,
+    Tag,
     Term,
 )
 from kargah.catalog.selectors import closed_days
@@ -855,6 +856,56 @@ def _user(username: str) -> User:
     return User.objects.get(username=username)
 
 
+# Subjects families search by in Persian or Latin (issue 9, item 4): (tag, other
+# spellings, titles of the demo courses that carry it).
+TAGS: list[tuple[str, str, list[str]]] = [
+    ("پایتون", "Python", ["برنامه‌نویسی پایتون برای نوجوانان"]),
+    (
+        "اسکرچ",
+        "Scratch, ScratchJr",
+        ["برنامه‌نویسی با اسکرچ", "ساخت بازی با اسکرچ جونیور"],
+    ),
+    (
+        "برنامه‌نویسی",
+        "Programming, Coding, کدنویسی",
+        [
+            "برنامه‌نویسی با اسکرچ",
+            "برنامه‌نویسی پایتون برای نوجوانان",
+            "ساخت بازی با اسکرچ جونیور",
+        ],
+    ),
+    ("آردوینو", "Arduino", ["رباتیک مقدماتی با آردوینو"]),
+    ("لگو", "Lego", ["رباتیک با لگو برای کودکان"]),
+    (
+        "رباتیک",
+        "Robotics, ربات, Robot",
+        [
+            "رباتیک مقدماتی با آردوینو",
+            "رباتیک با لگو برای کودکان",
+            "ساخت ربات مسیریاب",
+        ],
+    ),
+    (
+        "نجوم",
+        "Astronomy, ستاره‌شناسی",
+        [
+            "نجوم برای کودکان: سفر به منظومه شمسی",
+            "رصد آسمان شب و شناخت صورت‌های فلکی",
+            "نجوم و اخترفیزیک مقدماتی",
+        ],
+    ),
+    ("سنتور", "Santur", ["آموزش مقدماتی سنتور"]),
+    ("ارف", "Orff", ["آشنایی با موسیقی و ریتم (ارف)"]),
+]
+
+
+def seed_tags() -> None:
+    """The demo's tags on its courses; running it again changes nothing."""
+    for name, synonyms, titles in TAGS:
+        tag, _ = Tag.objects.get_or_create(name=name, defaults={"synonyms": synonyms})
+        tag.courses.add(*Course.objects.filter(title__in=titles))
+
+
 @transaction.atomic
 def seed_catalog_demo(*, today: dt.date | None = None) -> dict[str, int]:
     """Creates the catalog demo (run after `kargah.accounts.demo.seed_demo`); running it
@@ -880,6 +931,7 @@ def seed_catalog_demo(*, today: dt.date | None = None) -> dict[str, int]:
         groups=seed_age_groups(),
         instructors=_instructors(virtual),
     )
+    seed_tags()
     _families(today)
     _enrol(made, today=today, now=now)
     return catalog_counts()

@@ -187,6 +187,16 @@ class CatalogFilterForm(Form):
             registration_open=bool(data.get("registration_open")),
         )
 
+    def loosen(self) -> list[tuple[str, str]]:
+        """The filters in use besides the search words, (field name, label): what a family
+        can drop when nothing is found."""
+        data = getattr(self, "cleaned_data", {})
+        return [
+            (name, str(self.fields[name].label))
+            for name, value in data.items()
+            if name != "q" and value not in (None, "", False)
+        ]
+
     @property
     def is_filtered(self) -> bool:
         """Whether any filter was given (to show the "clear filters" link)."""

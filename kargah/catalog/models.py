@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kargah.accounts.models import Center, Province
 from kargah.catalog import official_calendar
+from kargah.core.persian import search_key
 
 
 class CategoryKind(models.TextChoices):
@@ -62,6 +64,38 @@ class AgeGroup(models.Model):
         return self.name
 
 
+class Tag(models.Model):
+    """A subject word that joins the Persian and Latin names families search by
+    («پایتون» / Python); a course carries several."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    synonyms = models.CharField(
+        _("other spellings"), max_length=200, blank=True,
+        help_text=_("Other names for the same subject, separated by commas (e.g. Python)."),
+    )  # fmt: skip
+    # Name and synonyms in kargah.core.persian.search_key form, "|" between them.
+    search_text = models.CharField(max_length=400, default="", editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A derived column, like a generated one: whatever writes a tag (the admin, the
+        # demo) gets the same search form without a service of its own.
+        self.search_text = "|".join(search_key(spelling) for spelling in self.spellings())
+        if (fields := kwargs.get("update_fields")) is not None:
+            kwargs["update_fields"] = {*fields, "search_text"}
+        super().save(*args, **kwargs)
+
+    def spellings(self) -> list[str]:
+        return [self.name, *(s.strip() for s in self.synonyms.split(",") if s.strip())]
+
+
 class Course(models.Model):
     """What is taught: the same course may run as many offerings, in many terms."""
 
@@ -86,6 +120,10 @@ class Course(models.Model):
     confirmation_waits_for_documents = models.BooleanField(
         _("confirmation waits for documents"), default=False,
         help_text=_("An enrollment is confirmed only once staff approve every required document."),
+    )  # fmt: skip
+    tags = models.ManyToManyField(
+        Tag, blank=True, related_name="courses", verbose_name=_("tags"),
+        help_text=_("Subjects families search by, in Persian and Latin (e.g. پایتون / Python)."),
     )  # fmt: skip
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

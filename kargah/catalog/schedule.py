@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -55,6 +55,29 @@ def pattern_slots_from(first_date: dt.date, slots: list[Slot]) -> Iterator[tuple
         day = first_date + dt.timedelta(days=offset)
         for start in sorted(by_weekday.get(iranian_weekday(day), [])):
             yield day, start
+
+
+def skipped_days(
+    *,
+    pattern: object,
+    first: dt.date,
+    last: dt.date,
+    closed: Mapping[dt.date, str],
+    held_on: Set[dt.date],
+) -> list[tuple[dt.date, str]]:
+    """The pattern's days in [first, last] with no session because they are closed (P4),
+    each with the holiday's or closure's name: the gaps a family sees in a schedule."""
+    try:
+        slots = parse_pattern(pattern)
+    except DomainError:
+        return []
+    skipped: list[tuple[dt.date, str]] = []
+    for day, _start in pattern_slots_from(first, slots):
+        if day > last:
+            break
+        if day in closed and day not in held_on and (not skipped or skipped[-1][0] != day):
+            skipped.append((day, closed[day]))
+    return skipped
 
 
 def tehran_datetime(day: dt.date, start: dt.time) -> dt.datetime:

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,9 +33,10 @@ from kargah.catalog.models import (
     OfferingStatus,
     Session,
     SessionStatus,
+    Tag,
     Term,
 )
-from kargah.core.persian import TEHRAN, search_terms, to_tehran
+from kargah.core.persian import TEHRAN, search_key, search_terms, to_tehran
 
 PUBLIC_STATUSES = (
     OfferingStatus.PUBLISHED,
@@ -130,10 +144,43 @@ def _first_session_subquery() -> Subquery:
     )
 
 
+class Lead:
+    """Where an offering stands in the catalog's order: what a family can act on first."""
+
+    OPEN = 0  # registration open with a free seat
+    OPEN_FULL = 1  # registration open, only the waiting list left
+    SOON = 2  # registration opens later
+    CLOSED = 3  # registration over, running or finished
+
+
+def _lead(now: dt.datetime) -> Case:
+    window_open = Q(
+        status=OfferingStatus.PUBLISHED,
+        registration_opens_at__lte=now,
+        registration_closes_at__gt=now,
+    )
+    return Case(
+        When(window_open & Q(seats_taken__lt=F("capacity")), then=Value(Lead.OPEN)),
+        When(window_open, then=Value(Lead.OPEN_FULL)),
+        When(status=OfferingStatus.PUBLISHED, registration_opens_at__gt=now, then=Value(Lead.SOON)),
+        default=Value(Lead.CLOSED),
+        output_field=IntegerField(),
+    )
+
+
+def _matches(term: str) -> Q:
+    """A search word found in the offering's title and description or in one of its
+    course's tags (both in search_key form, so the same spelling rules apply)."""
+    tagged = Tag.objects.filter(courses=OuterRef("course_id"), search_text__contains=term)
+    return Q(search_text__contains=term) | Q(Exists(tagged))
+
+
 def offering_catalog(
     *, filters: CatalogFilters, at: dt.datetime | None = None
 ) -> QuerySet[Offering]:
-    """Published offerings matching the filters, with what a list shows, in one query."""
+    """Published offerings matching the filters, with what a list shows, in one query.
+    The list leads (issue 9, item 4): open classes with seats first (closing soonest
+    first), then open but full ones, then those opening soon, closed ones last."""
     now = at or timezone.now()
     queryset = (
         Offering.objects.filter(status__in=PUBLIC_STATUSES)
@@ -143,11 +190,12 @@ def offering_catalog(
             # A correlated subquery on (offering, starts_at) rather than MIN over a join:
             # the join grouped every session of every offering before paging.
             first_session_at=_first_session_subquery(),
+            lead=_lead(now),
         )
     )
     f = filters
     for term in search_terms(f.query):
-        queryset = queryset.filter(search_text__contains=term)
+        queryset = queryset.filter(_matches(term))
     if f.category_id:
         queryset = queryset.filter(
             Q(course__category_id=f.category_id) | Q(course__category__parent_id=f.category_id)
@@ -178,7 +226,43 @@ def offering_catalog(
             registration_opens_at__lte=now,
             registration_closes_at__gt=now,
         )
-    return queryset.order_by("registration_closes_at", "id")
+    return queryset.order_by(
+        "lead",
+        # Among those opening soon, the next to open leads; among the closed, the newest.
+        Case(When(lead=Lead.SOON, then=F("registration_opens_at"))).asc(nulls_last=True),
+        Case(When(lead=Lead.CLOSED, then=F("registration_closes_at"))).desc(nulls_last=True),
+        "registration_closes_at",
+        "id",
+    )
+
+
+SUGGESTIONS = 3
+# difflib's similarity (0–1) a title word or tag needs to be offered as "did you mean".
+SUGGESTION_CUTOFF = 0.6
+
+
+def search_suggestions(*, query: str) -> list[str]:
+    """Close matches for a search that found nothing, as written in the catalog: whole
+    titles, their words and the tags of published offerings, compared in search_key form
+    (difflib: a few hundred short strings need no trigram index)."""
+    wanted = [search_key(query), *search_terms(query)]
+    if not any(wanted):
+        return []
+    spellings: dict[str, str] = {}
+    courses = Course.objects.filter(offerings__status__in=PUBLIC_STATUSES).distinct()
+    for title in courses.values_list("title", flat=True):
+        for text in (title, *title.replace("\u200c", " ").split()):
+            if len(text) >= 3:
+                spellings.setdefault(search_key(text), text)
+    for tag in Tag.objects.filter(courses__in=courses).distinct():
+        for spelling in tag.spellings():
+            spellings.setdefault(search_key(spelling), spelling)
+    found: list[str] = []
+    for key in dict.fromkeys(k for k in wanted if k):
+        for match in difflib.get_close_matches(key, spellings, SUGGESTIONS, SUGGESTION_CUTOFF):
+            if spellings[match] not in found:
+                found.append(spellings[match])
+    return found[:SUGGESTIONS]
 
 
 def offering_public_detail(*, offering_id: int) -> Offering:

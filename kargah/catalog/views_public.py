@@ -21,9 +21,16 @@ from kargah.accounts.selectors import learner_list_for
 from kargah.catalog import schedule, selectors
 from kargah.catalog.cache import cached_for_visitors
 from kargah.catalog.forms_public import CatalogFilterForm, weekday_choices
-from kargah.catalog.models import CourseConditions, Offering, OfferingStatus, SessionStatus
+from kargah.catalog.models import (
+    CourseConditions,
+    Offering,
+    OfferingStatus,
+    Session,
+    SessionStatus,
+)
 from kargah.core.errors import DomainError
-from kargah.core.persian import localize_digits
+from kargah.core.persian import localize_digits, to_tehran
+from kargah.enrollment.selectors import waiting_places
 
 PAGE_SIZE = 20
 ICS_LOCATION = "online"
@@ -101,11 +108,61 @@ class OfferingCard:
         )
 
 
+@dataclass(frozen=True)
+class ScheduleRow:
+    """One line of the public schedule: a session (and the session it makes up for), or a
+    pattern day with no class, named (P4; issue 9, item 6: a gap is never unexplained)."""
+
+    day: dt.date
+    session: Session | None = None
+    replaces: int | None = None
+    holiday: str = ""
+
+
+def schedule_rows(offering: Offering, sessions: list[Session]) -> list[ScheduleRow]:
+    """The sessions in time order with the skipped closed days between them in their place."""
+    numbers = {session.pk: session.number for session in sessions}
+    rows = [
+        ScheduleRow(
+            day=to_tehran(session.starts_at).date(),
+            session=session,
+            replaces=numbers.get(session.makeup_for_id or 0),
+        )
+        for session in sessions
+    ]
+    if not sessions:
+        return rows
+    days = {row.day for row in rows}
+    first, last = min(days), max(days)
+    skipped = schedule.skipped_days(
+        pattern=offering.weekly_pattern,
+        first=first,
+        last=last,
+        closed=selectors.closed_days(center=offering.center, start=first, end=last),
+        held_on={
+            row.day for row in rows if row.session and row.session.status != SessionStatus.CANCELLED
+        },
+    )
+    rows += [ScheduleRow(day=day, holiday=name) for day, name in skipped]
+    # By day (sorted is stable, so sessions keep their order); a closed day's name before
+    # a session cancelled on it.
+    return sorted(rows, key=lambda row: (row.day, row.session is not None))
+
+
 def _guardian_learners(request: HttpRequest) -> list[Learner]:
     user = request.user
     if isinstance(user, User) and user.is_authenticated and user.role == Role.GUARDIAN:
         return list(learner_list_for(user=user))
     return []
+
+
+def _list_url_without(request: HttpRequest, name: str) -> str:
+    """The catalog list with the same query string but one filter (and the page) dropped."""
+    query = request.GET.copy()
+    for key in (name, "page"):
+        query.pop(key, None)
+    encoded = query.urlencode()
+    return reverse("catalog:list") + (f"?{encoded}" if encoded else "")
 
 
 @require_safe
@@ -120,13 +177,28 @@ def offering_list(request: HttpRequest) -> HttpResponse:
         today=timezone.localdate(now),
     )
     form.is_valid()
-    offerings = selectors.offering_catalog(filters=form.filters(), at=now)
+    filters = form.filters()
+    offerings = selectors.offering_catalog(filters=filters, at=now)
     page = Paginator(offerings, PAGE_SIZE).get_page(request.GET.get("page"))
     cards = [OfferingCard.of(offering, now) for offering in page.object_list]
+    found_none = not cards and page.number == 1
     return render(
         request,
         "catalog/public/list.html",
-        {"form": form, "page_obj": page, "cards": cards, "now": now},
+        {
+            "form": form,
+            "page_obj": page,
+            "cards": cards,
+            "now": now,
+            # "No results" leads somewhere: close titles or tags, and the filters to drop.
+            "suggestions": selectors.search_suggestions(query=filters.query)
+            if found_none and filters.query
+            else [],
+            "loosen": [
+                (name, label, _list_url_without(request, name))
+                for name, label in (form.loosen() if found_none else [])
+            ],
+        },
     )
 
 
@@ -136,17 +208,23 @@ def offering_detail(request: HttpRequest, offering_id: int) -> HttpResponse:
     now = timezone.now()
     offering = selectors.offering_public_detail(offering_id=offering_id)
     sessions = list(offering.sessions.all())
-    numbers = {session.pk: session.number for session in sessions}
-    rows = [(session, numbers.get(session.makeup_for_id or 0)) for session in sessions]
+    learners = _guardian_learners(request)
     return render(
         request,
         "catalog/public/detail.html",
         {
             "offering": offering,
             "card": OfferingCard.of(offering, now),
-            "session_rows": rows,
+            "schedule_rows": schedule_rows(offering, sessions),
+            "session_count": len(sessions),
             "instructors": list(offering.instructors.all()),
             "conditions": current_conditions(offering),
+            # A family that joined the waiting list sees its place in line (issue 9, item 5).
+            "waiting_places": waiting_places(
+                offering_id=offering.pk, learner_ids=[learner.pk for learner in learners]
+            )
+            if learners
+            else [],
         },
     )
 

@@ -49,14 +49,23 @@ def normalize_text(value: str) -> str:
 # Short vowels, tanwin, shadda, sukun, superscript alef and the tatweel: not spelled by most.
 _MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640]")
 _SEPARATORS = re.compile(r"[\s\u200c\u200d\u200e\u200f\u00ad]+")
+# Search only (names keep their spelling): alef with madda or hamza is written and typed
+# without them as often as with, and so are hamza seats on waw and yeh, and teh marbuta.
+_SEARCH_LETTERS = str.maketrans(
+    {"آ": "ا", "أ": "ا", "إ": "ا", "ٱ": "ا", "ؤ": "و", "ئ": "ی", "ۀ": "ه", "ة": "ه", "ء": ""}
+)
 
 
 def search_key(value: str) -> str:
     """The form titles are stored and queries matched in: Persian ی/ک for Arabic ي/ك,
-    Latin digits, no diacritics, lower case, and no spaces or zero-width non-joiners, so
-    «کتاب‌خوانی», «كتاب خواني» and «کتابخوانی» are one word. Applied on write and on query."""
-    value = to_latin_digits(value).translate(_LETTERS)
-    value = _MARKS.sub("", value).casefold()
+    Latin digits, bare alef for آ/أ/إ, و for ؤ, ی for ئ, ه for ة, no diacritics (harakat,
+    tanwin, shadda, sukun), lower case, and no spaces or zero-width non-joiners, so
+    «کتاب‌خوانی», «كتاب خواني» and «کتابخوانی» are one word and «قران» finds «قرآن».
+    Applied on write and on query."""
+    # NFC first, so a madda or hamza typed as a separate mark joins its letter and goes
+    # with it; a mark left on its own is dropped with the other diacritics.
+    value = unicodedata.normalize("NFC", to_latin_digits(value)).translate(_LETTERS)
+    value = _MARKS.sub("", value.translate(_SEARCH_LETTERS)).casefold()
     return _SEPARATORS.sub("", value)
 
 

@@ -81,6 +81,24 @@ def waiting_list_position(*, entry: WaitingListEntry) -> int:
     )
 
 
+def waiting_places(
+    *, offering_id: int, learner_ids: list[int]
+) -> list[tuple[WaitingListEntry, int | None]]:
+    """These children's open places on the offering's waiting list, oldest first, each with
+    its place in line (1 = next), or None while a seat is offered to it."""
+    entries = (
+        WaitingListEntry.objects.filter(
+            offering_id=offering_id, learner_id__in=learner_ids, status__in=WAITING_OPEN_STATUSES
+        )
+        .select_related("learner")
+        .order_by("created_at", "id")
+    )
+    return [
+        (entry, waiting_list_position(entry=entry) if entry.status == "waiting" else None)
+        for entry in entries
+    ]
+
+
 def family_schedule(
     *, guardian: User | AnonymousUser, now: dt.datetime | None = None
 ) -> QuerySet[Session]:

@@ -35,7 +35,6 @@ from kargah.enrollment import selectors, services
 from kargah.enrollment.forms import RegisterForm, SwitchForm, WaitingListForm
 from kargah.enrollment.models import (
     ACTIVE_STATUSES,
-    WAITING_OPEN_STATUSES,
     Enrollment,
     EnrollmentStatus,
     WaitingListEntry,
@@ -102,11 +101,8 @@ def _register_page(
             status__in=[*ACTIVE_STATUSES, EnrollmentStatus.COMPLETED],
         ).values_list("learner_id", flat=True)
     )
-    waiting = set(
-        WaitingListEntry.objects.filter(
-            offering=offering, learner_id__in=learner_ids, status__in=WAITING_OPEN_STATUSES
-        ).values_list("learner_id", flat=True)
-    )
+    waiting_places = selectors.waiting_places(offering_id=offering.pk, learner_ids=learner_ids)
+    waiting = {entry.learner_id for entry, _place in waiting_places}
     is_open = offering.registration_is_open(now) and conditions is not None
     return render(
         request,
@@ -119,14 +115,20 @@ def _register_page(
             "learners": learners,
             "registered": registered,
             "waiting": waiting,
+            "waiting_places": waiting_places,
             "split": PaymentSplit(
                 fee=int(offering.fee_rials or 0), balance=wallet_balance(family=family)
             ),
             "form": form,
             "wait_form": wait_form,
-            # The waiting list is offered when the class looks full, or when registering
-            # was just refused because it is.
-            "offer_waiting_list": is_open and (offering.seats_left == 0 or error_code == "full"),
+            # The waiting list is offered, alone, when the class looks full or registering
+            # was just refused because it is; but a child offered a seat from the list
+            # registers for it (that held seat is why the class looks full).
+            "offer_waiting_list": is_open
+            and not any(
+                place is None and entry.family_id == family.pk for entry, place in waiting_places
+            )
+            and (offering.seats_left == 0 or error_code == "full"),
             "error_code": error_code,
         },
     )

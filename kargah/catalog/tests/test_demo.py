@@ -35,7 +35,7 @@ from kargah.catalog.models import (
     Term,
 )
 from kargah.catalog.schedule import iranian_weekday
-from kargah.catalog.selectors import closed_days
+from kargah.catalog.selectors import CatalogFilters, closed_days, offering_catalog
 from kargah.catalog.tests.test_demo_calendar import sessions_on_official_holidays
 from kargah.core.models import AuditLogEntry
 from kargah.core.persian import to_tehran
@@ -213,3 +213,21 @@ def test_no_demo_session_on_an_official_holiday_of_the_shipped_calendar(seeded: 
     )
     session_days = {to_tehran(s.starts_at).date() for s in Session.objects.all()}
     assert not session_days & national
+
+
+def _found(query: str) -> set[str]:
+    found = offering_catalog(filters=CatalogFilters(query=query))
+    return set(found.values_list("course__title", flat=True))
+
+
+def test_the_reported_searches_find_the_demo_classes(seeded: Seeded) -> None:
+    """Issue 9, finding 4, on the demo catalog: «قران», «ابرنگ» and «python» found nothing."""
+    assert _found("قران") == _found("قرآن") != set()
+    assert _found("ابرنگ") == _found("آبرنگ") != set()
+    assert _found("python") == _found("پایتون") == {"برنامه‌نویسی پایتون برای نوجوانان"}
+
+
+def test_the_demo_catalog_opens_on_classes_a_family_can_register_for(seeded: Seeded) -> None:
+    now = timezone.now()
+    first_page = list(offering_catalog(filters=CatalogFilters(), at=now)[:12])
+    assert all(offering.registration_is_open(now) for offering in first_page)

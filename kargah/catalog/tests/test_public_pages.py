@@ -160,8 +160,8 @@ def test_filter_by_age_group(client):
 
 
 def test_filter_by_center_and_by_province(client):
-    tehran = ProvinceFactory.create(name="تهران")
-    fars = ProvinceFactory.create(name="فارس")
+    tehran = ProvinceFactory.create(code="tehran", name="تهران")
+    fars = ProvinceFactory.create(code="fars", name="فارس")
     center_a = CenterFactory.create(name="مرکز الف", province=tehran)
     center_b = CenterFactory.create(name="مرکز ب", province=tehran)
     center_c = CenterFactory.create(name="مرکز شیراز", province=fars)

@@ -27,7 +27,7 @@ def _province(**fields: Any) -> Province:
 @pytest.mark.django_db
 def test_record_keeps_who_what_and_the_states():
     guardian = GuardianFactory()
-    province = _province(name="تهران")
+    province = _province(code="tehran", name="تهران")
     with transaction.atomic():
         entry = audit_record(
             actor=guardian,
