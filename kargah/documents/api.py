@@ -186,7 +186,8 @@ class DocumentListCreateView(APIView):
     )
     def post(self, request: Request) -> Response:
         # A plain dict: copying the QueryDict (LatinDigitsMixin) would deep-copy the file.
-        serializer = DocumentUploadSerializer(data={k: request.data[k] for k in request.data})
+        raw = request.data if isinstance(request.data, Mapping) else {}
+        serializer = DocumentUploadSerializer(data={key: raw[key] for key in raw})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         user = _user(request)
