@@ -103,6 +103,11 @@ class DocumentNeedSerializer(Serializer):
     missing = serializers.BooleanField(
         read_only=True, help_text="Nothing handed in, or the last one was rejected."
     )
+    course_asks = serializers.BooleanField(
+        source="required",
+        read_only=True,
+        help_text="False for a document the course no longer asks for.",
+    )
     document = DocumentSerializer(read_only=True, allow_null=True)
 
 

@@ -142,10 +142,14 @@ class DocumentNeed:
 
     name: str
     document: Document | None
+    # False for a document the course no longer asks for (its list changed): still shown.
+    required: bool = True
 
     @property
     def missing(self) -> bool:
-        return self.document is None or self.document.status == DocumentStatus.REJECTED
+        return self.required and (
+            self.document is None or self.document.status == DocumentStatus.REJECTED
+        )
 
 
 @dataclass(frozen=True)
@@ -166,15 +170,18 @@ class CourseNeeds:
 
 def document_needs(*, learner: Learner, course: Course) -> list[DocumentNeed]:
     """The course's required documents (in the course's order) with the learner's document
-    of each name, if any (R1)."""
+    of each name, if any (R1); then the learner's documents for the course that it no
+    longer asks for."""
     required = _required(course)
-    if not required:
-        return []
     documents = {
         d.name: d
-        for d in Document.objects.filter(learner=learner, course=course, name__in=required)
+        for d in Document.objects.filter(learner=learner, course=course).order_by("uploaded_at")
     }
-    return [DocumentNeed(name=name, document=documents.get(name)) for name in required]
+    needs = [DocumentNeed(name=name, document=documents.pop(name, None)) for name in required]
+    return needs + [
+        DocumentNeed(name=name, document=document, required=False)
+        for name, document in documents.items()
+    ]
 
 
 def family_document_overview(*, guardian: User) -> list[CourseNeeds]:

@@ -61,7 +61,7 @@ def test_lists_what_each_registration_asks_for(guardian, learner, course):
     assert consent["document"]["download_url"] == reverse(
         "documents:download", args=[consent["document"]["id"]]
     )
-    assert sample == {"name": SAMPLE, "missing": True, "document": None}
+    assert sample == {"name": SAMPLE, "missing": True, "course_asks": True, "document": None}
 
 
 def test_an_upload_is_stored_and_answered_201(guardian, learner, course):

@@ -193,3 +193,17 @@ class TestDocumentsPage:
         EnrollmentFactory.create(learner=learner, offering=offering)
         stranger = GuardianFactory.create()
         assert signed_in(stranger).get(reverse("documents:list")).context["overview"] == []
+
+
+def test_a_document_the_course_no_longer_asks_for_stays_listed(guardian, learner, course):
+    services.document_upload(
+        guardian=guardian, learner=learner, course=course, name=SAMPLE,
+        file=upload(image_bytes(), "s.png"),
+    )  # fmt: skip
+    course.required_documents = [CONSENT]
+    course.save(update_fields=["required_documents"])
+    page = signed_in(guardian).get(reverse("documents:list"))
+    (item,) = page.context["overview"]
+    assert [(need.name, need.required) for need in item.needs] == [(CONSENT, True), (SAMPLE, False)]
+    assert item.missing == [CONSENT]
+    assert page.content.decode().count('data-testid="upload-form"') == 1
