@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("kargah.catalog.api_urls")),
     path("", include("kargah.wallet.api_urls")),
     path("", include("kargah.enrollment.api_urls")),
+    path("", include("kargah.documents.api_urls")),
 ]
 
 urlpatterns = [

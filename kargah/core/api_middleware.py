@@ -9,8 +9,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 from kargah.core.parsers import RequestTooLarge, max_body_bytes
+from kargah.core.persian import localize_digits
 
 API_PREFIX = "/api/"
+# The one API path that takes a body larger than KARGAH_API_MAX_BODY_BYTES (see _body_limit).
+UPLOAD_PATH = "/api/v1/documents"
 # Headers of the original answer that keep their meaning in the JSON one.
 KEPT_HEADERS = ("Retry-After", "Allow", "WWW-Authenticate", "Vary", "Content-Language")
 
@@ -59,9 +62,26 @@ def _query_is_text(request: HttpRequest) -> bool:
     return True
 
 
+def _body_limit(request: HttpRequest) -> int:
+    """KARGAH_API_MAX_BODY_BYTES, except where the API takes a file: a document's upload
+    (POST /api/v1/documents, multipart) may carry the largest file the documents' checks
+    take, with room for its other fields (kargah.documents.api.UPLOAD_MAX_BODY_BYTES)."""
+    if request.method == "POST" and request.path == UPLOAD_PATH:
+        from kargah.documents.api import UPLOAD_MAX_BODY_BYTES
+
+        return UPLOAD_MAX_BODY_BYTES
+    return max_body_bytes()
+
+
+def _request_too_large(limit: int) -> str:
+    return _("The request is too large: the API takes at most %(size)s kilobytes.") % {
+        "size": localize_digits(limit // 1024)
+    }
+
+
 class ApiErrorMiddleware:
-    """For paths under /api/: a body over `KARGAH_API_MAX_BODY_BYTES` is a 413 before anything
-    reads it, a query string that is not UTF-8 a 400, and any error answer that is not JSON
+    """For paths under /api/: a body over `KARGAH_API_MAX_BODY_BYTES` (a document's upload:
+    its own limit, see _body_limit) is a 413 before anything reads it, a query string that is not UTF-8 a 400, and any error answer that is not JSON
     (Django's 404 for an unknown path or a non-integer id, the 500 page of an unhandled
     exception, another layer's 503) is replaced by JSON `{detail, code}` in the active
     language, keeping its status and headers such as Retry-After. Placed after
@@ -77,8 +97,9 @@ class ApiErrorMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return api_error(400)
-        if length > max_body_bytes():
-            return api_error(413)
+        limit = _body_limit(request)
+        if length > limit:
+            return api_error(413, _request_too_large(limit))
         if not _query_is_text(request):
             return api_error(
                 400, _("The address holds characters that are not valid text."), "invalid_unicode"

@@ -10,15 +10,16 @@ from django.utils.translation import gettext_lazy as _
 
 from kargah.core.forms import Form, NameField
 
+UPLOAD_ACCEPT = "image/*,application/pdf"
+
 
 class DocumentUploadForm(Form):
     name = forms.ChoiceField(label=_("Document"))
     file = forms.FileField(
         label=_("File"),
         help_text=_("PDF (up to 10 pages) or a JPEG or PNG picture; at most 5 MB."),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"}
-        ),
+        # On a phone: the camera or a file (the content checks decide, not this filter).
+        widget=forms.FileInput(attrs={"accept": UPLOAD_ACCEPT, "capture": True}),
     )
 
     def __init__(self, *args: Any, names: list[str], **kwargs: Any) -> None:

@@ -4,13 +4,21 @@ else gets 404."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from kargah.accounts.models import Learner, Role, User
-from kargah.accounts.selectors import visible_to_family
+from kargah.accounts.selectors import learner_visible_list_for, visible_to_family
 from kargah.catalog.models import Course
 from kargah.documents.models import Document, DocumentStatus
+from kargah.enrollment.models import (
+    ACTIVE_STATUSES,
+    WAITING_OPEN_STATUSES,
+    Enrollment,
+    WaitingListEntry,
+)
 
 
 def _required(course: Course) -> list[str]:
@@ -126,3 +134,100 @@ def document_get_for_download(*, user: User, document_id: int) -> Document:
     if document is None:
         raise Http404
     return document
+
+
+@dataclass(frozen=True)
+class DocumentNeed:
+    """One document a course asks of a learner, with what was handed in (None: nothing)."""
+
+    name: str
+    document: Document | None
+    # False for a document the course no longer asks for (its list changed): still shown.
+    required: bool = True
+
+    @property
+    def missing(self) -> bool:
+        return self.required and (
+            self.document is None or self.document.status == DocumentStatus.REJECTED
+        )
+
+
+@dataclass(frozen=True)
+class CourseNeeds:
+    """What one course asks of one learner; `own` is False for a child linked to the family
+    by a second guardian's approved link, whose documents only the child's own guardian
+    hands in (docs/learner-links.md): the family sees them, read-only."""
+
+    learner: Learner
+    course: Course
+    needs: list[DocumentNeed]
+    own: bool
+
+    @property
+    def missing(self) -> list[str]:
+        return [need.name for need in self.needs if need.missing]
+
+
+def document_needs(*, learner: Learner, course: Course) -> list[DocumentNeed]:
+    """The course's required documents (in the course's order) with the learner's document
+    of each name, if any (R1); then the learner's documents for the course that it no
+    longer asks for."""
+    required = _required(course)
+    documents = {
+        d.name: d
+        for d in Document.objects.filter(learner=learner, course=course).order_by("uploaded_at")
+    }
+    needs = [DocumentNeed(name=name, document=documents.pop(name, None)) for name in required]
+    return needs + [
+        DocumentNeed(name=name, document=document, required=False)
+        for name, document in documents.items()
+    ]
+
+
+def family_document_overview(*, guardian: User) -> list[CourseNeeds]:
+    """Every child the guardian sees (own and linked) with each course that asks for
+    documents and that the child is registered for, is about to register for (a place
+    awaiting payment or approval, a waiting-list place) or has handed documents in for."""
+    family = getattr(guardian, "family", None) if guardian.role == Role.GUARDIAN else None
+    if family is None:
+        return []
+    learners = list(learner_visible_list_for(user=guardian).order_by("first_name", "pk"))
+    ids = [learner.pk for learner in learners]
+    pairs: dict[tuple[int, int], None] = {}
+    for learner_id, course_id in (
+        Enrollment.objects.filter(learner_id__in=ids, status__in=ACTIVE_STATUSES)
+        .order_by("-pk")
+        .values_list("learner_id", "offering__course_id")
+    ):
+        pairs.setdefault((learner_id, course_id), None)
+    for learner_id, course_id in (
+        WaitingListEntry.objects.filter(learner_id__in=ids, status__in=WAITING_OPEN_STATUSES)
+        .order_by("-pk")
+        .values_list("learner_id", "offering__course_id")
+    ):
+        pairs.setdefault((learner_id, course_id), None)
+    for learner_id, course_id in (
+        Document.objects.filter(learner_id__in=ids)
+        .order_by("-uploaded_at")
+        .values_list("learner_id", "course_id")
+    ):
+        pairs.setdefault((learner_id, course_id), None)
+    courses = Course.objects.in_bulk({course_id for _, course_id in pairs})
+    by_learner = {learner.pk: learner for learner in learners}
+    overview = []
+    for learner in learners:
+        for learner_id, course_id in pairs:
+            course = courses.get(course_id)
+            if learner_id != learner.pk or course is None:
+                continue
+            needs = document_needs(learner=learner, course=course)
+            if needs:
+                overview.append(
+                    CourseNeeds(
+                        learner=by_learner[learner_id],
+                        course=course,
+                        needs=needs,
+                        own=learner.family_id == family.pk,
+                    )
+                )
+    return overview

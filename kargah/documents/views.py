@@ -11,8 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from kargah.accounts.models import Role, User
 from kargah.accounts.selectors import learner_get_for
@@ -30,15 +32,40 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+def _back(request: HttpRequest) -> str:
+    """Where to go after an upload: the page that sent the family here (the registration
+    page), if it is a path of this site; else ""."""
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return back
+    return ""
+
+
+def _slot(request: HttpRequest) -> str:
+    """The form's place on its page (unique ids when htmx swaps one form back in)."""
+    slot = request.POST.get("slot", "")
+    return slot if slot.isdigit() and len(slot) < 6 else "0"
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, learner_id: int, course_id: int) -> HttpResponse:
+    """A child's documents for one course and the form to hand one in (R1). Posted with
+    htmx from the registration or documents page, a refusal answers with that document's
+    form and the checks' message; a success sends the browser back where it came from."""
     user = _user(request)
     if user.role != Role.GUARDIAN:
         raise PermissionDenied
     learner = learner_get_for(user=user, learner_id=learner_id)
     course = get_object_or_404(Course, pk=course_id)
     names = [n for n in dict.fromkeys(course.required_documents or []) if isinstance(n, str)]
+    back = _back(request)
     form = DocumentUploadForm(request.POST or None, request.FILES or None, names=names)
     if request.method == "POST" and form.is_valid():
         try:
@@ -52,21 +79,39 @@ def upload(request: HttpRequest, learner_id: int, course_id: int) -> HttpRespons
         except DomainError as exc:
             form.add_error("file", str(exc.message))
         else:
-            messages.success(request, _("The document was received and awaits review."))
-            return redirect(request.path)
-    documents = {
-        d.name: d
-        for d in selectors.document_list_for_guardian(guardian=user, learner=learner, course=course)
-    }
-    rows = [(name, documents.get(name)) for name in names]
+            messages.success(
+                request,
+                _("«%(name)s» of %(learner)s was received and awaits review.")
+                % {"name": form.cleaned_data["name"], "learner": learner.full_name},
+            )
+            target = back or request.get_full_path()
+            if _is_htmx(request):
+                return HttpResponseClientRedirect(target)
+            return redirect(target)
+    if request.method == "POST" and _is_htmx(request):
+        name = request.POST.get("name", "")
+        return render(
+            request,
+            "documents/_upload_form.html",
+            {
+                "learner": learner,
+                "course": course,
+                "need_name": name if name in names else "",
+                "form": form,
+                "back": back,
+                "slot": _slot(request),
+            },
+        )
     return render(
         request,
         "documents/upload.html",
         {
             "learner": learner,
             "course": course,
-            "rows": rows,
+            "needs": selectors.document_needs(learner=learner, course=course),
             "form": form,
+            "failed_name": request.POST.get("name", "") if form.errors else "",
+            "back": back,
             "missing": selectors.documents_missing(learner=learner, course=course),
         },
     )
@@ -75,11 +120,19 @@ def upload(request: HttpRequest, learner_id: int, course_id: int) -> HttpRespons
 @login_required
 @require_GET
 def family_list(request: HttpRequest) -> HttpResponse:
+    """Every child's documents and what each of their courses asks for: own children with
+    the upload button, children linked by a second guardian's link read-only."""
     user = _user(request)
     if user.role != Role.GUARDIAN:
         raise PermissionDenied
-    documents = selectors.document_list_for_guardian(guardian=user)
-    return render(request, "documents/list.html", {"documents": documents})
+    return render(
+        request,
+        "documents/list.html",
+        {
+            "overview": selectors.family_document_overview(guardian=user),
+            "back": request.get_full_path(),
+        },
+    )
 
 
 @login_required

@@ -31,6 +31,7 @@ from kargah.catalog import selectors as catalog_selectors
 from kargah.catalog.models import Offering, Session
 from kargah.catalog.views_public import current_conditions, registration_state
 from kargah.core.errors import DomainError
+from kargah.documents.selectors import document_needs as document_needs_of
 from kargah.enrollment import selectors, services
 from kargah.enrollment.forms import RegisterForm, SwitchForm, WaitingListForm
 from kargah.enrollment.models import (
@@ -104,6 +105,25 @@ def _register_page(
     waiting_places = selectors.waiting_places(offering_id=offering.pk, learner_ids=learner_ids)
     waiting = {entry.learner_id for entry, _place in waiting_places}
     is_open = offering.registration_is_open(now) and conditions is not None
+    # The documents the course asks of each child not yet registered (R1), handed in from
+    # this page; the upload brings the family back here (kargah.documents.views.upload).
+    document_needs = []
+    if is_open and offering.course.required_documents:
+        for learner in learners:
+            if learner.pk in registered:
+                continue
+            needs = document_needs_of(learner=learner, course=offering.course)
+            if needs:
+                back = f"{reverse('enrollment:register', args=[offering.pk])}?learner={learner.pk}"
+                document_needs.append(
+                    {
+                        "learner": learner,
+                        "needs": needs,
+                        "own": learner.family_id == family.pk,
+                        "missing": [need.name for need in needs if need.missing],
+                        "back": back,
+                    }
+                )
     return render(
         request,
         "enrollment/register.html",
@@ -130,6 +150,7 @@ def _register_page(
             )
             and (offering.seats_left == 0 or error_code == "full"),
             "error_code": error_code,
+            "document_needs": document_needs,
         },
     )
 

@@ -34,6 +34,7 @@ from kargah.core import forms as core_forms
 from kargah.core import serializers as core_serializers
 from kargah.core.forms import PersianDigitsMixin
 from kargah.core.serializers import LatinDigitsMixin
+from kargah.documents import api as documents_api
 from kargah.documents import forms as documents_forms
 from kargah.enrollment import api as enrollment_api
 from kargah.enrollment import forms as enrollment_forms
@@ -132,6 +133,7 @@ INPUT_SERIALIZERS: list[type[serializers.Serializer]] = [
     enrollment_api.EnrollmentSwitchSerializer,
     enrollment_api.TopUpInputSerializer,
     wallet_api.RefundRequestInputSerializer,
+    documents_api.DocumentUploadSerializer,
 ]
 # Serializers that only shape answers: no request body or query is read through them.
 OUTPUT_SERIALIZERS = {
@@ -156,6 +158,10 @@ OUTPUT_SERIALIZERS = {
     enrollment_api.WalletSerializer,
     enrollment_api.TopUpSerializer,
     wallet_api.RefundRequestSerializer,
+    documents_api.DocumentSerializer,
+    documents_api.DocumentNeedSerializer,
+    documents_api.CourseNeedsSerializer,
+    documents_api.DocumentOverviewSerializer,
 }
 
 

@@ -78,7 +78,8 @@ class TestUploadPage:
     def test_the_familys_list(self, guardian, document):
         page = signed_in(guardian).get(reverse("documents:list"))
         assert page.status_code == 200
-        assert list(page.context["documents"]) == [document]
+        (item,) = page.context["overview"]
+        assert [need.document for need in item.needs] == [document, None]
 
 
 class TestDownload:
