@@ -176,6 +176,18 @@ def _check_pages(base: str, offerings: int, session: str) -> dict[str, int]:
     return sizes
 
 
+def _drain(base: str) -> None:
+    """Waits until the server is idle again: requests queued behind a slow endpoint would
+    otherwise be served during, and charged to, the next measurement."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        _get(base + "/bench/bare")
+        if time.monotonic() - started < 0.1:
+            return
+        time.sleep(0.5)
+
+
 def _wrk(
     url: str, *, threads: int, connections: int, seconds: int, accept: str, cookie: str = ""
 ) -> dict[str, Any]:
@@ -296,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
                     cookie=_cookie(name, session),
                 )
                 measures.append(Measure(endpoint=name, round=round_no, **result))
+                _drain(base)
                 print(
                     f"  round {round_no} {name:9} {result['rps']:8.1f} req/s  "
                     f"p50 {result['p50_ms']:7.1f} ms  p99 {result['p99_ms']:7.1f} ms  "

@@ -22,10 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from kargah.accounts.models import Learner, Role, User
-from kargah.accounts.selectors import learner_list_for
 from kargah.catalog import schedule, selectors
 from kargah.catalog.cache import cached_for_visitors, cached_part
-from kargah.catalog.family import FamilyPlaces, family_places
+from kargah.catalog.family import FamilyPlaces, family_part
 from kargah.catalog.forms_public import CatalogFilterForm, FamilyChildForm, weekday_choices
 from kargah.catalog.models import CourseConditions, Offering, OfferingStatus, SessionStatus
 from kargah.core.errors import DomainError
@@ -107,11 +106,12 @@ class OfferingCard:
         )
 
 
-def _guardian_learners(request: HttpRequest) -> list[Learner]:
+def _family_part(request: HttpRequest) -> tuple[list[Learner], dict[int, FamilyPlaces]]:
+    """A signed-in guardian's children and their places; nothing for anyone else."""
     user = request.user
     if isinstance(user, User) and user.is_authenticated and user.role == Role.GUARDIAN:
-        return list(learner_list_for(user=user))
-    return []
+        return family_part(user=user)
+    return [], {}
 
 
 @dataclass(frozen=True)
@@ -171,15 +171,11 @@ def offering_list(request: HttpRequest) -> HttpResponse:
     places on the cards, is rendered for each request (issue 9, item 8)."""
     now = timezone.now()
     today = timezone.localdate(now)
-    learners = _guardian_learners(request)
+    learners, places = _family_part(request)
     child_form = FamilyChildForm(request.GET or None, learners=learners, today=today)
     age = child_form.age
     query = "&".join(sorted(request.GET.urlencode().split("&")))
     shared = cached_part("list", (query, age), lambda: _shared_list(request.GET, age=age, now=now))
-    places = family_places(
-        learners=learners,
-        offering_ids=[int(m) for m in FAMILY_MARKER.findall(shared.results_html)],
-    )
     has_errors = shared.has_errors or bool(learners and child_form.errors)
     return render(
         request,
