@@ -225,16 +225,62 @@ def seed(*, offerings: int, sessions: int, force: bool) -> dict[str, Any]:
     return {"offerings": published.count(), "sessions": Session.objects.count(), "seeded": True}
 
 
+def guardian_session() -> str:
+    """A signed-in session of the demo guardian with the most children (its key, for the
+    `sessionid` cookie), and one of its children on a waiting list, so the family's own part
+    of the catalog (its children, its places) is read on every request as in real use."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.db.models import Count
+
+    from kargah.accounts.models import Role, User
+    from kargah.catalog.models import Offering, OfferingStatus
+    from kargah.enrollment.models import WAITING_OPEN_STATUSES, WaitingListEntry
+
+    guardian = (
+        User.objects.filter(role=Role.GUARDIAN)
+        .annotate(children=Count("family__learners"))
+        .order_by("-children", "pk")
+        .first()
+    )
+    if guardian is None or not guardian.children:
+        raise SystemExit("bench.seed_catalog: no demo guardian with children")
+    child = guardian.family.learners.order_by("pk").first()
+    assert child is not None
+    offering = Offering.objects.filter(status=OfferingStatus.PUBLISHED).order_by("pk").first()
+    if (
+        offering is not None
+        and not WaitingListEntry.objects.filter(
+            learner=child, offering=offering, status__in=WAITING_OPEN_STATUSES
+        ).exists()
+    ):
+        WaitingListEntry.objects.create(offering=offering, learner=child, family=guardian.family)
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(guardian.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = guardian.get_session_auth_hash()
+    store.create()
+    return str(store.session_key)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--offerings", type=int, default=2000)
     parser.add_argument("--sessions", type=int, default=8, help="sessions per offering")
     parser.add_argument("--force", action="store_true", help="rebuild even if already seeded")
+    parser.add_argument(
+        "--guardian-session", action="store_true", help="print a signed-in guardian's session key"
+    )
     args = parser.parse_args(argv)
     _setup()
     if not _is_bench_database():
         print("bench.seed_catalog: refusing a database whose name lacks 'bench'", file=sys.stderr)
         return 2
+    if args.guardian_session:
+        print(f"session={guardian_session()}")
+        return 0
     started = time.monotonic()
     result = seed(offerings=args.offerings, sessions=args.sessions, force=args.force)
     verb = "seeded" if result["seeded"] else "already there"

@@ -1,6 +1,8 @@
-"""The project's URLs plus two yardsticks served by the same processes through the same
+"""The project's URLs plus yardsticks served by the same processes through the same
 middleware: /bench/bare, the cheapest Django view (for the catalog's and the rush's
-figures), and /bench/write, the cheapest authenticated API write (for the rush's)."""
+figures), /bench/whoami, the cheapest view that knows who is signed in (the catalog's
+floor for a signed-in family), and /bench/write, the cheapest authenticated API write (for
+the rush's)."""
 
 from typing import Any
 
@@ -19,6 +21,12 @@ def bare(request: HttpRequest) -> HttpResponse:
     return HttpResponse(b"ok", content_type="text/plain")
 
 
+def whoami(request: HttpRequest) -> HttpResponse:
+    """The session and the user read, as any page for a signed-in family must (two queries
+    with the database sessions of the production settings), and nothing else."""
+    return HttpResponse(str(request.user.pk).encode(), content_type="text/plain")
+
+
 class Write(APIView):
     """`POST /bench/write`: token authentication as the API's (the project's DRF settings),
     the JSON body parsed, one row (an audit record) written in a transaction and a JSON
@@ -34,6 +42,7 @@ class Write(APIView):
 
 urlpatterns = [
     path("bench/bare", bare, name="bench-bare"),
+    path("bench/whoami", whoami, name="bench-whoami"),
     path("bench/write", Write.as_view(), name="bench-write"),
     *project_urls.urlpatterns,
 ]

@@ -1,11 +1,13 @@
-"""Whole-response caching of the public catalog lists for visitors who are not signed in.
+"""Caching of the public catalog lists: whole responses for visitors, shared parts for families.
 
 A rush of families opens the catalog at the same minute; the list is the same for every
 anonymous visitor, so each web process keeps rendered answers for a few seconds. A catalog
 version in the shared cache (Redis in production) is bumped after every commit that
 changes what the lists show, so a change is seen by every process within a second; the short
 local lifetime bounds how stale seat counts can be. Signed-in guardians (whose form lists
-their own children) and API calls with credentials are never served from it.
+their own children) and API calls with credentials are never served a whole response; a
+signed-in family gets the shared part of the page (the filters, the cards) from the same
+cache under the same version, and only its own part is rendered for it (`cached_part`).
 
 The shared cache is a helper, not a dependency (issue 8, item 6): while Redis is down the
 lists are served uncached and a change still commits and answers; the failure is logged.
@@ -18,7 +20,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -32,6 +34,8 @@ from kargah.core.outage import CACHE_ERRORS
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "kargah:catalog-version"
+
+T = TypeVar("T")
 
 # version None: the shared cache could not be read, so nothing is served from or stored in
 # the local cache until it can (a stale copy could hide another process's change).
@@ -123,3 +127,22 @@ def cached_for_visitors(view: Callable[..., Any]) -> Callable[..., Any]:
         return response
 
     return wrapper
+
+
+def cached_part(name: str, key: tuple[Any, ...], build: Callable[[], T]) -> T:
+    """The shared part `name` for `key` (which must name everything the part depends on
+    except the catalog version and the language, added here) from the local cache, or
+    built and stored. Only what is the same for every family may be stored: the caller
+    renders a family's own part per request."""
+    version = catalog_version() if settings.KARGAH_PUBLIC_CACHE_SECONDS > 0 else None
+    if version is None:
+        return build()
+    digest = hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+    cache_key = f"catalog-part:{name}:{version}:{translation.get_language()}:{digest}"
+    local = caches["local"]
+    stored = local.get(cache_key)
+    if stored is not None:
+        return cast(T, stored)
+    part = build()
+    local.set(cache_key, part, timeout=settings.KARGAH_PUBLIC_CACHE_SECONDS)
+    return part

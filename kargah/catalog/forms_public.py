@@ -136,23 +136,7 @@ class CatalogFilterForm(Form):
         )
         self._set_choices("weekday", [("", _("Any day")), *weekday_choices()])
         if self.learners:
-            self._set_choices(
-                "child",
-                [
-                    ("", _("Any age")),
-                    *(
-                        (
-                            learner.pk,
-                            _("%(name)s (age %(age)s)")
-                            % {
-                                "name": learner.first_name,
-                                "age": localize_digits(learner.age_on(today)),
-                            },
-                        )
-                        for learner in self.learners.values()
-                    ),
-                ],
-            )
+            self._set_choices("child", child_choices(list(self.learners.values()), today))
         else:
             del self.fields["child"]
 
@@ -208,3 +192,41 @@ class CatalogFilterForm(Form):
 
 def _int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def child_choices(learners: list[Learner], today: dt.date) -> list[tuple[Any, Any]]:
+    """The choices of "for my child": each child by first name and age on `today`."""
+    return [
+        ("", _("Any age")),
+        *(
+            (
+                learner.pk,
+                _("%(name)s (age %(age)s)")
+                % {"name": learner.first_name, "age": localize_digits(learner.age_on(today))},
+            )
+            for learner in learners
+        ),
+    ]
+
+
+class FamilyChildForm(Form):
+    """The catalog form's one per-family field, with the same name and id as in
+    CatalogFilterForm; another family's child is an error and filters nothing."""
+
+    child = forms.TypedChoiceField(label=_("For my child"), required=False, coerce=int)
+
+    def __init__(self, *args: Any, learners: list[Learner], today: dt.date, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.learners = {learner.pk: learner for learner in learners}
+        self.today = today
+        field = self.fields["child"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = child_choices(learners, today)
+
+    @property
+    def age(self) -> int | None:
+        """The chosen child's age, or None (no child chosen, or not this family's)."""
+        if not self.learners or not self.is_valid():
+            return None
+        child = self.learners.get(self.cleaned_data.get("child") or 0)
+        return child.age_on(self.today) if child is not None else None

@@ -3,24 +3,30 @@ the offering's sessions as an iCalendar file. Views only parse input and call se
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 from dataclasses import dataclass
 from operator import attrgetter
 
 import icalendar
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from kargah.accounts.models import Learner, Role, User
 from kargah.accounts.selectors import learner_list_for
 from kargah.catalog import schedule, selectors
-from kargah.catalog.cache import cached_for_visitors
-from kargah.catalog.forms_public import CatalogFilterForm, weekday_choices
+from kargah.catalog.cache import cached_for_visitors, cached_part
+from kargah.catalog.family import FamilyPlaces, family_part
+from kargah.catalog.forms_public import CatalogFilterForm, FamilyChildForm, weekday_choices
 from kargah.catalog.models import (
     CourseConditions,
     Offering,
@@ -156,9 +162,81 @@ def _guardian_learners(request: HttpRequest) -> list[Learner]:
     return []
 
 
-def _list_url_without(request: HttpRequest, name: str) -> str:
+def _family_part(request: HttpRequest) -> tuple[list[Learner], dict[int, FamilyPlaces]]:
+    """A signed-in guardian's children and their places; nothing for anyone else."""
+    user = request.user
+    if isinstance(user, User) and user.is_authenticated and user.role == Role.GUARDIAN:
+        return family_part(user=user)
+    return [], {}
+
+
+@dataclass(frozen=True)
+class SharedList:
+    """The part of a catalog page that is the same for every family with the same query
+    (and child's age): the filter fields but "for my child", the count, the cards (each
+    with a marker where a family's places go) and the pages. It is cached by catalog
+    version, language and query, so it holds nothing of one family's."""
+
+    search_html: str
+    fields_html: str
+    results_html: str
+    has_errors: bool
+    is_filtered: bool
+
+
+FAMILY_MARKER = re.compile(r"<!--family-places:(\d+)-->")
+
+
+def _shared_list(query: QueryDict, *, age: int | None, now: dt.datetime) -> SharedList:
+    """Renders the shared part; a bad field is reported and ignored, never a 500 (rule
+    12). The form is built without the family's children, whose filter comes as an age."""
+    filter_form = CatalogFilterForm(query or None, today=timezone.localdate(now))
+    filter_form.is_valid()
+    filters = dataclasses.replace(filter_form.filters(), age=age)
+    offerings = selectors.offering_catalog(filters=filters, at=now)
+    page = Paginator(offerings, PAGE_SIZE).get_page(query.get("page"))
+    cards = [OfferingCard.of(offering, now) for offering in page.object_list]
+    found_none = not cards and page.number == 1
+    loosen = filter_form.loosen() if found_none else []
+    if found_none and age is not None:
+        loosen.append(("child", str(FamilyChildForm.base_fields["child"].label)))
+    context = {
+        "filter_form": filter_form,
+        "page_obj": page,
+        "cards": cards,
+        "query": query,
+        # "No results" leads somewhere: close titles or tags, and the filters to drop; both
+        # follow from the query alone, so they belong to the shared part.
+        "suggestions": selectors.search_suggestions(query=filters.query)
+        if found_none and filters.query
+        else [],
+        "loosen": [(name, label, _list_url_without(query, name)) for name, label in loosen],
+    }
+    return SharedList(
+        search_html=render_to_string("catalog/public/_list_search.html", context),
+        fields_html=render_to_string("catalog/public/_list_fields.html", context),
+        results_html=render_to_string("catalog/public/_list_results.html", context),
+        has_errors=bool(filter_form.errors),
+        is_filtered=filter_form.is_filtered,
+    )
+
+
+def _with_family_places(html: str, places: dict[int, FamilyPlaces]) -> SafeString:
+    """The shared results with each card's marker replaced by the family's places there
+    (or nothing): a family's part is added per request, never stored."""
+
+    def fill(match: re.Match[str]) -> str:
+        place = places.get(int(match.group(1)))
+        if place is None:
+            return ""
+        return render_to_string("catalog/public/_family_places.html", {"place": place})
+
+    return mark_safe(FAMILY_MARKER.sub(fill, html))  # noqa: S308 - rendered templates only
+
+
+def _list_url_without(given: QueryDict, name: str) -> str:
     """The catalog list with the same query string but one filter (and the page) dropped."""
-    query = request.GET.copy()
+    query = given.copy()
     for key in (name, "page"):
         query.pop(key, None)
     encoded = query.urlencode()
@@ -168,38 +246,41 @@ def _list_url_without(request: HttpRequest, name: str) -> str:
 @require_safe
 @cached_for_visitors
 def offering_list(request: HttpRequest) -> HttpResponse:
-    """The published offerings, filtered by the GET form; a bad field is reported and
-    ignored, never a 500 (rule 12)."""
+    """The published offerings, filtered by the GET form. The shared part comes from the
+    cache (`cached_part`); only the family's own part, its children as a filter and its
+    places on the cards, is rendered for each request (issue 9, item 8)."""
     now = timezone.now()
-    form = CatalogFilterForm(
-        request.GET or None,
-        learners=_guardian_learners(request),
-        today=timezone.localdate(now),
-    )
-    form.is_valid()
-    filters = form.filters()
-    offerings = selectors.offering_catalog(filters=filters, at=now)
-    page = Paginator(offerings, PAGE_SIZE).get_page(request.GET.get("page"))
-    cards = [OfferingCard.of(offering, now) for offering in page.object_list]
-    found_none = not cards and page.number == 1
+    today = timezone.localdate(now)
+    learners, places = _family_part(request)
+    child_form = FamilyChildForm(request.GET or None, learners=learners, today=today)
+    age = child_form.age
+    query = "&".join(sorted(request.GET.urlencode().split("&")))
+    shared = cached_part("list", (query, age), lambda: _shared_list(request.GET, age=age, now=now))
+    has_errors = shared.has_errors or bool(learners and child_form.errors)
     return render(
         request,
         "catalog/public/list.html",
         {
-            "form": form,
-            "page_obj": page,
-            "cards": cards,
-            "now": now,
-            # "No results" leads somewhere: close titles or tags, and the filters to drop.
-            "suggestions": selectors.search_suggestions(query=filters.query)
-            if found_none and filters.query
-            else [],
-            "loosen": [
-                (name, label, _list_url_without(request, name))
-                for name, label in (form.loosen() if found_none else [])
-            ],
+            "shared": shared,
+            "results_html": _with_family_places(shared.results_html, places),
+            "child_field": child_form["child"] if learners else None,
+            "has_errors": has_errors,
+            "is_filtered": shared.is_filtered
+            or (bool(learners) and bool(request.GET.get("child"))),
+            # The whole form, built only if something reads it (tests, tools): the page is
+            # made of the pieces above and does not need it.
+            "form": SimpleLazyObject(
+                lambda: _validated(
+                    CatalogFilterForm(request.GET or None, learners=learners, today=today)
+                )
+            ),
         },
     )
+
+
+def _validated(form: CatalogFilterForm) -> CatalogFilterForm:
+    form.is_valid()
+    return form
 
 
 @require_safe
