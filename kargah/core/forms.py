@@ -133,6 +133,7 @@ class MoneyField(forms.IntegerField):
     }
 
     def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_value", MAX_RIALS)
         kwargs.setdefault(
             "widget",
             forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"}),

@@ -154,17 +154,23 @@ class EnrollmentSerializer(serializers.ModelSerializer[Enrollment]):
     redirect_url = serializers.SerializerMethodField(
         help_text="Where to send the family to pay (the bank's page), when a payment is due."
     )
+    fee_display = serializers.SerializerMethodField(
+        help_text="The fee as the site shows it, in its one money unit (Toman by default)."
+    )
 
     class Meta:
         model = Enrollment
         fields = [
             "id", "status", "status_display", "learner", "learner_name", "offering",
-            "offering_title", "fee_rials", "paid_rials", "conditions_version",
+            "offering_title", "fee_rials", "fee_display", "paid_rials", "conditions_version",
             "conditions_accepted_at", "hold_expires_at", "hold_expires_at_jalali",
             "confirmed_at", "created_at", "drop_deadline", "drop_deadline_jalali",
             "can_drop", "can_switch", "is_payer", "switched_to", "redirect_url",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_fee_display(self, obj: Enrollment) -> str:
+        return format_money(obj.fee_rials)
 
     def _now(self) -> dt.datetime:
         """One clock reading for the whole answer (a list's rows agree with each other)."""

@@ -33,7 +33,8 @@ def check_refund_amount(amount: int) -> int:
 
 
 class RefundRequestForm(Form):
-    amount = MoneyField(label=unit_text(_("Amount (%(unit)s)")), min_value=1)
+    # Zero or less is refused by check_refund_amount, naming the least transfer in the unit.
+    amount = MoneyField(label=unit_text(_("Amount (%(unit)s)")))
     sheba = forms.CharField(
         label=_("Sheba number"),
         max_length=40,

@@ -44,6 +44,8 @@ def fa_digits(value: object) -> str:
 
 @register.filter
 def rial(value: int | None) -> str:
+    """A grouped whole number (۱٬۲۵۰٬۰۰۰) without a unit. Money is shown with |money, in the
+    site's one unit (issue 9)."""
     return "" if value is None else persian.format_rial(int(value))
 
 
@@ -56,14 +58,9 @@ def money(value: int | None, style: str = "") -> str:
     return persian.format_money(int(value), signed=style == "signed")
 
 
-@register.filter
-def money_number(value: int | None) -> str:
-    """The amount in the display unit without the unit (a form's initial value)."""
-    return "" if value is None or value == "" else persian.money_number(int(value))
-
-
 @register.simple_tag
 def money_unit() -> str:
+    """{% money_unit as unit %}: the word of the site's money unit, for labels."""
     return persian.money_unit()
 
 

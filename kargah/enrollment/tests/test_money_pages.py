@@ -242,3 +242,24 @@ def test_the_admin_shows_jalali_dates_in_lists_and_read_only_details(money_every
         text = visible(response.content.decode())
         assert re.search("۱۴[۰-۹]{2}/[۰-۹]{2}/[۰-۹]{2}", text), url
         assert not GREGORIAN_YEAR.search(text), url
+
+
+@pytest.mark.parametrize(("setting", "unit"), [("toman", "تومان"), ("rial", "ریال")])
+def test_every_api_display_field_is_in_the_one_unit(money_everywhere, guardian, setting, unit):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(guardian)
+    offering = money_everywhere["offering"]
+    with override_settings(KARGAH_MONEY_DISPLAY=setting):
+        detail = api.get(f"/api/v1/offerings/{offering.pk}", HTTP_ACCEPT_LANGUAGE="fa").json()
+        places = api.get("/api/v1/enrollments", HTTP_ACCEPT_LANGUAGE="fa").json()
+        asked = api.get("/api/v1/refund-requests", HTTP_ACCEPT_LANGUAGE="fa").json()
+    expected = "۵۰۰٬۰۰۰ تومان" if setting == "toman" else "۵٬۰۰۰٬۰۰۰ ریال"
+    assert detail["fee_display"] == expected
+    rows = places["results"] if isinstance(places, dict) else places
+    assert rows and all(row["fee_display"].endswith(unit) for row in rows)
+    refunds_rows = asked["results"] if isinstance(asked, dict) else asked
+    assert [row["amount_display"] for row in refunds_rows] == [
+        "۱۰۰٬۰۰۰ تومان" if setting == "toman" else "۱٬۰۰۰٬۰۰۰ ریال"
+    ]
