@@ -123,7 +123,7 @@ unit_text = lazy(_unit_text, str)
 
 
 class MoneyField(forms.IntegerField):
-    """An amount typed in the site's money unit (Toman by default, rule P3) with any digits
+    """An amount typed in the site's money unit (Toman by default, issue 9) with any digits
     and thousands separators; cleaned to whole Rials. Fees and refunds are whole Tomans: in
     Toman every whole number typed is, and in Rials a number that is not is refused."""
 

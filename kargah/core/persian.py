@@ -140,7 +140,7 @@ def format_rial(amount: int) -> str:
     return localize_digits(f"{amount:,}").replace(",", "٬" if _persian_active() else ",")
 
 
-# --- money: stored as whole Rials, shown and typed in one unit (rule P3) ---------------------
+# --- money: stored as whole Rials (DOMAIN, Wallet), shown and typed in one unit (issue 9) ---
 
 RIALS_PER_TOMAN = 10
 

@@ -1,4 +1,4 @@
-"""The one money unit (issue 9, rule P3): amounts stored as whole Rials, shown and typed in
+"""The one money unit (issue 9): stored as whole Rials (DOMAIN, Wallet), shown and typed in
 Toman by default (Rials by the setting), without fractions, grouped with «٬» (U+066C)."""
 
 from __future__ import annotations

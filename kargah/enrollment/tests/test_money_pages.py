@@ -7,6 +7,8 @@ import re
 from typing import Any
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import translation
@@ -226,6 +228,15 @@ def test_the_admin_shows_jalali_dates_in_lists_and_read_only_details(money_every
     )
     client = signed_in(admin)
     transaction = LedgerTransaction.objects.earliest("pk")
+    offering = money_everywhere["offering"]
+    LogEntry.objects.create(
+        user=admin,
+        content_type=ContentType.objects.get_for_model(Offering),
+        object_id=str(offering.pk),
+        object_repr=str(offering),
+        action_flag=CHANGE,
+        change_message="capacity",
+    )
     for url in (
         reverse("admin:wallet_ledgertransaction_changelist"),
         reverse("admin:wallet_ledgertransaction_change", args=[transaction.pk]),
@@ -234,6 +245,7 @@ def test_the_admin_shows_jalali_dates_in_lists_and_read_only_details(money_every
             args=[OutboxMessage.objects.earliest("pk").pk],
         ),
         reverse("admin:catalog_offering_change", args=[money_everywhere["offering"].pk]),
+        reverse("admin:catalog_offering_history", args=[offering.pk]),
         reverse("admin:payments_paymentattempt_changelist"),
         reverse("admin:wallet_refundrequest_changelist"),
     ):
