@@ -32,7 +32,7 @@ from kargah.catalog.schedule import parse_pattern
 from kargah.catalog.views_public import current_conditions
 from kargah.core.errors import DomainError
 from kargah.core.forms import latin_digits_data
-from kargah.core.persian import WEEKDAYS_FA, to_jalali, to_tehran
+from kargah.core.persian import WEEKDAYS_FA, format_money, to_jalali, to_tehran
 from kargah.core.serializers import ChoiceField, Serializer
 
 # The largest id the database's 64-bit keys hold: a bigger number is a 400, not an overflow.
@@ -267,12 +267,15 @@ class OfferingListSerializer(serializers.ModelSerializer):
     first_session_at = serializers.SerializerMethodField()
     first_session_date_jalali = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
+    fee_display = serializers.SerializerMethodField(
+        help_text="The fee as the site shows it, in its one money unit (Toman by default)."
+    )
 
     class Meta:
         model = Offering
         fields = [
             "id", "title", "category", "age_group", "min_age", "max_age", "center",
-            "fee_rials", "capacity", "seats_taken", "seats_left", "quorum", "status",
+            "fee_rials", "fee_display", "capacity", "seats_taken", "seats_left", "quorum", "status",
             "registration_open", "registration_opens_at", "registration_opens_at_jalali",
             "registration_closes_at", "registration_closes_at_jalali", "weekly_pattern",
             "time_of_day", "first_session_at", "first_session_date_jalali", "url",
@@ -280,6 +283,9 @@ class OfferingListSerializer(serializers.ModelSerializer):
 
     def _now(self) -> dt.datetime:
         return self.context.get("now") or timezone.now()
+
+    def get_fee_display(self, obj: Offering) -> str | None:
+        return None if obj.fee_rials is None else format_money(obj.fee_rials)
 
     def get_registration_open(self, obj: Offering) -> bool:
         return obj.registration_is_open(self._now())

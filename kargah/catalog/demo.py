@@ -842,13 +842,11 @@ def _record_demo_payment(enrolment: Enrollment, fee: int) -> None:
         reference=f"demo-payment:enrollment:{enrolment.pk}",
         kind=TransactionKind.PAYMENT_RECEIVED,
         entries=[(system_account(AccountKind.GATEWAY_CLEARING), -fee), (wallet, fee)],
-        memo="demo",
     )
     ledger_post(
         reference=f"enrollment:{enrolment.pk}:paid",
         kind=TransactionKind.ENROLLMENT_PAYMENT,
         entries=[(wallet, -fee), (system_account(AccountKind.COURSE_REVENUE), fee)],
-        memo="demo",
     )
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from kargah.accounts.models import Center, Learner, Province
 from kargah.catalog.models import AgeGroup, Category, TimeOfDay
 from kargah.catalog.selectors import CatalogFilters
-from kargah.core.forms import Form
+from kargah.core.forms import Form, MoneyField, unit_text
 from kargah.core.persian import WEEKDAYS_EN, WEEKDAYS_FA, localize_digits
 
 # Far above any fee, far below the 64-bit limit of the database's integers.
@@ -54,13 +54,9 @@ def category_choices() -> list[tuple[int, str]]:
     return choices
 
 
-class RialField(forms.IntegerField):
-    """A whole number of Rials; thousands separators and any digits are accepted."""
-
-    def to_python(self, value: Any) -> int | None:
-        if isinstance(value, str):
-            value = AMOUNT_SEPARATORS.sub("", value)
-        return super().to_python(value)
+class RialField(MoneyField):
+    """A fee bound typed in the site's money unit (any digits, thousands separators), as
+    whole Rials."""
 
 
 class CatalogFilterForm(Form):
@@ -87,14 +83,14 @@ class CatalogFilterForm(Form):
         choices=[("", _("Any time")), *TimeOfDay.choices],
     )
     fee_min = RialField(
-        label=_("Fee from (Rials)"),
+        label=unit_text(_("Fee from (%(unit)s)")),
         required=False,
         min_value=0,
         max_value=MAX_RIALS,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
     )
     fee_max = RialField(
-        label=_("Fee up to (Rials)"),
+        label=unit_text(_("Fee up to (%(unit)s)")),
         required=False,
         min_value=0,
         max_value=MAX_RIALS,

@@ -34,8 +34,10 @@ from kargah.core.forms import (
     Form,
     ModelChoiceField,
     ModelMultipleChoiceField,
+    MoneyField,
     NameField,
     rials_message,
+    unit_text,
 )
 from kargah.core.persian import (
     TEHRAN,
@@ -151,8 +153,8 @@ MAX_CAPACITY = 10_000
 MAX_FEE_RIALS = 1_000_000_000
 
 
-class RialField(forms.IntegerField):
-    """A whole number of Rials; thousands separators (, ٬ or spaces) are allowed."""
+class RialField(MoneyField):
+    """An offering's fee, typed in the site's money unit and stored as whole Rials."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 0)
@@ -161,17 +163,11 @@ class RialField(forms.IntegerField):
             "error_messages",
             {
                 "max_value": rials_message(
-                    _("The fee can be at most %(amount)s Rials."), kwargs["max_value"]
+                    _("The fee can be at most %(amount)s."), kwargs["max_value"]
                 )
             },
         )
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr"}))
         super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> int | None:
-        if isinstance(value, str):
-            value = re.sub(r"[,٬\s_]", "", value)
-        return super().to_python(value)
 
 
 class CourseChoiceField(ModelChoiceField):
@@ -277,7 +273,7 @@ class OfferingForm(Form):
         max_value=MAX_CAPACITY,
         widget=_number_widget(),
     )
-    fee_rials = RialField(label=_("Fee (Rials)"), required=False)
+    fee_rials = RialField(label=unit_text(_("Fee (%(unit)s)")), required=False)
     registration_opens_date = JalaliDateField(label=_("Registration opens on"), required=False)
     registration_opens_time = TimeOfDayField(label=_("at (Tehran time)"), required=False)
     registration_closes_date = JalaliDateField(label=_("Registration closes on"), required=False)

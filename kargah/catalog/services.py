@@ -42,6 +42,7 @@ from kargah.catalog.selectors import (
 from kargah.core.errors import DomainError, NotAllowed
 from kargah.core.locks import lock_keys
 from kargah.core.persian import (
+    RIALS_PER_TOMAN,
     format_jalali_date,
     format_jalali_datetime,
     format_weekday,
@@ -207,6 +208,11 @@ def offering_create(
     if not 1 <= quorum <= capacity:
         raise DomainError(
             _("Capacity must be at least the quorum, and the quorum at least one."), code="capacity"
+        )
+    # A fee is a whole number of Toman (issue 9): the site shows no tenth of a Toman.
+    if fee_rials is not None and fee_rials % RIALS_PER_TOMAN:
+        raise DomainError(
+            _("A fee is a whole number of Toman: its last digit in Rials is 0."), code="fee"
         )
     with transaction.atomic():
         offering = Offering(

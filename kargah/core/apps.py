@@ -11,4 +11,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the production guards (`manage.py check --deploy`).
-        from kargah.core import checks  # noqa: F401
+        from kargah.core import admin_dates, checks  # noqa: F401
+
+        # Staff read Jalali dates in the Django admin too (issue 9).
+        admin_dates.install()

@@ -14,10 +14,14 @@ from django.utils.translation import gettext_lazy as _
 
 from kargah.core.persian import (
     MAX_MARKS_PER_LETTER,
+    RIALS_PER_TOMAN,
     NameTextError,
     clean_name,
-    format_rial,
+    format_money,
     localize_digits,
+    money_unit,
+    parse_money,
+    rials_per_unit,
     to_latin_digits,
 )
 
@@ -101,12 +105,65 @@ def min_transfer_rials() -> int:
 
 
 def _rials_text(template: Any, amount: int) -> str:
-    return str(template) % {"amount": format_rial(amount)}
+    return str(template) % {"amount": format_money(amount)}
 
 
 # A message naming an amount, formatted when shown: Persian digits in Persian, Latin in
 # English, whatever the language when the form or serializer was declared.
 rials_message = lazy(_rials_text, str)
+
+
+def _unit_text(template: Any) -> str:
+    return str(template) % {"unit": money_unit()}
+
+
+# A label or help text naming the money unit ("Amount (Toman)"), read when shown, so the
+# KARGAH_MONEY_DISPLAY setting and the language of the request decide it.
+unit_text = lazy(_unit_text, str)
+
+
+class MoneyField(forms.IntegerField):
+    """An amount typed in the site's money unit (Toman by default, issue 9) with any digits
+    and thousands separators; cleaned to whole Rials. Fees and refunds are whole Tomans: in
+    Toman every whole number typed is, and in Rials a number that is not is refused."""
+
+    default_error_messages = {
+        "invalid": unit_text(_("Type the amount in %(unit)s, as a whole number in digits.")),
+        "not_whole_toman": _("Type a whole number of Toman: the last digit in Rials is 0."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_value", MAX_RIALS)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"}),
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, int):
+            return value
+        try:
+            rials = parse_money(str(value))
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if rials > MAX_RIALS:
+            raise ValidationError(_("This amount is too large."), code="amount_too_large")
+        if rials % RIALS_PER_TOMAN:
+            raise ValidationError(self.error_messages["not_whole_toman"], code="invalid")
+        return rials
+
+    def prepare_value(self, value: Any) -> Any:
+        # A stored fee (Rials) is shown in the unit the person types in.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value // rials_per_unit())
+        return value
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        # No min/max attributes: they would be in Rials, not in the unit typed.
+        return {}
 
 
 # --- names and titles ------------------------------------------------------------------------

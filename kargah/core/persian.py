@@ -8,7 +8,9 @@ import unicodedata
 from zoneinfo import ZoneInfo
 
 import jdatetime
+from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 
@@ -141,8 +143,67 @@ def parse_jalali_date(value: str) -> dt.date:
 
 
 def format_rial(amount: int) -> str:
-    """An integer amount with thousands separators and digits for the active language."""
+    """An integer amount with thousands separators and digits for the active language: in
+    Persian the Arabic thousands separator «٬» (U+066C), never «٫» (U+066B, the decimal
+    separator, which reads like a slash)."""
     return localize_digits(f"{amount:,}").replace(",", "٬" if _persian_active() else ",")
+
+
+# --- money: stored as whole Rials (DOMAIN, Wallet), shown and typed in one unit (issue 9) ---
+
+RIALS_PER_TOMAN = 10
+
+# Left-to-right isolate around a signed amount, so that its sign stays by its digits in a
+# right-to-left line (a bare "+" or "−" before Persian digits would drift to their other side).
+_LRI, _PDI = "\u2066", "\u2069"
+
+
+def money_in_toman() -> bool:
+    """True unless KARGAH_MONEY_DISPLAY is "rial": the one unit of every page, input, SMS,
+    export and API display field (read when used, so a test can override it)."""
+    return getattr(settings, "KARGAH_MONEY_DISPLAY", "toman") != "rial"
+
+
+def rials_per_unit() -> int:
+    """How many Rials one unit of what a person sees and types is: 10 (Toman) or 1."""
+    return RIALS_PER_TOMAN if money_in_toman() else 1
+
+
+def money_unit() -> str:
+    """The unit's word in the active language: «تومان» or «ریال»."""
+    return str(_("Toman") if money_in_toman() else _("Rials"))
+
+
+def money_number(rials: int) -> str:
+    """The amount in the display unit, grouped, without the unit and without a sign. Fees and
+    refunds are whole Tomans, so a stored amount is a whole number of units; an odd Rial left
+    by an older record is dropped (never shown as «۲۲۹٬۹۹۹٫۵»: no fractions)."""
+    return format_rial(abs(int(rials)) // rials_per_unit())
+
+
+def format_money(rials: int, *, signed: bool = False) -> str:
+    """An amount of whole Rials as the site shows money everywhere: «۵۰۰٬۰۰۰ تومان» (or in
+    Rials by the setting); `signed` puts + or − before a non-zero amount."""
+    rials = int(rials)
+    number = money_number(rials)
+    if signed and rials:
+        number = f"{_LRI}{'+' if rials > 0 else '−'}{number}{_PDI}"
+    elif rials < 0:
+        number = f"{_LRI}−{number}{_PDI}"
+    return f"{number} {money_unit()}"
+
+
+_MONEY_SEPARATORS = re.compile(r"[,\u060c\u066c'\s\u00a0\u2009\u202f\u200c_]")
+
+
+def parse_money(value: str) -> int:
+    """What a person typed as an amount in the display unit («۵۰۰٬۰۰۰», "500,000") → whole
+    Rials (5,000,000 when the unit is Toman). Raises ValueError for anything but a whole
+    number: a decimal point (. or «٫») is refused, never guessed."""
+    digits = _MONEY_SEPARATORS.sub("", to_latin_digits(value or ""))
+    if not digits or not (digits.isascii() and digits.isdigit()) or len(digits) > 15:
+        raise ValueError("not a whole amount")
+    return int(digits) * rials_per_unit()
 
 
 # --- names and titles people type ----------------------------------------------------------

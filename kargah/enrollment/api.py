@@ -41,12 +41,13 @@ from kargah.core.api import ErrorSerializer
 from kargah.core.errors import DomainError
 from kargah.core.forms import MAX_RIALS
 from kargah.core.idempotency import HEADER, after_key_commit, idempotent
+from kargah.core.persian import format_money
 from kargah.core.serializers import Serializer
 from kargah.enrollment import selectors, services
 from kargah.enrollment.models import Enrollment
 from kargah.payments.services import is_local_path, wallet_top_up_start
 from kargah.wallet.models import LedgerEntry
-from kargah.wallet.selectors import wallet_balance, wallet_history
+from kargah.wallet.selectors import describe_wallet_entries, wallet_balance, wallet_history
 
 HISTORY_DEFAULT = 50
 HISTORY_MAX = 500
@@ -153,17 +154,23 @@ class EnrollmentSerializer(serializers.ModelSerializer[Enrollment]):
     redirect_url = serializers.SerializerMethodField(
         help_text="Where to send the family to pay (the bank's page), when a payment is due."
     )
+    fee_display = serializers.SerializerMethodField(
+        help_text="The fee as the site shows it, in its one money unit (Toman by default)."
+    )
 
     class Meta:
         model = Enrollment
         fields = [
             "id", "status", "status_display", "learner", "learner_name", "offering",
-            "offering_title", "fee_rials", "paid_rials", "conditions_version",
+            "offering_title", "fee_rials", "fee_display", "paid_rials", "conditions_version",
             "conditions_accepted_at", "hold_expires_at", "hold_expires_at_jalali",
             "confirmed_at", "created_at", "drop_deadline", "drop_deadline_jalali",
             "can_drop", "can_switch", "is_payer", "switched_to", "redirect_url",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_fee_display(self, obj: Enrollment) -> str:
+        return format_money(obj.fee_rials)
 
     def _now(self) -> dt.datetime:
         """One clock reading for the whole answer (a list's rows agree with each other)."""
@@ -228,22 +235,33 @@ class WalletEntrySerializer(serializers.ModelSerializer[LedgerEntry]):
     amount_rials = serializers.IntegerField(
         source="amount", read_only=True, help_text="Signed: + into the wallet, − out of it."
     )
-    memo = serializers.CharField(source="transaction.memo", read_only=True)
+    amount_display = serializers.SerializerMethodField(
+        help_text="The amount as the site shows it, in its one money unit (Toman by default)."
+    )
+    # What the entry is for the family, in plain words (selectors.describe_wallet_entries),
+    # never the internal memo (gateway names, references).
+    memo = serializers.CharField(source="description", read_only=True)
     created_at = serializers.DateTimeField(source="transaction.created_at", read_only=True)
     created_at_jalali = serializers.SerializerMethodField()
 
     class Meta:
         model = LedgerEntry
-        fields = ["id", "kind", "kind_display", "amount_rials", "memo", "created_at",
-                  "created_at_jalali"]  # fmt: skip
+        fields = ["id", "kind", "kind_display", "amount_rials", "amount_display", "memo",
+                  "created_at", "created_at_jalali"]  # fmt: skip
         read_only_fields = fields
 
     def get_created_at_jalali(self, obj: LedgerEntry) -> str | None:
         return jalali_datetime(obj.transaction.created_at)
 
+    def get_amount_display(self, obj: LedgerEntry) -> str:
+        return format_money(obj.amount, signed=True)
+
 
 class WalletSerializer(serializers.Serializer):
     balance_rials = serializers.IntegerField()
+    balance_display = serializers.CharField(
+        help_text="The balance as the site shows it, in its one money unit (Toman by default)."
+    )
     history = WalletEntrySerializer(many=True, help_text="Newest first.")
 
 
@@ -480,10 +498,12 @@ class WalletView(APIView):
         except serializers.ValidationError as exc:
             raise serializers.ValidationError({"limit": exc.detail}) from None
         family = _family(request)
-        history = list(wallet_history(family=family)[:limit])
+        history = describe_wallet_entries(wallet_history(family=family)[:limit])
+        balance = wallet_balance(family=family)
         return Response(
             {
-                "balance_rials": wallet_balance(family=family),
+                "balance_rials": balance,
+                "balance_display": format_money(balance),
                 "history": WalletEntrySerializer(history, many=True).data,
             }
         )

@@ -49,7 +49,7 @@ from kargah.core.errors import Conflict, DomainError, NotAllowed
 from kargah.core.idempotency import in_key_transaction
 from kargah.core.locks import lock_keys
 from kargah.core.models import AuditLogEntry
-from kargah.core.persian import format_jalali_datetime, format_rial, localize_digits, to_tehran
+from kargah.core.persian import format_jalali_datetime, format_money, localize_digits, to_tehran
 from kargah.core.services import audit_entry, audit_record, audit_records, snapshot
 from kargah.enrollment.models import (
     ACTIVE_STATUSES,
@@ -713,14 +713,14 @@ def _tell_money_kept(enrollment: Enrollment, *, amount: int, attempt_id: Any, wh
     values = {
         "title": enrollment.offering.course.title,
         "name": enrollment.learner.first_name,
-        "amount": format_rial(amount),
+        "amount": format_money(amount),
     }
     with translation.override("fa"):
         if why == "released":
             body = (
                 _(
                     "Kargah: your payment for «%(title)s» arrived after the seat of %(name)s was "
-                    "released. The money (%(amount)s Rials) is in your Kargah wallet; use it for "
+                    "released. The money (%(amount)s) is in your Kargah wallet; use it for "
                     "another class or ask for it back."
                 )
                 % values
@@ -729,14 +729,14 @@ def _tell_money_kept(enrollment: Enrollment, *, amount: int, attempt_id: Any, wh
             body = (
                 _(
                     "Kargah: the place of %(name)s in «%(title)s» was already paid, so this "
-                    "payment (%(amount)s Rials) is in your Kargah wallet."
+                    "payment (%(amount)s) is in your Kargah wallet."
                 )
                 % values
             )
         else:
             body = (
                 _(
-                    "Kargah: your payment (%(amount)s Rials) is in your Kargah wallet, but the "
+                    "Kargah: your payment (%(amount)s) is in your Kargah wallet, but the "
                     "wallet no longer covers the fee of «%(title)s» for %(name)s. Pay the rest on "
                     "the site while the seat is held."
                 )
@@ -1194,14 +1194,14 @@ def enrollment_drop(*, guardian: User, enrollment: Enrollment) -> Enrollment:
         values = {
             "name": locked.learner.first_name,
             "title": locked.offering.course.title,
-            "amount": format_rial(locked.paid_rials),
+            "amount": format_money(locked.paid_rials),
         }
         with translation.override("fa"):
             if before["status"] == EnrollmentStatus.AWAITING_PAYMENT:
                 body = _("Kargah: the held seat of %(name)s in «%(title)s» was given up.")
             elif locked.paid_rials:
                 body = _(
-                    "Kargah: %(name)s is no longer registered in «%(title)s»; %(amount)s Rials "
+                    "Kargah: %(name)s is no longer registered in «%(title)s»; %(amount)s "
                     "are back in your Kargah wallet."
                 )
             else:
@@ -1263,12 +1263,12 @@ def enrollment_switch(
             balance = wallet_balance(family=family)
             if balance < difference:
                 raise InsufficientBalance(
-                    _("The new class costs %(diff)s Rials more and the wallet has %(balance)s "
-                      "Rials. Top up the wallet with at least %(short)s Rials, then switch.")
+                    _("The new class costs %(diff)s more and the wallet has %(balance)s."
+                      " Top up the wallet with at least %(short)s, then switch.")
                     % {
-                        "diff": format_rial(difference),
-                        "balance": format_rial(balance),
-                        "short": format_rial(difference - balance),
+                        "diff": format_money(difference),
+                        "balance": format_money(balance),
+                        "short": format_money(difference - balance),
                     },
                     extra={"shortfall": difference - balance},
                 )  # fmt: skip
@@ -1353,9 +1353,9 @@ def _quorum_cancel_enrollment(
         if paid:
             body = _(
                 "Kargah: «%(title)s» did not reach its minimum number of learners and is "
-                "cancelled. %(amount)s Rials are in your wallet for another class, or ask for "
+                "cancelled. %(amount)s are in your wallet for another class, or ask for "
                 "them back to your bank account."
-            ) % {"title": enrollment.offering.course.title, "amount": format_rial(paid)}
+            ) % {"title": enrollment.offering.course.title, "amount": format_money(paid)}
         else:
             body = _(
                 "Kargah: «%(title)s» did not reach its minimum number of learners and is "

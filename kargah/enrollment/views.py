@@ -40,9 +40,10 @@ from kargah.enrollment.models import (
     EnrollmentStatus,
     WaitingListEntry,
 )
+from kargah.payments.services import top_up_min_rials
 from kargah.wallet.models import RefundStatus
 from kargah.wallet.refunds import refund_list_for_guardian
-from kargah.wallet.selectors import wallet_balance, wallet_history
+from kargah.wallet.selectors import describe_wallet_entries, wallet_balance, wallet_history
 
 NEXT_SESSIONS = 3
 SIMILAR_FOR_SWITCH = 12
@@ -516,10 +517,11 @@ def wallet(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "balance": wallet_balance(family=family),
         "page_obj": page,
-        "entries": list(page.object_list),
+        "entries": describe_wallet_entries(page.object_list),
         "open_refunds": refund_list_for_guardian(guardian=user)
         .filter(status__in=[RefundStatus.REQUESTED, RefundStatus.APPROVED])
         .count(),
         "wallet_url": reverse("enrollment:wallet"),
+        "min_top_up": top_up_min_rials(),
     }
     return render(request, "enrollment/wallet.html", context)

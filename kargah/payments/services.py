@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from kargah.accounts.models import Family
 from kargah.core.errors import DomainError
 from kargah.core.locks import LOCK_TIMEOUT_MS, Busy
-from kargah.core.persian import format_rial
+from kargah.core.persian import format_money
 from kargah.core.services import audit_record, snapshot
 from kargah.notifications.services import sms_queue
 from kargah.payments.gateways import GatewayError, GatewayVerify, get_gateway
@@ -297,8 +297,8 @@ def _tell_topped_up(attempt: PaymentAttempt) -> None:
     mobile = attempt.family.guardian.mobile
     if mobile:
         with translation.override("fa"):
-            body = _("Kargah: %(amount)s Rials were added to your Kargah wallet.") % {
-                "amount": format_rial(attempt.amount)
+            body = _("Kargah: %(amount)s were added to your Kargah wallet.") % {
+                "amount": format_money(attempt.amount)
             }
         sms_queue(recipient=mobile, body=body, kind="wallet_topped_up")
 
@@ -348,14 +348,14 @@ def wallet_top_up_start(
     """A guardian adds money to the family's wallet through the gateway."""
     if amount < top_up_min_rials():
         raise DomainError(
-            _("The least you can add is %(amount)s Rials.")
-            % {"amount": format_rial(top_up_min_rials())},
+            _("The least you can add is %(amount)s.")
+            % {"amount": format_money(top_up_min_rials())},
             code="amount_too_small",
         )
     if amount > TOP_UP_MAX_RIALS:
         raise DomainError(
-            _("The most you can add at once is %(amount)s Rials.")
-            % {"amount": format_rial(TOP_UP_MAX_RIALS)},
+            _("The most you can add at once is %(amount)s.")
+            % {"amount": format_money(TOP_UP_MAX_RIALS)},
             code="amount_too_large",
         )
     return payment_start(

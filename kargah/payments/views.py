@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kargah.accounts.models import Family, Role, User
 from kargah.core.errors import DomainError
-from kargah.core.persian import format_rial
+from kargah.core.persian import format_money
 from kargah.payments import selectors, services
 from kargah.payments.forms import TopUpForm
 from kargah.payments.gateways import GatewayError, sandbox_enabled
@@ -54,12 +54,12 @@ def callback(request: HttpRequest, gateway: str) -> HttpResponse:
         )
     except DomainError as exc:
         return _problem(request, exc)
-    amount = format_rial(attempt.amount)
+    amount = format_money(attempt.amount)
     if attempt.status == PaymentStatus.VERIFIED:
         if attempt.purpose == PaymentPurpose.TOP_UP:
-            text = _("%(amount)s Rials were added to your wallet. Bank reference: %(ref)s.")
+            text = _("%(amount)s were added to your wallet. Bank reference: %(ref)s.")
         else:
-            text = _("Your payment of %(amount)s Rials was received. Bank reference: %(ref)s.")
+            text = _("Your payment of %(amount)s was received. Bank reference: %(ref)s.")
         messages.success(request, text % {"amount": amount, "ref": attempt.ref_id or "-"})
         if attempt.notice:
             messages.warning(

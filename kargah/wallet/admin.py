@@ -38,6 +38,9 @@ class EntryInline(admin.TabularInline):
 @admin.register(LedgerTransaction)
 class LedgerTransactionAdmin(ReadOnly):
     list_display = ("created_at", "reference", "kind", "memo")
+    # Not editable, so not shown on the detail page unless named here; staff read it in
+    # Jalali (kargah.core.admin_dates).
+    readonly_fields = ("created_at",)
     list_filter = ("kind",)
     search_fields = ("reference",)
     inlines = [EntryInline]

@@ -19,7 +19,7 @@ from kargah.catalog.api import RialsField
 from kargah.core.api import error_responses
 from kargah.core.forms import MAX_RIALS
 from kargah.core.idempotency import HEADER, idempotent
-from kargah.core.persian import format_jalali_datetime
+from kargah.core.persian import format_jalali_datetime, format_money
 from kargah.core.serializers import NameField, Serializer
 from kargah.wallet import refunds
 from kargah.wallet.models import RefundRequest
@@ -51,14 +51,20 @@ class RefundRequestInputSerializer(Serializer):
 class RefundRequestSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     requested_at_jalali = serializers.SerializerMethodField()
+    amount_display = serializers.SerializerMethodField(
+        help_text="The amount as the site shows it, in its one money unit (Toman by default)."
+    )
 
     class Meta:
         model = RefundRequest
         fields = [
-            "id", "amount", "sheba", "account_holder", "status", "status_display", "reason",
+            "id", "amount", "amount_display", "sheba", "account_holder", "status", "status_display", "reason",
             "bank_reference", "requested_at", "requested_at_jalali", "decided_at", "paid_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_amount_display(self, obj: RefundRequest) -> str:
+        return format_money(obj.amount)
 
     def get_requested_at_jalali(self, obj: RefundRequest) -> str:
         return format_jalali_datetime(obj.requested_at)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kargah.core.errors import DomainError
-from kargah.core.forms import MAX_RIALS, Form, NameField, min_transfer_rials, rials_message
+from kargah.core.forms import (
+    MAX_RIALS,
+    Form,
+    MoneyField,
+    NameField,
+    min_transfer_rials,
+    rials_message,
+    unit_text,
+)
 from kargah.wallet.refunds import clean_account_holder, normalize_sheba
-
-# Thousands separators people type: Latin and Arabic commas, the Persian separator, spaces.
-_SEPARATORS = re.compile(r"[,\u066b\u066c\u060c\s_]")
 
 
 def check_refund_amount(amount: int) -> int:
@@ -23,18 +26,15 @@ def check_refund_amount(amount: int) -> int:
         raise ValidationError(_("This amount is too large."), code="amount_too_large")
     if amount < min_transfer_rials():
         raise ValidationError(
-            rials_message(_("A bank transfer is at least %(amount)s Rials."), min_transfer_rials()),
+            rials_message(_("A bank transfer is at least %(amount)s."), min_transfer_rials()),
             code="amount_too_small",
         )
     return amount
 
 
 class RefundRequestForm(Form):
-    amount = forms.CharField(
-        label=_("Amount (Rials)"),
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
-    )
+    # Zero or less is refused by check_refund_amount, naming the least transfer in the unit.
+    amount = MoneyField(label=unit_text(_("Amount (%(unit)s)")))
     sheba = forms.CharField(
         label=_("Sheba number"),
         max_length=40,
@@ -51,11 +51,7 @@ class RefundRequestForm(Form):
     token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def clean_amount(self) -> int:
-        text = _SEPARATORS.sub("", self.cleaned_data["amount"])
-        # isdigit() alone passes superscripts and other digits int() cannot read.
-        if not (text.isascii() and text.isdigit()) or int(text) < 1:
-            raise ValidationError(_("Enter the amount in Rials, as a whole number."))
-        return check_refund_amount(int(text))
+        return check_refund_amount(self.cleaned_data["amount"])
 
     def clean_sheba(self) -> str:
         try:

@@ -107,6 +107,10 @@ class LedgerTransaction(AppendOnly):
 
 
 class LedgerEntry(AppendOnly):
+    # What the entry is for the family, in plain words: set on rows read through
+    # kargah.wallet.selectors.describe_wallet_entries, never stored.
+    description: str
+
     transaction = models.ForeignKey(
         LedgerTransaction,
         on_delete=models.PROTECT,

@@ -38,7 +38,13 @@ from schwifty.exceptions import SchwiftyException
 from kargah.accounts.models import Family, Role, User
 from kargah.core.errors import Conflict, DomainError, NotAllowed
 from kargah.core.locks import lock_keys
-from kargah.core.persian import format_rial, to_jalali, to_latin_digits, to_persian_digits
+from kargah.core.persian import (
+    RIALS_PER_TOMAN,
+    format_money,
+    to_jalali,
+    to_latin_digits,
+    to_persian_digits,
+)
 from kargah.core.services import audit_record, snapshot
 from kargah.notifications.services import sms_queue
 from kargah.wallet.models import (
@@ -117,13 +123,20 @@ def clean_account_holder(value: str) -> str:
 
 def _clean_amount(amount: Any) -> int:
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
-        raise DomainError(_("Enter an amount of at least one Rial."), code="invalid_amount")
+        raise DomainError(_("Enter an amount above zero."), code="invalid_amount")
     # The refund leaves by bank transfer, which has a floor (issue 8: 5 Rials was accepted).
     least = int(settings.KARGAH_MIN_TRANSFER_RIALS)
     if amount < least:
         raise DomainError(
-            _("A bank transfer is at least %(amount)s Rials.") % {"amount": format_rial(least)},
+            _("A bank transfer is at least %(amount)s.") % {"amount": format_money(least)},
             code="amount_too_small",
+        )
+    # Fees and refunds are whole Tomans (issue 9): what the family sees is what leaves, with
+    # no tenth of a Toman the site could not show.
+    if amount % RIALS_PER_TOMAN:
+        raise DomainError(
+            _("A refund is a whole number of Toman; leave out the last Rial."),
+            code="invalid_amount",
         )
     return amount
 
@@ -171,8 +184,8 @@ def refund_request(
         balance = wallet_balance(family=family)
         if amount > balance:
             raise InsufficientBalance(
-                _("You can ask for at most %(balance)s Rials, the balance of your wallet.")
-                % {"balance": format_rial(balance)}
+                _("You can ask for at most %(balance)s, the balance of your wallet.")
+                % {"balance": format_money(balance)}
             )
         refund = RefundRequest.objects.create(
             family=family,
@@ -199,9 +212,9 @@ def refund_request(
         )
         with translation.override("fa"):
             body = _(
-                "Kargah: your request for %(amount)s Rials back to your bank account was "
+                "Kargah: your request for %(amount)s back to your bank account was "
                 "received; the amount is held from your wallet until it is paid."
-            ) % {"amount": format_rial(amount)}
+            ) % {"amount": format_money(amount)}
         _tell_guardian(refund, body=body, kind="refund_requested")
     return refund
 
@@ -284,11 +297,11 @@ def refund_reject(*, actor: User, refund: RefundRequest, reason: str) -> RefundR
         )
         with translation.override("fa"):
             body = _(
-                "Kargah: your refund request no. %(number)s for %(amount)s Rials was not "
+                "Kargah: your refund request no. %(number)s for %(amount)s was not "
                 "approved, and the amount is back in your wallet. Reason: %(reason)s"
             ) % {
                 "number": to_persian_digits(refund.pk),
-                "amount": format_rial(refund.amount),
+                "amount": format_money(refund.amount),
                 "reason": reason,
             }
         _tell_guardian(refund, body=body, kind="refund_rejected")
@@ -341,10 +354,10 @@ def refund_mark_paid(*, actor: User, refund: RefundRequest, bank_reference: str)
         )
         with translation.override("fa"):
             body = _(
-                "Kargah: %(amount)s Rials of your refund request no. %(number)s was paid to "
+                "Kargah: %(amount)s of your refund request no. %(number)s was paid to "
                 "the account ending in %(sheba_end)s. Bank reference: %(reference)s"
             ) % {
-                "amount": format_rial(refund.amount),
+                "amount": format_money(refund.amount),
                 "number": to_persian_digits(refund.pk),
                 "sheba_end": to_persian_digits(refund.sheba[-4:]),
                 "reference": bank_reference,

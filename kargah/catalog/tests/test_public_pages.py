@@ -94,7 +94,8 @@ def test_card_shows_what_a_family_needs(client):
     assert "داستان‌گویی" in page
     assert str(offering.course.category) in page
     assert offering.center.name in page
-    assert "۱۲٬۵۰۰٬۰۰۰" in page  # the fee, with Persian digits and separators
+    # The fee in Toman, the site's one unit (issue 9), with Persian digits and «٬».
+    assert "۱٬۲۵۰٬۰۰۰ تومان" in page and "ریال" not in page
     assert first_day in page
     assert "شنبه ۱۶:۰۰" in page  # weekday and time from the weekly pattern
     assert "۱۶" in page and "۲۰" in page  # seats left of the capacity
@@ -193,9 +194,10 @@ def test_filter_by_fee_range_accepts_persian_digits_and_separators(client):
     titled("ارزان", fee_rials=1_000_000)
     titled("میانه", fee_rials=5_000_000)
     titled("گران", fee_rials=9_000_000)
-    assert listed(client, fee_min="۲٬۰۰۰٬۰۰۰", fee_max="6,000,000") == {"میانه"}
-    assert listed(client, fee_min="٥٠٠٠٠٠٠") == {"گران", "میانه"}
-    assert listed(client, fee_max="5000000") == {"ارزان", "میانه"}
+    # Typed in Toman, the site's one money unit (issue 9).
+    assert listed(client, fee_min="۲۰۰٬۰۰۰", fee_max="600,000") == {"میانه"}
+    assert listed(client, fee_min="٥٠٠٠٠٠") == {"گران", "میانه"}
+    assert listed(client, fee_max="500000") == {"ارزان", "میانه"}
 
 
 def test_filter_by_seats_left(client):
@@ -220,7 +222,7 @@ def test_filter_registration_open(client):
         ({"fee_min": "ارزان"}, "fee_min"),
         ({"fee_min": "-5"}, "fee_min"),
         ({"fee_max": "9" * 40}, "fee_max"),
-        ({"fee_min": "900", "fee_max": "100"}, "fee_max"),
+        ({"fee_min": "400", "fee_max": "100"}, "fee_max"),  # Toman; the fee is 500
         ({"seats_left_min": "چند"}, "seats_left_min"),
         ({"seats_left_min": "9" * 30}, "seats_left_min"),
         ({"weekday": "9"}, "weekday"),
@@ -253,7 +255,8 @@ def test_bad_filter_shows_an_error_and_is_left_out(client, params, field):
 def test_built_in_errors_are_in_persian(client):
     titled("کارگاه")
     response = client.get(LIST, {"fee_min": "ارزان"})
-    assert "یک عدد" in response.content.decode()  # Django's Persian "Enter a whole number."
+    # The fee is typed in Toman and its error says so, in Persian (issue 9).
+    assert "مبلغ را به تومان و به صورت عدد صحیح" in response.content.decode()
 
 
 def test_bad_page_numbers_never_fail(client):
@@ -318,7 +321,7 @@ def test_offering_page_shows_everything_and_every_session(client, full_offering)
     for text in (
         "رباتیک مقدماتی", "ساخت یک ربات کوچک", "جلسه اول: آشنایی با قطعات",
         str(full_offering.course.category), full_offering.center.name,
-        "مریم احمدی", "علی رضایی", "۷٬۰۰۰٬۰۰۰", "نسخهٔ دوم شرایط",
+        "مریم احمدی", "علی رضایی", "۷۰۰٬۰۰۰ تومان", "نسخهٔ دوم شرایط",
         "کارت ملی ولی", "عکس فراگیر",
     ):  # fmt: skip
         assert text in page, text

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import jdatetime
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
@@ -40,6 +40,7 @@ from kargah.catalog.tests.factories import (
     InstructorFactory,
     TermFactory,
 )
+from kargah.core.errors import DomainError
 from kargah.core.models import AuditLogEntry
 from kargah.core.persian import (
     TEHRAN,
@@ -254,7 +255,7 @@ def _offering_post(course: Course, term, instructor: User, **overrides: object) 
         "instructors": [str(instructor.pk)],
         "capacity": "۲۰",
         "quorum": "۵",
-        "fee_rials": "۵٬۰۰۰٬۰۰۰",
+        "fee_rials": "۵۰۰٬۰۰۰",  # typed in Toman, stored in Rials (issue 9)
         "registration_opens_date": fa(FIRST - dt.timedelta(days=30)),
         "registration_opens_time": "۰۸:۰۰",
         "registration_closes_date": fa(FIRST - dt.timedelta(days=2)),
@@ -351,7 +352,7 @@ def test_the_offering_form_checks_its_fields(
     [
         ("fee_rials", "9" * 25),  # finding 6 of issue 8: was an integer overflow (500)
         ("fee_rials", "۹" * 25),
-        ("fee_rials", "1٬000٬000٬001"),
+        ("fee_rials", "100٬000٬001"),  # Toman: one Toman above the highest fee
         ("capacity", "۹" * 25),
         ("quorum", "9" * 25),
     ],
@@ -371,7 +372,7 @@ def test_a_number_beyond_its_limit_is_a_persian_form_error(
 def test_the_highest_fee_is_accepted(staff_client: Client, course: Course, term, instructor):
     response = staff_client.post(
         "/staff/offerings/new/",
-        _offering_post(course, term, instructor, fee_rials="۱٬۰۰۰٬۰۰۰٬۰۰۰"),
+        _offering_post(course, term, instructor, fee_rials="۱۰۰٬۰۰۰٬۰۰۰"),  # Toman
     )
     assert response.status_code == 302
     assert Offering.objects.get().fee_rials == 1_000_000_000
@@ -387,6 +388,26 @@ def test_a_service_refusal_becomes_a_form_error(client: Client, admin: User, ins
     assert response.status_code == 200
     assert not Offering.objects.exists()
     assert shows(response, gettext("The term belongs to another center."))
+
+
+@override_settings(KARGAH_MONEY_DISPLAY="rial")
+def test_a_fee_that_is_not_a_whole_toman_is_refused(
+    staff_client: Client, staff: User, course: Course, term, instructor: User
+):
+    """Fees are whole Tomans (issue 9): typed in Rials, a last digit other than 0 is refused
+    by the form, and by the service for any other caller (the import)."""
+    response = staff_client.post(
+        "/staff/offerings/new/", _offering_post(course, term, instructor, fee_rials="5,000,005")
+    )
+    assert response.status_code == 200 and response.context["form"].errors["fee_rials"]
+    assert not Offering.objects.exists()
+    with pytest.raises(DomainError) as refused:
+        services.offering_create(
+            actor=staff, course=course, term=term, instructors=[instructor],
+            capacity=10, quorum=2, fee_rials=5_000_005, registration_opens_at=None,
+            registration_closes_at=None, weekly_pattern=[], first_date=None,
+        )  # fmt: skip
+    assert refused.value.code == "fee" and not Offering.objects.exists()
 
 
 def test_the_preview_shows_the_skipped_holidays_without_saving(

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from kargah.core import persian
 
@@ -46,36 +44,24 @@ def fa_digits(value: object) -> str:
 
 @register.filter
 def rial(value: int | None) -> str:
+    """A grouped whole number (۱٬۲۵۰٬۰۰۰) without a unit. Money is shown with |money, in the
+    site's one unit (issue 9)."""
     return "" if value is None else persian.format_rial(int(value))
-
-
-# Left-to-right isolate around a signed amount, so that its sign stays by its digits in a
-# right-to-left line (a bare "+" or "−" before Persian digits would drift to their other side).
-_LRI, _PDI = "\u2066", "\u2069"
 
 
 @register.filter
 def money(value: int | None, style: str = "") -> str:
-    """An amount of whole Rials as the site shows money: Toman (Rials ÷ 10, the default) or
-    Rials by the KARGAH_MONEY_DISPLAY setting, with the unit and the active language's digits.
+    """An amount of whole Rials in the site's one money unit (kargah.core.persian.format_money).
     {{ fee|money }} → ۵۰۰٬۰۰۰ تومان; {{ entry.amount|money:"signed" }} → +۵۰۰٬۰۰۰ تومان."""
     if value is None or value == "":
         return ""
-    rials = int(value)
-    magnitude = abs(rials)
-    if getattr(settings, "KARGAH_MONEY_DISPLAY", "toman") == "rial":
-        number, unit = persian.format_rial(magnitude), _("Rials")
-    else:
-        whole, tenths = divmod(magnitude, 10)
-        number, unit = persian.format_rial(whole), _("Toman")
-        if tenths:  # a Rial amount that is not a whole number of Toman
-            point = "٫" if persian.localize_digits("0") == "۰" else "."
-            number += point + persian.localize_digits(tenths)
-    if style == "signed" and rials:
-        number = f"{_LRI}{'+' if rials > 0 else '−'}{number}{_PDI}"
-    elif rials < 0:
-        number = f"{_LRI}−{number}{_PDI}"
-    return f"{number} {unit}"
+    return persian.format_money(int(value), signed=style == "signed")
+
+
+@register.simple_tag
+def money_unit() -> str:
+    """{% money_unit as unit %}: the word of the site's money unit, for labels."""
+    return persian.money_unit()
 
 
 @register.simple_tag

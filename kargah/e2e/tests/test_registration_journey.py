@@ -115,7 +115,7 @@ def test_a_guardian_registers_pays_in_the_sandbox_and_sees_the_schedule(
     # The sandbox bank: clearly a test, with the amount in Persian digits.
     page.wait_for_url("**/payments/sandbox/**")
     assert page.get_by_test_id("sandbox-banner").is_visible()
-    assert "۴٬۵۰۰٬۰۰۰" in page.get_by_test_id("sandbox-amount").inner_text()
+    assert "۴۵۰٬۰۰۰ تومان" in page.get_by_test_id("sandbox-amount").inner_text()  # issue 9
     enrollment = Enrollment.objects.get()
     assert enrollment.status == EnrollmentStatus.AWAITING_PAYMENT
     assert enrollment.hold_expires_at is not None

@@ -665,8 +665,9 @@ class LedgerMachine(RuleBasedStateMachine):
     def refund_request(self, family: int, share: str) -> None:
         f = self.families[family]
         amount = {"quarter": f.balance // 4, "half": f.balance // 2, "all": f.balance}.get(
-            share, f.balance + 1
+            share, f.balance + 10
         )
+        amount -= amount % 10  # a refund is a whole number of Toman (issue 9)
 
         def ask() -> Any:
             return refunds.refund_request(

@@ -430,7 +430,11 @@ def test_drop_before_the_deadline_credits_the_wallet(guardian_client, offering, 
     assert money_is_sound()
     wallet = guardian_client.get(response["Location"])
     assert 'data-testid="wallet-entry"' in html(wallet)
-    assert fa("Credit for a dropped class") in html(wallet)
+    # What the entry is, in plain words (issue 9): the fee back, whose and for what class.
+    assert fa("Fee back: %(name)s left «%(title)s»") % {
+        "name": enrollment.learner.first_name,
+        "title": enrollment.offering.course.title,
+    } in html(wallet)
     # Dropped classes move to the earlier registrations; no buttons for them.
     schedule = html(guardian_client.get(reverse("enrollment:schedule")))
     assert 'data-testid="past-enrollment"' in schedule
@@ -540,7 +544,12 @@ def test_the_wallet_page_shows_balance_and_history_newest_first(
         f"−۵۰۰٬۰۰۰ {fa('Toman')}",  # newest first: the class paid
         f"+۷۰۰٬۰۰۰ {fa('Toman')}",  # then the top-up
     ]
-    assert fa("Paid for a class") in page and fa("Wallet top-up") in page
+    descriptions = re.findall(r'data-testid="wallet-entry-description">([^<]*)<', page)
+    assert descriptions == [  # what each entry is for the family (issue 9)
+        fa("Registration of %(name)s in «%(title)s»")
+        % {"name": learner.first_name, "title": offering.course.title},
+        fa("Wallet top-up through the bank gateway"),
+    ]
     when = re.findall(r'data-testid="wallet-entry-when">([^<]*)<', page)
     assert len(when) == 2 and not any(LATIN_DIGIT.search(w) for w in when + amounts)
     assert reverse("payments:top_up") in page  # the top-up form goes to the gateway
@@ -599,7 +608,9 @@ def test_the_navigation_has_my_classes_and_wallet_for_guardians(guardian_client,
     ("setting", "amount", "style", "expected"),
     [
         ("toman", 5_000_000, "", "۵۰۰٬۰۰۰ {toman}"),
-        ("toman", 5, "", "۰٫۵ {toman}"),
+        # Never a fraction of a Toman, never «٫» (issue 9): an odd Rial is not shown.
+        ("toman", 5, "", "۰ {toman}"),
+        ("toman", 2_299_995, "", "۲۲۹٬۹۹۹ {toman}"),
         ("toman", 0, "signed", "۰ {toman}"),
         ("toman", 1_250_000, "signed", "\u2066+۱۲۵٬۰۰۰\u2069 {toman}"),
         ("toman", -1_250_000, "signed", "\u2066−۱۲۵٬۰۰۰\u2069 {toman}"),

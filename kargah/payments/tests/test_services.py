@@ -433,4 +433,4 @@ def test_a_top_up_is_confirmed_by_sms(family, start_top_up):
 
     [message] = OutboxMessage.objects.filter(kind="wallet_topped_up")
     assert message.recipient == family.guardian.mobile
-    assert "۱٬۲۰۰٬۰۰۰" in message.body
+    assert "۱۲۰٬۰۰۰ تومان" in message.body and "ریال" not in message.body

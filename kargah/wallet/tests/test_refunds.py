@@ -178,7 +178,7 @@ class TestRequest:
 
     def test_more_than_the_balance_is_refused_and_changes_nothing(self, ask, family):
         with pytest.raises(services.InsufficientBalance) as caught:
-            ask(10_000_001)
+            ask(10_000_010)  # one Toman more than the balance
         assert caught.value.http_status == 409
         assert not RefundRequest.objects.exists()
         assert money(family) == (10_000_000, 0, 0)
@@ -196,6 +196,15 @@ class TestRequest:
             ask(amount)
         assert caught.value.code == "invalid_amount"
         assert not RefundRequest.objects.exists()
+
+    @pytest.mark.parametrize("amount", [2_000_005, 10_001])
+    def test_a_refund_is_a_whole_number_of_toman(self, ask, family, amount):
+        """Fees and refunds are whole Tomans (issue 9): the site never shows a tenth."""
+        with pytest.raises(DomainError) as caught:
+            ask(amount)
+        assert caught.value.code == "invalid_amount"
+        assert not RefundRequest.objects.exists()
+        assert money(family) == (10_000_000, 0, 0)
 
     @pytest.mark.parametrize("holder", ["", "ab", "=HYPERLINK(1)", "سارا ۱۲۳", "x" * 151])
     def test_the_account_holder_is_a_name(self, ask, holder):
@@ -514,4 +523,5 @@ def test_a_refund_request_is_confirmed_by_sms(ask, guardian):
 
     [message] = OutboxMessage.objects.filter(kind="refund_requested")
     assert message.recipient == guardian.mobile
-    assert "۴٬۰۰۰٬۰۰۰" in message.body
+    assert "۴۰۰٬۰۰۰ تومان" in message.body  # one money unit (issue 9)
+    assert "ریال" not in message.body

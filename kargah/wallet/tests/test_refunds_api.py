@@ -96,7 +96,7 @@ class TestRefundRequestsApi:
         assert fixed.status_code == 201
 
     def test_more_than_the_balance_is_409(self, guardian):
-        answer = authed(guardian).post(URL, body(amount=5_000_001), format="json")
+        answer = authed(guardian).post(URL, body(amount=5_000_010), format="json")
         assert answer.status_code == 409
         assert answer.json()["code"] == "insufficient_balance"
         assert not RefundRequest.objects.exists()

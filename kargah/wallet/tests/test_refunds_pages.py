@@ -42,7 +42,7 @@ def finance() -> User:
 
 def form_data(**overrides: str) -> dict[str, str]:
     data = {
-        "amount": "۲٬۰۰۰٬۰۰۰",
+        "amount": "۲۰۰٬۰۰۰",  # Toman, the unit the form is in (issue 9)
         "sheba": "IR۰۵ ۰۱۷۰ ۰۰۰۰ ۰۰۱۲ ۳۴۵۶ ۷۸۹۰ ۱۲",
         "account_holder": "سارا محمدی",
         "token": "a1b2c3",
@@ -55,7 +55,8 @@ class TestGuardianPages:
     def test_the_form_shows_the_balance(self, guardian):
         page = signed_in(guardian).get(FORM)
         assert page.status_code == 200
-        assert "۵٬۰۰۰٬۰۰۰" in page.content.decode()
+        assert "۵۰۰٬۰۰۰ تومان" in page.content.decode()
+        assert "ریال" not in page.content.decode()
         assert 'name="token"' in page.content.decode()
 
     def test_a_request_with_persian_digits_holds_the_amount(self, guardian):
