@@ -95,6 +95,9 @@ def form_builders(world: World) -> dict[type, Build]:
         forms_public.CatalogFilterForm: lambda d: forms_public.CatalogFilterForm(
             d, learners=[world.learner], today=today
         ),
+        forms_public.FamilyChildForm: lambda d: forms_public.FamilyChildForm(
+            d, learners=[world.learner], today=today
+        ),
         forms_staff.CourseForm: lambda d: forms_staff.CourseForm(d, user=world.admin),
         forms_staff.OfferingForm: lambda d: forms_staff.OfferingForm(d, user=world.staff),
         forms_staff.RescheduleForm: lambda d: forms_staff.RescheduleForm(d),
@@ -241,6 +244,7 @@ _FORM_CLASSES = [
     accounts_forms.CodeForm,
     accounts_forms.LearnerForm,
     forms_public.CatalogFilterForm,
+    forms_public.FamilyChildForm,
     forms_staff.CourseForm,
     forms_staff.OfferingForm,
     forms_staff.RescheduleForm,
