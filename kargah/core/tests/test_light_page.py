@@ -133,3 +133,23 @@ def test_hashed_static_files_are_compressed_and_cached_as_immutable(collected):
         status, headers, _body = _serve(font, "gzip, br")
         assert status == 200
         assert "immutable" in headers["Cache-Control"]
+
+
+def test_subset_fonts_cover_every_character_of_the_persian_pages():
+    """A new string with a character the subset lacks would show in a fallback font: run
+    `make fonts` after adding it to tools/subset_fonts.py (characters Vazirmatn itself lacks,
+    such as arrows, fall back anyway)."""
+    full = set(
+        TTFont(
+            Path(settings.NODE_MODULES) / "vazirmatn/fonts/webfonts/Vazirmatn-Regular.woff2"
+        ).getBestCmap()
+    )
+    subset_cmap = set(TTFont(FONTS / "vazirmatn-400.woff2").getBestCmap())
+    base = Path(settings.BASE_DIR)
+    sources = [
+        base / "locale" / "fa" / "LC_MESSAGES" / "django.po",
+        *base.glob("templates/**/*.html"),
+    ]
+    text = "".join(path.read_text(encoding="utf-8") for path in sources)
+    missing = sorted({ch for ch in text if ord(ch) in full and ord(ch) not in subset_cmap})
+    assert missing == []
