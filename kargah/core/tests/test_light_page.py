@@ -67,7 +67,8 @@ def test_pages_are_gzipped_for_a_browser_that_accepts_it(client):
     assert zipped["Content-Encoding"] == "gzip"
     assert "Accept-Encoding" in zipped["Vary"]
     assert b"</html>" in gzip.decompress(zipped.content)
-    assert len(zipped.content) < len(plain.content) / 3
+    # Half at most even for a near-empty catalog (Django pads gzip output against BREACH).
+    assert len(zipped.content) < len(plain.content) / 2
 
 
 @pytest.fixture(scope="module")
