@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.core.signals import request_finished
 from django.db import close_old_connections
 from django.test import Client, override_settings
+from django.utils import translation
 from fontTools.ttLib import TTFont
 from whitenoise.middleware import WhiteNoiseMiddleware
 
@@ -88,7 +89,9 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with override_settings(
         STATIC_ROOT=root, STORAGES=storages, STATICFILES_DIRS=sources, STATICFILES_FINDERS=finders
     ):
-        call_command("collectstatic", "--noinput", "-v", "0")
+        # A management command deactivates the translations; later tests expect Persian.
+        with translation.override(translation.get_language()):
+            call_command("collectstatic", "--noinput", "-v", "0")
         yield root
 
 
