@@ -6,7 +6,7 @@ PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 
 .PHONY: demo test venv assets messages lint typecheck migrations-check pytest contract serve clean \
-	bench-catalog bench-rush bench-faults
+	bench-catalog bench-rush bench-faults bench-page fonts
 
 $(BIN)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -78,3 +78,15 @@ bench-faults: venv assets messages
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var db.sqlite3
+
+# The first page's weight (docs/performance.md): the catalog opened once in Chromium on a
+# phone profile, served by gunicorn with production settings; its own database,
+# kargah_bench_page (or BENCH_PAGE_DATABASE_URL).
+bench-page: venv assets messages
+	BENCH_DB=kargah_bench_page BENCH_MODULE=bench.page \
+		BENCH_DATABASE_URL="$(BENCH_PAGE_DATABASE_URL)" bash bench/run.sh $(BENCH_ARGS)
+
+# The Vazirmatn subsets in static/fonts (committed build output: a deploy needs no fonttools);
+# run again after adding a character the fonts lack or upgrading vazirmatn.
+fonts: venv assets
+	$(PY) tools/subset_fonts.py

@@ -19,10 +19,12 @@ pytestmark = pytest.mark.django_db
 VENDOR_ASSETS = [
     "vendor/bootstrap/css/bootstrap.rtl.min.css",
     "vendor/bootstrap/css/bootstrap.min.css",
-    "vendor/bootstrap/js/bootstrap.bundle.min.js",
-    "vendor/vazirmatn/Vazirmatn-font-face.css",
     "vendor/htmx/htmx.min.js",
     "css/kargah.css",
+    "js/kargah.js",
+    "fonts/vazirmatn-400.woff2",
+    "root/favicon.svg",
+    "root/favicon.ico",
 ]
 
 
@@ -65,8 +67,10 @@ def test_home_page_is_persian_rtl_with_local_assets(client):
     assert page.html_attrs["dir"] == "rtl"
     assert "/static/vendor/bootstrap/css/bootstrap.rtl.min.css" in page.stylesheets
     assert "/static/vendor/bootstrap/css/bootstrap.min.css" not in page.stylesheets
-    assert "/static/vendor/vazirmatn/Vazirmatn-font-face.css" in page.stylesheets
-    assert "/static/vendor/htmx/htmx.min.js" in page.scripts
+    # Issue 9, item 7: our CSS carries the subset fonts; one small script, no Bootstrap
+    # bundle, and htmx only on the pages that use it.
+    assert "/static/css/kargah.css" in page.stylesheets
+    assert page.scripts == ["/static/js/kargah.js"]
     # Nothing is fetched from another site (CDNs are often blocked or slow in Iran).
     assert "http://" not in html
     assert "https://" not in html
@@ -85,20 +89,20 @@ def test_vendor_assets_resolve_through_the_static_finders(asset):
     assert Path(str(found)).stat().st_size > 0
 
 
-def test_every_font_the_vazirmatn_css_names_is_there():
-    css_path = Path(str(finders.find("vendor/vazirmatn/Vazirmatn-font-face.css")))
+def test_every_font_our_css_names_is_there():
+    css_path = Path(str(finders.find("css/kargah.css")))
     urls = re.findall(r"url\(['\"]?([^'\")]+)['\"]?\)", css_path.read_text())
-    assert urls
+    assert len(urls) == 4
     for url in urls:
         target = (css_path.parent / url.split("?")[0].split("#")[0]).resolve()
         assert target.is_file(), url
-        assert target.is_relative_to(Path(settings.NODE_MODULES).resolve())
+        assert target.is_relative_to((Path(settings.BASE_DIR) / "static" / "fonts").resolve())
 
 
 def test_static_files_are_served_in_the_test_run(client, live_server):
     import httpx
 
-    for asset in ("vendor/bootstrap/css/bootstrap.rtl.min.css", "vendor/htmx/htmx.min.js"):
+    for asset in ("vendor/bootstrap/css/bootstrap.rtl.min.css", "js/kargah.js"):
         answer = httpx.get(f"{live_server.url}/static/{asset}")
         assert answer.status_code == 200, asset
 
