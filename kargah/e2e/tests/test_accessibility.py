@@ -9,13 +9,12 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from playwright.sync_api import BrowserContext, Page
 
-from kargah.accounts.models import User
 from kargah.accounts.tests.factories import CenterFactory, GuardianFactory, LearnerFactory
 from kargah.catalog.models import Offering
 from kargah.catalog.tests.factories import CategoryFactory, CourseFactory, OfferingFactory
+from kargah.e2e.browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,22 +27,10 @@ TOUCH_PX = 44
 MAIN_ACTIONS = "main .btn:visible, .navbar-toggler:visible, main .form-check-input:visible + label"
 
 
-def _sign_in(phone: BrowserContext, live_server_url: str, user: User) -> None:
-    client = Client()
-    client.force_login(user)
-    phone.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server_url,
-            }
-        ]
-    )
-
-
 def _offering() -> Offering:
-    center = CenterFactory.create(name="مرکز مجازی کانون")
+    center = CenterFactory.create(
+        name="مرکز کانون شهر نمونه"
+    )  # not the reference data's virtual center
     course = CourseFactory.create(
         title="کارگاه نقاشی آبرنگ",
         center=center,
@@ -81,7 +68,7 @@ def family_pages(live_server, phone: BrowserContext) -> list[str]:
     offering = _offering()
     guardian = GuardianFactory.create(first_name="مریم", last_name="احمدی")
     child = LearnerFactory.create(family=guardian.family, first_name="آرش", last_name="احمدی")
-    _sign_in(phone, live_server.url, guardian)
+    sign_in(phone, live_server.url, guardian)
     return [
         "/catalog/",
         f"/catalog/{offering.pk}/",

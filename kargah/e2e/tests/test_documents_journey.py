@@ -10,12 +10,9 @@ import io
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from PIL import Image
-from playwright.sync_api import BrowserContext, Page, Response
+from playwright.sync_api import BrowserContext, Page
 
-from kargah.accounts.models import User
 from kargah.accounts.tests.factories import (
     CenterFactory,
     GuardianFactory,
@@ -25,6 +22,7 @@ from kargah.accounts.tests.factories import (
 from kargah.catalog.models import Offering
 from kargah.catalog.tests.factories import CategoryFactory, CourseFactory, OfferingFactory
 from kargah.documents.models import Document, DocumentStatus
+from kargah.e2e.browser import assert_no_sideways_scroll, sign_in, watch
 from kargah.enrollment.models import Enrollment, EnrollmentStatus
 from kargah.enrollment.tests.conftest import top_up
 
@@ -51,39 +49,8 @@ document.addEventListener("htmx:afterRequest", function (event) {
 def _no_horizontal_overflow(page: Page) -> None:
     """Nothing wider than the screen; a mobile browser also widens its layout (and zooms
     out) for content that does not fit, so the width must still be the phone's."""
-    widths = page.evaluate(
-        "({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
-    )
+    widths = assert_no_sideways_scroll(page)
     assert widths["inner"] == PHONE_WIDTH, f"{page.url} is laid out wider: {widths}"
-    assert widths["scroll"] <= widths["inner"], f"{page.url} scrolls sideways: {widths}"
-
-
-def _sign_in(phone: BrowserContext, live_server_url: str, user: User) -> None:
-    client = Client()
-    client.force_login(user)
-    phone.clear_cookies()
-    phone.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server_url,
-            }
-        ]
-    )
-
-
-def _watch(page: Page) -> list[str]:
-    failures: list[str] = []
-
-    def check_response(response: Response) -> None:
-        if response.status >= 400:
-            failures.append(f"{response.status} {response.url}")
-
-    page.on("response", check_response)
-    page.on("requestfailed", lambda request: failures.append(f"failed {request.url}"))
-    page.on("pageerror", lambda error: failures.append(f"script error {error}"))
-    return failures
 
 
 def _photo() -> bytes:
@@ -113,9 +80,9 @@ def test_a_guardian_hands_in_a_document_from_registration_and_the_child_is_regis
     guardian = GuardianFactory.create(first_name=FIRST, last_name=LAST)
     child = LearnerFactory.create(family=guardian.family, first_name=FIRST, last_name=LAST)
     top_up(guardian.family, FEE)  # paid from the wallet: this walk is about the documents
-    _sign_in(phone, live_server.url, guardian)
+    sign_in(phone, live_server.url, guardian)
     phone.add_init_script(RECORD_PROGRESS)
-    failures = _watch(page)
+    failures = watch(page)
 
     # From the class's page to registration: the document the class asks for, with an
     # upload from the camera or a file.
@@ -187,9 +154,9 @@ def test_a_guardian_hands_in_a_document_from_registration_and_the_child_is_regis
         locale="fa-IR",
     )
     try:
-        _sign_in(staff_phone, live_server.url, staff)
+        sign_in(staff_phone, live_server.url, staff)
         staff_page = staff_phone.new_page()
-        staff_failures = _watch(staff_page)
+        staff_failures = watch(staff_page)
         staff_page.goto(f"{live_server.url}/documents/review/")
         row = staff_page.get_by_test_id("review-row")
         assert row.count() == 1 and CONSENT in row.inner_text()

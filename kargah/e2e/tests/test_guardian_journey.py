@@ -13,17 +13,11 @@ from kargah.accounts.demo import national_code_for
 from kargah.accounts.models import Learner, Province
 from kargah.accounts.tests.factories import ProvinceFactory
 from kargah.core.persian import to_latin_digits, to_persian_digits
+from kargah.e2e.browser import assert_no_sideways_scroll
 from kargah.notifications.models import OutboxMessage, OutboxStatus
 from kargah.notifications.sms.fake import FakeSmsProvider
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _no_horizontal_overflow(page: Page) -> None:
-    widths = page.evaluate(
-        "({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
-    )
-    assert widths["scroll"] <= widths["inner"], f"the page scrolls sideways: {widths}"
 
 
 def test_guardian_signs_in_and_adds_a_child_on_a_phone(
@@ -47,7 +41,7 @@ def test_guardian_signs_in_and_adds_a_child_on_a_phone(
     page.goto(live_server.url + "/")
     assert page.locator("html").get_attribute("dir") == "rtl"
     assert page.locator("html").get_attribute("lang") == "fa"
-    _no_horizontal_overflow(page)
+    assert_no_sideways_scroll(page)
     page.locator('main a[href="/accounts/sign-in/"]').click()
     page.wait_for_url("**/accounts/sign-in/")
 
@@ -75,7 +69,7 @@ def test_guardian_signs_in_and_adds_a_child_on_a_phone(
     # Add a child.
     page.locator('a[href="/accounts/family/learners/add/"]').click()
     page.wait_for_url("**/accounts/family/learners/add/")
-    _no_horizontal_overflow(page)
+    assert_no_sideways_scroll(page)
     page.locator("#id_first_name").fill("نازنین")
     page.locator("#id_last_name").fill("رضایی")
     page.locator("#id_birth_date").press_sequentially("۱۳۹۵/۰۴/۱۲")
@@ -114,7 +108,7 @@ def test_guardian_signs_in_and_adds_a_child_on_a_phone(
     assert all(s == "" or s.startswith(live_server.url) for s in sheets), sheets
     primary = page.locator('a.btn-primary[href="/accounts/family/learners/add/"]')
     assert primary.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(13, 110, 253)"
-    _no_horizontal_overflow(page)
+    assert_no_sideways_scroll(page)
 
     page.screenshot(path=str(artifacts / "e2e-family.png"), full_page=True)
     assert failures == []

@@ -8,16 +8,14 @@ import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import translation
-from playwright.sync_api import BrowserContext, Page, Response
+from playwright.sync_api import BrowserContext, Page
 
-from kargah.accounts.models import User
 from kargah.accounts.tests.factories import CenterFactory, GuardianFactory, LearnerFactory
 from kargah.catalog.models import Offering
 from kargah.catalog.tests.factories import CategoryFactory, CourseFactory, OfferingFactory
 from kargah.core.persian import format_jalali_date, format_weekday
+from kargah.e2e.browser import assert_no_sideways_scroll, sign_in, watch
 from kargah.enrollment import services
 from kargah.enrollment.models import Enrollment, EnrollmentStatus
 from kargah.enrollment.tests.conftest import top_up
@@ -29,30 +27,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 FEE = 4_500_000  # Rials: ۴۵۰٬۰۰۰ Toman on the pages
 LATIN_DIGIT = re.compile("[0-9]")
 ISOLATES = str.maketrans("", "", "\u2066\u2069")
-
-
-def _no_horizontal_overflow(page: Page) -> None:
-    widths = page.evaluate(
-        "({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
-    )
-    assert widths["scroll"] <= widths["inner"], f"the page scrolls sideways: {widths}"
-
-
-def _sign_in(phone: BrowserContext, live_server_url: str, user: User) -> None:
-    """The guardian's browser carries a session of this user (the sign-in by SMS code has
-    its own browser test)."""
-    client = Client()
-    client.force_login(user)
-    phone.clear_cookies()
-    phone.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server_url,
-            }
-        ]
-    )
 
 
 def _workshop(title: str, weekday: int) -> Offering:
@@ -70,27 +44,14 @@ def _workshop(title: str, weekday: int) -> Offering:
     )
 
 
-def _watch(page: Page) -> list[str]:
-    failures: list[str] = []
-
-    def check_response(response: Response) -> None:
-        if response.status >= 400:
-            failures.append(f"{response.status} {response.url}")
-
-    page.on("response", check_response)
-    page.on("requestfailed", lambda request: failures.append(f"failed {request.url}"))
-    page.on("pageerror", lambda error: failures.append(f"script error {error}"))
-    return failures
-
-
 def test_a_guardian_registers_pays_in_the_sandbox_and_sees_the_schedule(
     live_server, phone: BrowserContext, page: Page, artifacts: Path
 ):
     offering = _workshop("کارگاه داستان‌نویسی", weekday=2)
     guardian = GuardianFactory.create(first_name="مریم", last_name="احمدی")
     child = LearnerFactory.create(family=guardian.family, first_name="آرش", last_name="احمدی")
-    _sign_in(phone, live_server.url, guardian)
-    failures = _watch(page)
+    sign_in(phone, live_server.url, guardian)
+    failures = watch(page)
 
     # The workshop's page: the register button.
     page.goto(f"{live_server.url}/catalog/{offering.pk}/")
@@ -99,7 +60,7 @@ def test_a_guardian_registers_pays_in_the_sandbox_and_sees_the_schedule(
     page.screenshot(path=str(artifacts / "e2e-offering.png"))
     page.get_by_test_id("register-link").click()
     page.wait_for_url(f"**/enroll/{offering.pk}/")
-    _no_horizontal_overflow(page)
+    assert_no_sideways_scroll(page)
 
     # The form: the child, the fee (all of it at the bank: the wallet is empty), the
     # conditions with their version, and the checkbox that accepts them (R2).
@@ -119,7 +80,7 @@ def test_a_guardian_registers_pays_in_the_sandbox_and_sees_the_schedule(
     enrollment = Enrollment.objects.get()
     assert enrollment.status == EnrollmentStatus.AWAITING_PAYMENT
     assert enrollment.hold_expires_at is not None
-    _no_horizontal_overflow(page)
+    assert_no_sideways_scroll(page)
     page.screenshot(path=str(artifacts / "e2e-sandbox-bank.png"), full_page=True)
     page.get_by_test_id("sandbox-pay").click()
 
@@ -149,7 +110,7 @@ def test_a_guardian_registers_pays_in_the_sandbox_and_sees_the_schedule(
     assert not LATIN_DIGIT.search(listing), listing
     assert page.get_by_test_id("drop-button").is_visible()
     assert "آرش احمدی" in page.get_by_test_id("child-schedule").inner_text()
-    _no_horizontal_overflow(page)
+    assert_no_sideways_scroll(page)
     page.screenshot(path=str(artifacts / "e2e-schedule.png"), full_page=True)
     assert failures == []
 
@@ -166,8 +127,8 @@ def test_a_guardian_drops_a_class_and_sees_the_wallet_credit(
     ).enrollment
     assert enrollment.status == EnrollmentStatus.CONFIRMED
     assert wallet_balance(family=guardian.family) == 0
-    _sign_in(phone, live_server.url, guardian)
-    failures = _watch(page)
+    sign_in(phone, live_server.url, guardian)
+    failures = watch(page)
 
     # From the menu (collapsed on a phone) to "My classes".
     page.goto(live_server.url + "/")
@@ -181,7 +142,7 @@ def test_a_guardian_drops_a_class_and_sees_the_wallet_credit(
     # The confirmation step says what comes back to the wallet.
     page.wait_for_url(f"**/enroll/registrations/{enrollment.pk}/drop/")
     assert "۴۵۰٬۰۰۰" in page.get_by_test_id("drop-credit").inner_text()
-    _no_horizontal_overflow(page)
+    assert_no_sideways_scroll(page)
     page.screenshot(path=str(artifacts / "e2e-drop-confirm.png"), full_page=True)
     page.get_by_test_id("drop-confirm").click()
 
@@ -197,7 +158,7 @@ def test_a_guardian_drops_a_class_and_sees_the_wallet_credit(
     assert re.search("[۰-۹]{4}/[۰-۹]{2}/[۰-۹]{2}", when) and not LATIN_DIGIT.search(when), when
     assert page.get_by_test_id("wallet-entry").count() == 3  # top-up, payment, credit
     assert page.get_by_test_id("refund-link").is_visible()
-    _no_horizontal_overflow(page)
+    assert_no_sideways_scroll(page)
     page.screenshot(path=str(artifacts / "e2e-wallet.png"), full_page=True)
 
     enrollment.refresh_from_db()
