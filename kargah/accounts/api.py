@@ -406,11 +406,7 @@ class LearnerLinkListView(APIView):
         return Response(LearnerLinkSerializer(links, many=True).data)
 
 
-LINK_SERVICES = {
-    "approve": services.learner_link_approve,
-    "reject": services.learner_link_reject,
-    "revoke": services.learner_link_revoke,
-}
+LINK_SERVICES = services.LINK_DECISIONS
 
 
 class LearnerLinkDecideView(APIView):

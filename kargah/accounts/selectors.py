@@ -20,18 +20,6 @@ from kargah.accounts.models import (
 )
 
 
-def learner_of_guardian(*, user: User, learner_id: int) -> Learner | None:
-    """One child of the guardian's own family (with the family already attached), or None:
-    another family's child is not found. One query on the learner's primary key."""
-    family = getattr(user, "family", None) if user.role == Role.GUARDIAN else None
-    if family is None:
-        return None
-    learner = Learner.objects.filter(pk=learner_id, family=family).first()
-    if learner is not None:
-        learner.family = family
-    return learner
-
-
 def learner_list_for(*, user: User) -> QuerySet[Learner]:
     """The learners this user may see: a guardian's own children; everyone for an
     administrator; nobody for other roles until they have a reason (an enrollment)."""

@@ -588,6 +588,14 @@ def learner_link_revoke(*, actor: User, link: LearnerLink) -> LearnerLink:
     return revoked
 
 
+# The link decisions by their name in URLs (the owner's and staff pages, the API).
+LINK_DECISIONS = {
+    "approve": learner_link_approve,
+    "reject": learner_link_reject,
+    "revoke": learner_link_revoke,
+}
+
+
 def staff_user_create(
     *,
     actor: User | None,

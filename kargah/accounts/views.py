@@ -177,11 +177,7 @@ def learner_edit(request: HttpRequest, learner_id: int) -> HttpResponse:
 def _decide(request: HttpRequest, link: LearnerLink, action: str) -> None:
     user = request.user
     assert isinstance(user, User)
-    service = {
-        "approve": services.learner_link_approve,
-        "reject": services.learner_link_reject,
-        "revoke": services.learner_link_revoke,
-    }.get(action)
+    service = services.LINK_DECISIONS.get(action)
     if service is None:
         raise Http404
     try:

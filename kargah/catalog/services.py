@@ -593,7 +593,10 @@ def holiday_sync_official(*, jalali_year: int, actor: User | None = None) -> int
         with transaction.atomic():
             for row in rows:
                 _holiday, was_created, _moved = _official_holiday_apply(
-                    row, actor=actor, reason=_("the official calendar")
+                    row,
+                    same=_same_official_holiday(row),
+                    actor=actor,
+                    reason=_("the official calendar"),
                 )
                 created += int(was_created)
         return created
@@ -641,13 +644,13 @@ def _replaceable(holiday: Holiday) -> bool:
 
 
 def _official_holiday_apply(
-    row: OfficialRow, *, actor: User | None, reason: str
+    row: OfficialRow, *, same: Holiday | None, actor: User | None, reason: str
 ) -> tuple[Holiday, bool, list[Session]]:
     """Puts one official holiday in the calendar, in the caller's transaction: a new row,
     or the estimate of the same holiday moved to the official date. Published sessions the
     date hits move to their offering's next free slot (the holiday-added path: audit row and
-    SMS to each enrolled family). Returns the row, whether it was added, the moved sessions."""
-    same = _same_official_holiday(row)
+    SMS to each enrolled family). `same` is `_same_official_holiday(row)`, read (and locked)
+    by the caller. Returns the row, whether it was added, the moved sessions."""
     year = jdatetime.date.fromgregorian(date=row.date).year
     if same is None:
         holiday = Holiday.objects.create(
@@ -721,7 +724,7 @@ def holiday_import_official(
                 continue  # already there
             replaces = same is not None and not same.is_removed
             holiday, created, moved = _official_holiday_apply(
-                row, actor=actor, reason=_("an imported official list")
+                row, same=same, actor=actor, reason=_("an imported official list")
             )
             if created:
                 outcome.added.append(holiday)

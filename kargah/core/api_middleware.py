@@ -12,6 +12,13 @@ from kargah.core.parsers import RequestTooLarge, max_body_bytes
 from kargah.core.persian import localize_digits
 
 API_PREFIX = "/api/"
+
+
+def is_api(request: HttpRequest) -> bool:
+    """Whether the request is the API's: its errors are JSON, the site's are pages."""
+    return request.path_info.startswith(API_PREFIX)
+
+
 # The one API path that takes a body larger than KARGAH_API_MAX_BODY_BYTES (see _body_limit).
 UPLOAD_PATH = "/api/v1/documents"
 # Headers of the original answer that keep their meaning in the JSON one.
@@ -91,7 +98,7 @@ class ApiErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith(API_PREFIX):
+        if not is_api(request):
             return self.get_response(request)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)

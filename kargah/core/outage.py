@@ -6,10 +6,12 @@ import logging
 from collections.abc import Callable
 
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
+
+from kargah.core.api_middleware import api_error, is_api
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +47,8 @@ def outage_response(request: HttpRequest) -> HttpResponse:
     """Built from nothing the database holds: no user, no session, no context processors."""
     detail = _("The service is briefly unavailable. Please try again in a minute.")
     response: HttpResponse
-    if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": detail, "code": CODE}, status=503)
+    if is_api(request):
+        response = api_error(503, detail, CODE)
     else:
         response = HttpResponse(
             render_to_string("core/outage.html", {"detail": detail}), status=503

@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from kargah.core.api_middleware import is_api
+
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
@@ -40,15 +42,10 @@ def _error(
     )
 
 
-def _is_api(request: HttpRequest) -> bool:
-    # Under /api/ errors are the API's own (JSON); these pages answer the site's forms only.
-    return request.path_info.startswith("/api/")
-
-
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Also where Django sends a form over DATA_UPLOAD_MAX_MEMORY_SIZE or with too many
     fields (issue 8, finding 7): they get their own Persian words, the first as 413."""
-    if not _is_api(request):
+    if not is_api(request):
         if isinstance(exception, RequestDataTooBig):
             limit_kb = (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) // 1024
             return _error(request, 413, limit_kb=max(limit_kb, 1))

@@ -4,6 +4,7 @@ else gets 404."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -21,7 +22,8 @@ from kargah.enrollment.models import (
 )
 
 
-def _required(course: Course) -> list[str]:
+def required_documents(course: Course) -> list[str]:
+    """The names of the documents a course asks for, tidied and each once, in its order."""
     seen: dict[str, None] = {}
     for name in course.required_documents or []:
         if isinstance(name, str) and name.strip():
@@ -32,7 +34,7 @@ def _required(course: Course) -> list[str]:
 def documents_missing(*, learner: Learner, course: Course) -> list[str]:
     """The course's required document names (in the course's order) for which the learner
     has nothing submitted or approved: never handed in, or rejected and not yet replaced."""
-    required = _required(course)
+    required = required_documents(course)
     if not required:
         return []
     present = set(
@@ -49,7 +51,7 @@ def documents_missing(*, learner: Learner, course: Course) -> list[str]:
 def documents_awaiting_approval(*, learner: Learner, course: Course) -> bool:
     """True while some required document of the learner is not approved (missing, awaiting
     review or rejected); False when the course asks for none or all are approved."""
-    required = _required(course)
+    required = required_documents(course)
     if not required:
         return False
     approved = set(
@@ -168,15 +170,17 @@ class CourseNeeds:
         return [need.name for need in self.needs if need.missing]
 
 
-def document_needs(*, learner: Learner, course: Course) -> list[DocumentNeed]:
+def document_needs(
+    *, learner: Learner, course: Course, handed_in: Iterable[Document] | None = None
+) -> list[DocumentNeed]:
     """The course's required documents (in the course's order) with the learner's document
     of each name, if any (R1); then the learner's documents for the course that it no
-    longer asks for."""
-    required = _required(course)
-    documents = {
-        d.name: d
-        for d in Document.objects.filter(learner=learner, course=course).order_by("uploaded_at")
-    }
+    longer asks for. `handed_in`, when the caller read them already, are the learner's
+    documents for the course, oldest first (the newest of a name wins)."""
+    required = required_documents(course)
+    if handed_in is None:
+        handed_in = Document.objects.filter(learner=learner, course=course).order_by("uploaded_at")
+    documents = {d.name: d for d in handed_in}
     needs = [DocumentNeed(name=name, document=documents.pop(name, None)) for name in required]
     return needs + [
         DocumentNeed(name=name, document=document, required=False)
@@ -206,25 +210,31 @@ def family_document_overview(*, guardian: User) -> list[CourseNeeds]:
         .values_list("learner_id", "offering__course_id")
     ):
         pairs.setdefault((learner_id, course_id), None)
-    for learner_id, course_id in (
-        Document.objects.filter(learner_id__in=ids)
-        .order_by("-uploaded_at")
-        .values_list("learner_id", "course_id")
-    ):
-        pairs.setdefault((learner_id, course_id), None)
+    # Every document of these children in one read (not one per child and course).
+    handed_in: dict[tuple[int, int], list[Document]] = {}
+    for document in Document.objects.filter(learner_id__in=ids).order_by("-uploaded_at"):
+        key = (document.learner_id, document.course_id)
+        pairs.setdefault(key, None)
+        handed_in.setdefault(key, []).insert(0, document)  # oldest first
     courses = Course.objects.in_bulk({course_id for _, course_id in pairs})
-    by_learner = {learner.pk: learner for learner in learners}
+    courses_of: dict[int, list[int]] = {}
+    for learner_id, course_id in pairs:
+        courses_of.setdefault(learner_id, []).append(course_id)
     overview = []
     for learner in learners:
-        for learner_id, course_id in pairs:
+        for course_id in courses_of.get(learner.pk, []):
             course = courses.get(course_id)
-            if learner_id != learner.pk or course is None:
+            if course is None:
                 continue
-            needs = document_needs(learner=learner, course=course)
+            needs = document_needs(
+                learner=learner,
+                course=course,
+                handed_in=handed_in.get((learner.pk, course_id), []),
+            )
             if needs:
                 overview.append(
                     CourseNeeds(
-                        learner=by_learner[learner_id],
+                        learner=learner,
                         course=course,
                         needs=needs,
                         own=learner.family_id == family.pk,

@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
 
 from kargah.accounts.models import Role, User
 from kargah.accounts.selectors import learner_get_for
@@ -49,13 +50,15 @@ def _slot(request: HttpRequest) -> str:
     return slot if slot.isdigit() and len(slot) < 6 else "0"
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
+class HtmxHttpRequest(HttpRequest):
+    """A request through django-htmx's middleware (config/settings: HtmxMiddleware)."""
+
+    htmx: HtmxDetails
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def upload(request: HttpRequest, learner_id: int, course_id: int) -> HttpResponse:
+def upload(request: HtmxHttpRequest, learner_id: int, course_id: int) -> HttpResponse:
     """A child's documents for one course and the form to hand one in (R1). Posted with
     htmx from the registration or documents page, a refusal answers with that document's
     form and the checks' message; a success sends the browser back where it came from."""
@@ -64,7 +67,7 @@ def upload(request: HttpRequest, learner_id: int, course_id: int) -> HttpRespons
         raise PermissionDenied
     learner = learner_get_for(user=user, learner_id=learner_id)
     course = get_object_or_404(Course, pk=course_id)
-    names = [n for n in dict.fromkeys(course.required_documents or []) if isinstance(n, str)]
+    names = selectors.required_documents(course)
     back = _back(request)
     form = DocumentUploadForm(request.POST or None, request.FILES or None, names=names)
     if request.method == "POST" and form.is_valid():
@@ -85,10 +88,10 @@ def upload(request: HttpRequest, learner_id: int, course_id: int) -> HttpRespons
                 % {"name": form.cleaned_data["name"], "learner": learner.full_name},
             )
             target = back or request.get_full_path()
-            if _is_htmx(request):
+            if request.htmx:
                 return HttpResponseClientRedirect(target)
             return redirect(target)
-    if request.method == "POST" and _is_htmx(request):
+    if request.method == "POST" and request.htmx:
         name = request.POST.get("name", "")
         return render(
             request,

@@ -31,6 +31,7 @@ from kargah.catalog import selectors as catalog_selectors
 from kargah.catalog.models import Offering, Session
 from kargah.catalog.views_public import current_conditions, registration_state
 from kargah.core.errors import DomainError
+from kargah.core.forms import min_transfer_rials
 from kargah.documents.selectors import document_needs as document_needs_of
 from kargah.enrollment import selectors, services
 from kargah.enrollment.forms import RegisterForm, SwitchForm, WaitingListForm
@@ -40,7 +41,6 @@ from kargah.enrollment.models import (
     EnrollmentStatus,
     WaitingListEntry,
 )
-from kargah.payments.services import top_up_min_rials
 from kargah.wallet.models import RefundStatus
 from kargah.wallet.refunds import refund_list_for_guardian
 from kargah.wallet.selectors import describe_wallet_entries, wallet_balance, wallet_history
@@ -522,6 +522,6 @@ def wallet(request: HttpRequest) -> HttpResponse:
         .filter(status__in=[RefundStatus.REQUESTED, RefundStatus.APPROVED])
         .count(),
         "wallet_url": reverse("enrollment:wallet"),
-        "min_top_up": top_up_min_rials(),
+        "min_top_up": min_transfer_rials(),
     }
     return render(request, "enrollment/wallet.html", context)

@@ -6,15 +6,15 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from kargah.core.forms import Form, MoneyField, rials_message, unit_text
-from kargah.payments.services import TOP_UP_MAX_RIALS, top_up_min_rials
+from kargah.core.forms import Form, MoneyField, min_transfer_rials, rials_message, unit_text
+from kargah.payments.services import TOP_UP_MAX_RIALS
 
 
 def check_top_up_amount(amount: int) -> int:
     """The gateway's bounds of one top-up, as a field error (the service checks them too)."""
-    if amount < top_up_min_rials():
+    if amount < min_transfer_rials():
         raise ValidationError(
-            rials_message(_("The least you can add is %(amount)s."), top_up_min_rials()),
+            rials_message(_("The least you can add is %(amount)s."), min_transfer_rials()),
             code="amount_too_small",
         )
     if amount > TOP_UP_MAX_RIALS:

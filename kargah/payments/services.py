@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from kargah.accounts.models import Family
 from kargah.core.errors import DomainError
+from kargah.core.forms import min_transfer_rials
 from kargah.core.locks import LOCK_TIMEOUT_MS, Busy
 from kargah.core.persian import format_money
 from kargah.core.services import audit_record, snapshot
@@ -337,19 +338,14 @@ def payments_expire(*, now: dt.datetime | None = None) -> int:
     return expired
 
 
-def top_up_min_rials() -> int:
-    """The least a top-up may be: the smallest gateway payment (KARGAH_MIN_TRANSFER_RIALS)."""
-    return int(settings.KARGAH_MIN_TRANSFER_RIALS)
-
-
 def wallet_top_up_start(
     *, family: Family, amount: int, mobile: str | None, return_url: str = "/"
 ) -> PaymentAttempt:
     """A guardian adds money to the family's wallet through the gateway."""
-    if amount < top_up_min_rials():
+    if amount < min_transfer_rials():
         raise DomainError(
             _("The least you can add is %(amount)s.")
-            % {"amount": format_money(top_up_min_rials())},
+            % {"amount": format_money(min_transfer_rials())},
             code="amount_too_small",
         )
     if amount > TOP_UP_MAX_RIALS:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kargah.accounts.models import Family, Role, User
 from kargah.core.errors import DomainError
+from kargah.core.forms import min_transfer_rials
 from kargah.core.persian import format_money
 from kargah.payments import selectors, services
 from kargah.payments.forms import TopUpForm
@@ -153,7 +154,7 @@ def wallet_top_up(request: HttpRequest) -> HttpResponse:
             "form": form,
             "next": next_url,
             "balance": wallet_balance(family=family),
-            "min_amount": services.top_up_min_rials(),
+            "min_amount": min_transfer_rials(),
             "max_amount": services.TOP_UP_MAX_RIALS,
             "attempts": selectors.payment_attempts_of(family=family)[:5],
         },

@@ -26,7 +26,6 @@ import re
 import secrets
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
@@ -37,6 +36,7 @@ from schwifty.exceptions import SchwiftyException
 
 from kargah.accounts.models import Family, Role, User
 from kargah.core.errors import Conflict, DomainError, NotAllowed
+from kargah.core.forms import min_transfer_rials
 from kargah.core.locks import lock_keys
 from kargah.core.persian import (
     RIALS_PER_TOMAN,
@@ -125,7 +125,7 @@ def _clean_amount(amount: Any) -> int:
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
         raise DomainError(_("Enter an amount above zero."), code="invalid_amount")
     # The refund leaves by bank transfer, which has a floor (issue 8: 5 Rials was accepted).
-    least = int(settings.KARGAH_MIN_TRANSFER_RIALS)
+    least = min_transfer_rials()
     if amount < least:
         raise DomainError(
             _("A bank transfer is at least %(amount)s.") % {"amount": format_money(least)},
