@@ -20,6 +20,7 @@ urlpatterns = [
     path("documents/", include("kargah.documents.urls")),
     path("payments/", include("kargah.payments.urls")),
     path("enroll/", include("kargah.enrollment.urls")),
+    path("desk/", include("kargah.teaching.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

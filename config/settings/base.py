@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kargah.documents",
     "kargah.wallet",
     "kargah.payments",
+    "kargah.teaching",
 ]
 
 MIDDLEWARE = [
@@ -265,6 +266,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kargah.enrollment.tasks.offerings_close_registration",
         "schedule": timedelta(minutes=1),
     },
+    # Teaching: attendance proposed from the classroom's minutes once a session ends;
+    # idempotent, and never over a row the instructor confirmed.
+    "attendance-fill": {
+        "task": "kargah.teaching.tasks.attendance_fill_due",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # SMS: "console" prints to the server's output (the demo); "kavenegar" is the real provider.
@@ -341,3 +348,12 @@ KARGAH_MONEY_DISPLAY = env("KARGAH_MONEY_DISPLAY", default="toman")
 # payment Shaparak's gateways (Zarinpal among them) take; the Paya transfer of a refund has
 # no published floor, but its bank fee makes a smaller transfer cost more than it carries.
 KARGAH_MIN_TRANSFER_RIALS = env.int("KARGAH_MIN_TRANSFER_RIALS", default=10_000)
+
+# Attendance (issue 10, item 6): a learner in the room for at least PRESENT_PERCENT of the
+# session's length, who came in no later than LATE_MINUTES after its start, is proposed
+# present; one who came later or stayed less is proposed late; one never seen, absent. The
+# instructor confirms or corrects within CONFIRM_DAYS days of the session's end (then only
+# center staff may, audited).
+KARGAH_ATTENDANCE_PRESENT_PERCENT = env.int("KARGAH_ATTENDANCE_PRESENT_PERCENT", default=50)
+KARGAH_ATTENDANCE_LATE_MINUTES = env.int("KARGAH_ATTENDANCE_LATE_MINUTES", default=10)
+KARGAH_ATTENDANCE_CONFIRM_DAYS = env.int("KARGAH_ATTENDANCE_CONFIRM_DAYS", default=3)

@@ -1,0 +1,80 @@
+"""The desk's few calls into its neighbours: the classroom (join window, presence), the
+device check and the session's cancellation (issue 10, parts A, B and C), in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from kargah.accounts.models import User
+from kargah.catalog.models import Session, SessionStatus
+
+
+@dataclass(frozen=True)
+class SeenInRoom:
+    """A learner's time in a session's room, as the classroom measured it."""
+
+    learner_id: int
+    minutes: int
+    first_joined_at: dt.datetime
+
+
+def presence_in_room(*, session: Session) -> list[SeenInRoom]:
+    """The learners the classroom saw in the session's room, with minutes inside the
+    session's own time (kargah.classroom.selectors.session_presence)."""
+    try:
+        from kargah.classroom.selectors import session_presence
+    except ImportError:  # the classroom app has not landed in this tree yet
+        return []
+    return [
+        SeenInRoom(learner_id=p.learner_id, minutes=p.minutes, first_joined_at=p.first_joined_at)
+        for p in session_presence(session=session)
+        if p.learner_id is not None
+    ]
+
+
+def join_is_open(*, session: Session, now: dt.datetime) -> bool:
+    """Whether the "start the class" button shows: from the join window's opening up to the
+    session's end (kargah.classroom.selectors.join_window)."""
+    try:
+        from kargah.classroom.selectors import join_window
+    except ImportError:
+        opens = session.starts_at - dt.timedelta(
+            minutes=getattr(settings, "KARGAH_JOIN_OPENS_MINUTES", 15)
+        )
+        return session.status != SessionStatus.CANCELLED and opens <= now < session.ends_at
+    return join_window(session=session, now=now).is_open
+
+
+def join_url(*, session: Session) -> str:
+    """Our join endpoint: it checks the instructor at click time and sends them in as a
+    moderator."""
+    return f"/class/session/{session.pk}/join/"
+
+
+def device_checks(learner_ids: list[int]) -> dict[int, Any]:
+    """Each learner's latest device check by id (kargah.devicecheck), absent if never."""
+    try:
+        from kargah.devicecheck.selectors import device_checks_for_learners
+    except ImportError:
+        return {}
+    return device_checks_for_learners(learner_ids)
+
+
+def device_check_counts(check: Any) -> bool:
+    """Whether a device check passed and is recent enough to count."""
+    try:
+        from kargah.devicecheck.selectors import is_current
+    except ImportError:
+        return bool(check is not None and getattr(check, "passed", False))
+    return bool(is_current(check))
+
+
+def session_cancel_reported(*, actor: User, session: Session, reason: str) -> Session:
+    """An instructor's report of a problem: the center's cancellation with its make-up (P3)."""
+    from kargah.catalog.services_lifecycle import session_cancel
+
+    return session_cancel(actor=actor, session=session, cause="instructor_report", reason=reason)
