@@ -39,6 +39,7 @@ from kargah.documents import forms as documents_forms
 from kargah.enrollment import api as enrollment_api
 from kargah.enrollment import forms as enrollment_forms
 from kargah.payments import forms as payments_forms
+from kargah.teaching import forms as teaching_forms
 from kargah.wallet import api as wallet_api
 from kargah.wallet import forms as wallet_forms
 
@@ -121,6 +122,9 @@ def form_builders(world: World) -> dict[type, Build]:
         wallet_forms.RefundRequestForm: lambda d: wallet_forms.RefundRequestForm(d),
         wallet_forms.RefundRejectForm: lambda d: wallet_forms.RefundRejectForm(d),
         wallet_forms.RefundPaidForm: lambda d: wallet_forms.RefundPaidForm(d),
+        teaching_forms.AttendanceMarkForm: lambda d: teaching_forms.AttendanceMarkForm(d),
+        teaching_forms.ConductNoteForm: lambda d: teaching_forms.ConductNoteForm(d),
+        teaching_forms.ProblemReportForm: lambda d: teaching_forms.ProblemReportForm(d),
     }
 
 
@@ -260,6 +264,9 @@ _FORM_CLASSES = [
     wallet_forms.RefundRequestForm,
     wallet_forms.RefundRejectForm,
     wallet_forms.RefundPaidForm,
+    teaching_forms.AttendanceMarkForm,
+    teaching_forms.ConductNoteForm,
+    teaching_forms.ProblemReportForm,
 ]
 
 
