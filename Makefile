@@ -33,6 +33,7 @@ demo: export KARGAH_DEMO = true
 demo: venv assets messages
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) demo_seed
+	$(MANAGE) demo_desk
 	$(MANAGE) collectstatic --noinput -v 0
 	@echo "Kargah runs on http://127.0.0.1:8000 — sign-in codes appear below, in the worker's lines."
 	$(BIN)/honcho -f Procfile.demo start

@@ -106,9 +106,9 @@ def attendance_fill_due(*, now: dt.datetime | None = None) -> int:
     """The periodic job: proposes attendance for every session that ended in the last day
     and was not cancelled (run every few minutes by beat; reruns change nothing)."""
     now = now or timezone.now()
-    sessions = Session.objects.filter(
-        ends_at__lte=now, ends_at__gt=now - FILL_LOOKBACK
-    ).exclude(status=SessionStatus.CANCELLED)
+    sessions = Session.objects.filter(ends_at__lte=now, ends_at__gt=now - FILL_LOOKBACK).exclude(
+        status=SessionStatus.CANCELLED
+    )
     return sum(
         attendance_fill_from_classroom(session=s) for s in sessions.select_related("offering")
     )
@@ -148,9 +148,7 @@ def attendance_mark(
         raise DomainError(_("This learner has no place in the class."), code="not_enrolled")
     with transaction.atomic():
         row = (
-            Attendance.objects.select_for_update()
-            .filter(session=session, learner=learner)
-            .first()
+            Attendance.objects.select_for_update().filter(session=session, learner=learner).first()
         )
         if row is None:
             row = Attendance(session=session, learner=learner, status=status)

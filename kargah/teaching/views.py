@@ -84,21 +84,22 @@ def conduct_note_add(request: HttpRequest, offering_id: int) -> HttpResponse:
     user = _user(request)
     offering = selectors.offering_for_desk(user=user, offering_id=offering_id)
     form = ConductNoteForm(request.POST)
-    if form.is_valid():
-        learner = get_object_or_404(
-            selectors.roster_learners(offering=offering), pk=form.cleaned_data["learner"]
+    roster_url = reverse("teaching:roster", args=[offering.pk])
+    if not form.is_valid():
+        messages.error(request, " ".join(str(m) for errs in form.errors.values() for m in errs))
+        return redirect(roster_url)
+    learner = get_object_or_404(
+        selectors.roster_learners(offering=offering), pk=form.cleaned_data["learner"]
+    )
+    try:
+        services.conduct_note_add(
+            actor=user, offering=offering, learner=learner, text=form.cleaned_data["text"]
         )
-        try:
-            services.conduct_note_add(
-                actor=user, offering=offering, learner=learner, text=form.cleaned_data["text"]
-            )
-        except DomainError as exc:
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(request, _("The note was saved; the family sees it."))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
     else:
-        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
-    return redirect(f"{reverse('teaching:roster', args=[offering_id])}#learner-{request.POST.get('learner', '')}")
+        messages.success(request, _("The note was saved; the family sees it."))
+    return redirect(f"{roster_url}#learner-{learner.pk}")
 
 
 @desk_page
@@ -171,7 +172,9 @@ def report_problem(request: HttpRequest, session_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("The session was cancelled; the center arranges its make-up and the families are told."),
+                _(
+                    "The session was cancelled; the center arranges its make-up and the families are told."
+                ),
             )
             return redirect("teaching:desk")
     return render(request, "teaching/report.html", {"session": session, "form": form})

@@ -34,13 +34,15 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return frozen
 
 
-def place(learner: Learner, offering: Offering, status: str = EnrollmentStatus.CONFIRMED) -> Enrollment:
+def place(
+    learner: Learner, offering: Offering, status: str = EnrollmentStatus.CONFIRMED
+) -> Enrollment:
     return Enrollment.objects.create(
         learner=learner,
         family=learner.family,
         offering=offering,
         status=status,
-        conditions=offering.course.conditions.first(),
+        conditions=offering.course.conditions.get(),
         conditions_accepted_at=timezone.now(),
         fee_rials=0,
     )

@@ -45,9 +45,7 @@ def seen(world: World, minutes: int, joined_minute: int = 0, *, child: bool = Tr
     ],
 )
 def test_proposal_boundaries(world: World, minutes: int, joined: int, expected: str) -> None:
-    proposal = services.attendance_propose(
-        session=world.session, seen=seen(world, minutes, joined)
-    )
+    proposal = services.attendance_propose(session=world.session, seen=seen(world, minutes, joined))
     assert proposal == expected
 
 
