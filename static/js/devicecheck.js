@@ -97,7 +97,7 @@
       var kbps = Math.round(download.bytes * 8 / Math.max(download.ms, 1));
       field("rtt_ms").value = rtt;
       field("download_kbps").value = kbps;
-      say("network-status", status.dataset.textResult.replace("%(rtt)s", faDigits(rtt)).replace("%(speed)s", faDigits(kbps)), true);
+      say("network-status", status.dataset.textResult.replace("{rtt}", faDigits(rtt)).replace("{speed}", faDigits(kbps)), true);
     }).catch(function () {
       say("network-status", status.dataset.textFailed, false);
     }).then(function () { button.disabled = false; });

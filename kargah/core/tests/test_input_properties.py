@@ -34,6 +34,8 @@ from kargah.core import forms as core_forms
 from kargah.core import serializers as core_serializers
 from kargah.core.forms import PersianDigitsMixin
 from kargah.core.serializers import LatinDigitsMixin
+from kargah.devicecheck import api as devicecheck_api
+from kargah.devicecheck import forms as devicecheck_forms
 from kargah.documents import api as documents_api
 from kargah.documents import forms as documents_forms
 from kargah.enrollment import api as enrollment_api
@@ -121,6 +123,7 @@ def form_builders(world: World) -> dict[type, Build]:
         wallet_forms.RefundRequestForm: lambda d: wallet_forms.RefundRequestForm(d),
         wallet_forms.RefundRejectForm: lambda d: wallet_forms.RefundRejectForm(d),
         wallet_forms.RefundPaidForm: lambda d: wallet_forms.RefundPaidForm(d),
+        devicecheck_forms.DeviceCheckForm: lambda d: devicecheck_forms.DeviceCheckForm(d),
     }
 
 
@@ -137,6 +140,7 @@ INPUT_SERIALIZERS: list[type[serializers.Serializer]] = [
     enrollment_api.TopUpInputSerializer,
     wallet_api.RefundRequestInputSerializer,
     documents_api.DocumentUploadSerializer,
+    devicecheck_api.DeviceCheckCreateSerializer,
 ]
 # Serializers that only shape answers: no request body or query is read through them.
 OUTPUT_SERIALIZERS = {
@@ -165,6 +169,8 @@ OUTPUT_SERIALIZERS = {
     documents_api.DocumentNeedSerializer,
     documents_api.CourseNeedsSerializer,
     documents_api.DocumentOverviewSerializer,
+    devicecheck_api.DeviceCheckSerializer,
+    devicecheck_api.LearnerDeviceCheckSerializer,
 }
 
 
@@ -260,6 +266,7 @@ _FORM_CLASSES = [
     wallet_forms.RefundRequestForm,
     wallet_forms.RefundRejectForm,
     wallet_forms.RefundPaidForm,
+    devicecheck_forms.DeviceCheckForm,
 ]
 
 
