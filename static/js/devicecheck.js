@@ -67,7 +67,8 @@
   root.querySelector("[data-action=tone]").addEventListener("click", function () {
     var tone = root.querySelector("[data-part=tone]");
     tone.currentTime = 0;
-    tone.play();
+    var playing = tone.play();
+    if (playing && playing.catch) playing.catch(function () {}); // no speaker: the box stays unticked
   });
 
   function timed(url) {
