@@ -19,7 +19,14 @@ TARGET = ROOT / "static" / "devicecheck"
 FONT = ROOT / "node_modules" / "vazirmatn" / "fonts" / "ttf" / "Vazirmatn-Bold.ttf"
 WIDTH, HEIGHT = 640, 360
 SECONDS_PER_SLIDE = 5
-BLUE, GREEN, RED, INK, PAPER, GREY = "#0b5ed7", "#198754", "#dc3545", "#212529", "#ffffff", "#dee2e6"
+BLUE, GREEN, RED, INK, PAPER, GREY = (
+    "#0b5ed7",
+    "#198754",
+    "#dc3545",
+    "#212529",
+    "#ffffff",
+    "#dee2e6",
+)
 
 
 @dataclass(frozen=True)
@@ -32,20 +39,55 @@ class Slide:
 
 
 SLIDES = [
-    Slide("دوربین و میکروفون را روشن کنیم", "در کلاس باید دوربین و میکروفون روشن باشد. ببینیم چطور اجازه بدهیم.",
-          "phone", "", "done"),
-    Slide("کروم در گوشی اندروید", "در کروم اندروید، وقتی پنجره‌ی اجازه باز شد، «اجازه دادن» یا Allow را بزنید.",
-          "phone", "Chrome", "allow"),
-    Slide("اگر اشتباهی رد کردید", "اگر رد کرده‌اید: روی قفل کنار نشانی بزنید، «مجوزها» را باز کنید و دوربین و میکروفون را روشن کنید.",
-          "phone", "Chrome", "settings"),
-    Slide("سافاری در آیفون", "در سافاری آیفون، در پنجره‌ی پرسش «اجازه دادن» یا Allow را بزنید؛ اگر نیامد: دکمه‌ی aA کنار نشانی، بعد «تنظیمات وب‌سایت».",
-          "phone", "Safari", "allow"),
-    Slide("کروم و اج در رایانه", "در کروم و اج رایانه، پنجره‌ی کنار نشانی را ببینید و «اجازه دادن» یا Allow را بزنید؛ نماد دوربین در نوار نشانی هم همین تنظیم را دارد.",
-          "laptop", "Chrome / Edge", "allow"),
-    Slide("فایرفاکس در رایانه", "در فایرفاکس، دوربین و میکروفون را انتخاب کنید و «اجازه دادن» یا Allow را بزنید؛ نماد دوربین کنار نشانی برای تغییر آن است.",
-          "laptop", "Firefox", "allow"),
-    Slide("آماده‌اید!", "حالا صفحه را دوباره باز کنید؛ باید تصویر خودتان را ببینید و نوار صدا با حرف زدن تکان بخورد.",
-          "laptop", "", "done"),
+    Slide(
+        "دوربین و میکروفون را روشن کنیم",
+        "در کلاس باید دوربین و میکروفون روشن باشد. ببینیم چطور اجازه بدهیم.",
+        "phone",
+        "",
+        "done",
+    ),
+    Slide(
+        "کروم در گوشی اندروید",
+        "در کروم اندروید، وقتی پنجره‌ی اجازه باز شد، «اجازه دادن» یا Allow را بزنید.",
+        "phone",
+        "Chrome",
+        "allow",
+    ),
+    Slide(
+        "اگر اشتباهی رد کردید",
+        "اگر رد کرده‌اید: روی قفل کنار نشانی بزنید، «مجوزها» را باز کنید و دوربین و میکروفون را روشن کنید.",
+        "phone",
+        "Chrome",
+        "settings",
+    ),
+    Slide(
+        "سافاری در آیفون",
+        "در سافاری آیفون، در پنجره‌ی پرسش «اجازه دادن» یا Allow را بزنید؛ اگر نیامد: دکمه‌ی aA کنار نشانی، بعد «تنظیمات وب‌سایت».",
+        "phone",
+        "Safari",
+        "allow",
+    ),
+    Slide(
+        "کروم و اج در رایانه",
+        "در کروم و اج رایانه، پنجره‌ی کنار نشانی را ببینید و «اجازه دادن» یا Allow را بزنید؛ نماد دوربین در نوار نشانی هم همین تنظیم را دارد.",
+        "laptop",
+        "Chrome / Edge",
+        "allow",
+    ),
+    Slide(
+        "فایرفاکس در رایانه",
+        "در فایرفاکس، دوربین و میکروفون را انتخاب کنید و «اجازه دادن» یا Allow را بزنید؛ نماد دوربین کنار نشانی برای تغییر آن است.",
+        "laptop",
+        "Firefox",
+        "allow",
+    ),
+    Slide(
+        "آماده‌اید!",
+        "حالا صفحه را دوباره باز کنید؛ باید تصویر خودتان را ببینید و نوار صدا با حرف زدن تکان بخورد.",
+        "laptop",
+        "",
+        "done",
+    ),
 ]
 
 
@@ -74,10 +116,10 @@ def _prompt(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], step: str
     button_top = bottom - 46
     if step == "settings":
         # Two switches turned on: camera and microphone in the site's settings.
-        for row, y in enumerate((top + 78, top + 108)):
+        for y in (top + 78, top + 108):
             draw.rounded_rectangle((cx + 10, y, cx + 60, y + 22), 11, fill=GREEN)
             draw.ellipse((cx + 40, y + 2, cx + 58, y + 20), fill=PAPER)
-            draw.rectangle((cx - 70, y + 6, cx - 10, y + 16), fill=GREY if row else GREY)
+            draw.rectangle((cx - 70, y + 6, cx - 10, y + 16), fill=GREY)
         return
     if step == "allow":
         draw.rounded_rectangle((left + 14, button_top, cx - 6, bottom - 12), 8, fill=GREY)
@@ -119,8 +161,13 @@ def draw_slide(slide: Slide, number: int) -> Image.Image:
     else:
         _prompt(draw, box, slide.step)
     _rtl(draw, (WIDTH - 24, 40), slide.title, 26, INK)
-    _rtl(draw, (WIDTH - 24, 300), f"{number:d} / {len(SLIDES):d}".translate(
-        str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")), 18, BLUE)
+    _rtl(
+        draw,
+        (WIDTH - 24, 300),
+        f"{number:d} / {len(SLIDES):d}".translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")),
+        18,
+        BLUE,
+    )
     return image
 
 
@@ -167,13 +214,13 @@ def main() -> int:
         frames = ["-framerate", f"1/{SECONDS_PER_SLIDE}", "-i", str(Path(tmp) / "slide%02d.png")]
         # Stills change every few seconds, so a low frame rate and a high CRF stay small.
         common = ["-hide_banner", "-loglevel", "error", "-y", *frames, "-r", "5", "-an"]
-        subprocess.run(
+        subprocess.run(  # noqa: S603 (our own arguments)
             [ffmpeg, *common, "-c:v", "libvpx-vp9", "-b:v", "0", "-crf", "40",
              "-pix_fmt", "yuv420p", str(TARGET / "help-video.webm")],
             check=True,
         )  # fmt: skip
         # H.264 as well: older iPhones' Safari plays no WebM.
-        subprocess.run(
+        subprocess.run(  # noqa: S603 (our own arguments)
             [ffmpeg, *common, "-c:v", "libx264", "-crf", "30", "-preset", "veryslow",
              "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(TARGET / "help-video.mp4")],
             check=True,

@@ -18,8 +18,8 @@ from kargah.accounts.forms import CodeForm, LearnerForm, MobileForm
 from kargah.accounts.models import LearnerLink, Role, User
 from kargah.accounts.validators import mobile_for_display
 from kargah.core.errors import DomainError
-from kargah.devicecheck.selectors import device_checks_for_learners
 from kargah.core.http import client_ip
+from kargah.devicecheck.selectors import device_checks_for_learners
 
 SESSION_MOBILE = "kargah_sign_in_mobile"
 SESSION_NEXT = "kargah_sign_in_next"

@@ -59,7 +59,11 @@ def device_check_record(
             rtt_ms=rtt_ms,
             download_kbps=download_kbps,
             connection_ok=connection_ok,
-            passed=verdict.supported and camera_ok and microphone_ok and speaker_ok and connection_ok,
+            passed=verdict.supported
+            and camera_ok
+            and microphone_ok
+            and speaker_ok
+            and connection_ok,
         )
         audit_record(
             actor=actor,

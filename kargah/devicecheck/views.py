@@ -84,7 +84,8 @@ def check(request: HttpRequest) -> HttpResponse:
                         return redirect(next_url)
                 else:
                     messages.warning(
-                        request, _("Some steps did not pass yet: see below, fix them and try again.")
+                        request,
+                        _("Some steps did not pass yet: see below, fix them and try again."),
                     )
                 return redirect(f"{request.path}?learner={learner.pk}")
         else:

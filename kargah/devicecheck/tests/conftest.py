@@ -31,7 +31,9 @@ def learner(guardian: User) -> Learner:
 def link(learner: Learner, *, status: str = LinkStatus.APPROVED) -> User:
     """A second guardian linked to the child (docs/learner-links.md)."""
     other = GuardianFactory.create()
-    LearnerLink.objects.create(learner=learner, family=other.family, status=status, requested_by=other)
+    LearnerLink.objects.create(
+        learner=learner, family=other.family, status=status, requested_by=other
+    )
     return other
 
 

@@ -18,7 +18,11 @@ URL = "/api/v1/device-checks"
 def api(user, user_agent=CHROME_ANDROID) -> Client:
     token = Token.objects.create(user=user)
     return Client(
-        headers={"Authorization": f"Token {token.key}", "Accept-Language": "fa", "User-Agent": user_agent}
+        headers={
+            "Authorization": f"Token {token.key}",
+            "Accept-Language": "fa",
+            "User-Agent": user_agent,
+        }
     )
 
 
@@ -72,7 +76,12 @@ def test_another_familys_child_is_404(learner):
 def test_a_linked_guardian_sees_and_checks_the_child(learner):
     client = api(link(learner))
     assert [row["learner"] for row in client.get(URL).json()] == [learner.pk]
-    assert client.post(URL, {"learner": learner.pk, **GOOD}, content_type="application/json").status_code == 201
+    assert (
+        client.post(
+            URL, {"learner": learner.pk, **GOOD}, content_type="application/json"
+        ).status_code
+        == 201
+    )
 
 
 def test_staff_get_403(learner):

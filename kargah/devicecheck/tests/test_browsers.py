@@ -70,4 +70,6 @@ def test_the_list_is_data_with_a_floor_for_each_browser() -> None:
     assert {"Chrome", "Chrome Mobile", "Firefox", "Edge", "Safari", "Mobile Safari"} <= set(
         MIN_VERSIONS
     )
-    assert all(version and all(isinstance(n, int) for n in version) for version in MIN_VERSIONS.values())
+    assert all(
+        version and all(isinstance(n, int) for n in version) for version in MIN_VERSIONS.values()
+    )

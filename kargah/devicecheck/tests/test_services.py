@@ -34,7 +34,8 @@ def test_a_good_check_passes_and_is_audited(guardian, learner):
     )  # fmt: skip
     assert check.checked_by == guardian
     entry = AuditLogEntry.objects.get(action="device_check.recorded")
-    assert entry.object_id == str(check.pk) and entry.after["passed"] is True
+    assert entry.object_id == str(check.pk)
+    assert entry.after is not None and entry.after["passed"] is True
 
 
 @pytest.mark.parametrize("failing", ["camera_ok", "microphone_ok", "speaker_ok"])
@@ -86,7 +87,9 @@ def test_a_failed_check_after_a_pass_keeps_the_pass_current(guardian, learner):
     assert selectors.device_checks_for_learners([learner.pk]) == {learner.pk: failed}
 
 
-def test_the_latest_check_of_many_learners_in_one_query(guardian, learner, django_assert_num_queries):
+def test_the_latest_check_of_many_learners_in_one_query(
+    guardian, learner, django_assert_num_queries
+):
     sister = LearnerFactory.create(family=guardian.family)
     never = LearnerFactory.create(family=guardian.family)
     old = record(guardian, learner)

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from kargah.accounts.tests.factories import GuardianFactory, StaffFactory
 from kargah.devicecheck.models import DeviceCheck
-from kargah.devicecheck.views import PAYLOAD_BYTES
 from kargah.devicecheck.tests.conftest import CHROME_ANDROID, IE11, link
+from kargah.devicecheck.views import PAYLOAD_BYTES
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,9 @@ def test_an_old_browser_is_told_on_the_page(guardian, learner):
 
 
 def test_a_passing_check_is_kept_and_goes_to_next(guardian, learner):
-    answer = client_for(guardian).post(url(learner, "/enroll/schedule/"), {**GOOD_FORM, "next": "/enroll/schedule/"})
+    answer = client_for(guardian).post(
+        url(learner, "/enroll/schedule/"), {**GOOD_FORM, "next": "/enroll/schedule/"}
+    )
     assert answer.status_code == 302 and answer["Location"] == "/enroll/schedule/"
     check = DeviceCheck.objects.get()
     assert (check.learner, check.passed, check.rtt_ms) == (learner, True, 80)
@@ -71,11 +73,15 @@ def test_a_failing_check_is_kept_and_shown(guardian, learner):
     assert 'data-testid="devicecheck-latest"' in page.content.decode()
 
 
-@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"]
+)
 def test_next_must_be_a_local_path(guardian, learner, next_url):
     answer = client_for(guardian).post(url(learner), {**GOOD_FORM, "next": next_url})
     assert answer["Location"].startswith("/device-check/")
-    page = client_for(guardian).get(reverse("devicecheck:check"), {"learner": learner.pk, "next": next_url})
+    page = client_for(guardian).get(
+        reverse("devicecheck:check"), {"learner": learner.pk, "next": next_url}
+    )
     assert next_url not in page.content.decode()
 
 
@@ -144,7 +150,10 @@ def test_the_connection_endpoints_need_a_sign_in():
 def test_the_family_page_shows_each_childs_check(guardian, learner):
     client = client_for(guardian)
     page = client.get(reverse("accounts:family")).content.decode()
-    assert 'data-current="false"' in page and url(learner, "/accounts/family/").replace("&", "&amp;") in page
+    assert (
+        'data-current="false"' in page
+        and url(learner, "/accounts/family/").replace("&", "&amp;") in page
+    )
     client.post(url(learner), GOOD_FORM)
     page = client.get(reverse("accounts:family")).content.decode()
     assert 'data-current="true"' in page
