@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 from kargah.accounts.tests.factories import GuardianFactory, LearnerFactory
 from kargah.devicecheck.models import DeviceCheck
 from kargah.e2e.browser import assert_no_sideways_scroll, sign_in, watch
-from kargah.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from kargah.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, new_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,15 +39,7 @@ def media_browser(playwright_instance: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def media_phone(media_browser: Browser) -> Iterator[BrowserContext]:
-    context = media_browser.new_context(
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="fa-IR",
-        timezone_id="Asia/Tehran",
-    )
-    context.set_default_timeout(15_000)
+    context = new_phone(media_browser)
     yield context
     context.close()
 
