@@ -6,7 +6,7 @@ PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 
 .PHONY: demo test venv assets messages lint typecheck migrations-check pytest contract serve clean \
-	bench-catalog bench-rush bench-faults bench-page fonts
+	bench-catalog bench-rush bench-faults bench-page fonts devicecheck-media
 
 $(BIN)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -91,3 +91,8 @@ bench-page: venv assets messages
 # run again after adding a character the fonts lack or upgrading vazirmatn.
 fonts: venv assets
 	$(PY) tools/subset_fonts.py
+
+# The device check's help video (WebM and MP4 with Persian captions) and test tone, drawn by
+# tools/make_help_video.py with Pillow and ffmpeg (apt-get install ffmpeg); output committed.
+devicecheck-media: venv assets
+	$(PY) tools/make_help_video.py

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("kargah.wallet.api_urls")),
     path("", include("kargah.enrollment.api_urls")),
     path("", include("kargah.documents.api_urls")),
+    path("", include("kargah.devicecheck.api_urls")),
 ]
 
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
     path("documents/", include("kargah.documents.urls")),
     path("payments/", include("kargah.payments.urls")),
     path("enroll/", include("kargah.enrollment.urls")),
+    path("device-check/", include("kargah.devicecheck.urls")),
     path("desk/", include("kargah.teaching.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

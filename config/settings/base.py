@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kargah.documents",
     "kargah.wallet",
     "kargah.payments",
+    "kargah.devicecheck",
     "kargah.teaching",
 ]
 
@@ -348,6 +349,17 @@ KARGAH_MONEY_DISPLAY = env("KARGAH_MONEY_DISPLAY", default="toman")
 # payment Shaparak's gateways (Zarinpal among them) take; the Paya transfer of a refund has
 # no published floor, but its bank fee makes a smaller transfer cost more than it carries.
 KARGAH_MIN_TRANSFER_RIALS = env.int("KARGAH_MIN_TRANSFER_RIALS", default=10_000)
+
+# The device check (R5, R8-R10; docs/device-check.md): how long a passed check stays good,
+# and the connection a learner needs for a class with camera and microphone. BBB's own
+# client warns from a 500 ms round trip and calls 1000 ms critical; a child's class with
+# video wants margin, so the check asks for under 300 ms, and 1 Mbps down carries the
+# teacher's camera, the slides and everyone's audio.
+KARGAH_DEVICE_CHECK_VALID_DAYS = env.int("KARGAH_DEVICE_CHECK_VALID_DAYS", default=30)
+KARGAH_DEVICE_CHECK_MAX_RTT_MS = env.int("KARGAH_DEVICE_CHECK_MAX_RTT_MS", default=300)
+KARGAH_DEVICE_CHECK_MIN_DOWNLOAD_KBPS = env.int(
+    "KARGAH_DEVICE_CHECK_MIN_DOWNLOAD_KBPS", default=1000
+)
 
 # Attendance (issue 10, item 6): a learner in the room for at least PRESENT_PERCENT of the
 # session's length, who came in no later than LATE_MINUTES after its start, is proposed

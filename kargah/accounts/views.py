@@ -19,6 +19,7 @@ from kargah.accounts.models import LearnerLink, Role, User
 from kargah.accounts.validators import mobile_for_display
 from kargah.core.errors import DomainError
 from kargah.core.http import client_ip
+from kargah.devicecheck.selectors import device_checks_for_learners
 
 SESSION_MOBILE = "kargah_sign_in_mobile"
 SESSION_NEXT = "kargah_sign_in_next"
@@ -117,13 +118,14 @@ def family(request: HttpRequest) -> HttpResponse:
     links: dict[int, list[LearnerLink]] = {}
     for link in selectors.learner_links_of_owner(user=user):
         links.setdefault(link.learner_id, []).append(link)
+    linked = list(selectors.learners_linked_to(user=user))
+    # Each child's last device check (R5, R8-R10), for its card: one query for all.
+    checks = device_checks_for_learners(learner.pk for learner in [*learners, *linked])
+    for learner in [*learners, *linked]:
+        learner.device_check = checks.get(learner.pk)  # type: ignore[attr-defined]
     for learner in learners:
         learner.open_links = links.get(learner.pk, [])  # type: ignore[attr-defined]
-    return render(
-        request,
-        "accounts/family.html",
-        {"learners": learners, "linked": selectors.learners_linked_to(user=user)},
-    )
+    return render(request, "accounts/family.html", {"learners": learners, "linked": linked})
 
 
 @login_required

@@ -49,9 +49,8 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[BrowserContext]:
-    """A guardian's phone: 390×844, touch, Persian (Iran) locale and Tehran time."""
+def new_phone(browser: Browser) -> BrowserContext:
+    """A new context of the browser as a guardian's phone (the `phone` fixture's)."""
     context = browser.new_context(
         viewport={"width": 390, "height": 844},
         device_scale_factor=2,
@@ -61,6 +60,13 @@ def phone(browser: Browser) -> Iterator[BrowserContext]:
         timezone_id="Asia/Tehran",
     )
     context.set_default_timeout(15_000)
+    return context
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[BrowserContext]:
+    """A guardian's phone: 390×844, touch, Persian (Iran) locale and Tehran time."""
+    context = new_phone(browser)
     yield context
     context.close()
 

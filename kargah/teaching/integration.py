@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 
 from kargah.accounts.models import User
 from kargah.catalog.models import Session, SessionStatus
+from kargah.devicecheck.models import DeviceCheck
+from kargah.devicecheck.selectors import device_checks_for_learners, is_current
 
 
 @dataclass(frozen=True)
@@ -55,22 +56,14 @@ def join_url(*, session: Session) -> str:
     return f"/class/session/{session.pk}/join/"
 
 
-def device_checks(learner_ids: list[int]) -> dict[int, Any]:
-    """Each learner's latest device check by id (kargah.devicecheck), absent if never."""
-    try:
-        from kargah.devicecheck.selectors import device_checks_for_learners
-    except ImportError:
-        return {}
+def device_checks(learner_ids: list[int]) -> dict[int, DeviceCheck]:
+    """Each learner's latest device check by id (passed or not), absent if never checked."""
     return device_checks_for_learners(learner_ids)
 
 
-def device_check_counts(check: Any) -> bool:
-    """Whether a device check passed and is recent enough to count."""
-    try:
-        from kargah.devicecheck.selectors import is_current
-    except ImportError:
-        return bool(check is not None and getattr(check, "passed", False))
-    return bool(is_current(check))
+def device_check_counts(check: DeviceCheck | None) -> bool:
+    """Whether a device check passed and is recent enough to count (KARGAH_DEVICE_CHECK_*)."""
+    return is_current(check)
 
 
 def session_cancel_reported(*, actor: User, session: Session, reason: str) -> Session:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from kargah.accounts.models import Learner, Role, User
 from kargah.accounts.selectors import center_list_for_staff, visible_to_family
 from kargah.catalog.models import Offering, Session, SessionStatus
 from kargah.core.persian import to_tehran
+from kargah.devicecheck.models import DeviceCheck
 from kargah.documents.models import Document
 from kargah.documents.selectors import DocumentNeed, document_needs
 from kargah.enrollment.models import Enrollment, EnrollmentStatus
@@ -154,7 +154,7 @@ class RosterRow:
 
     learner: Learner
     age: int
-    device_check: Any  # the latest DeviceCheck, or None
+    device_check: DeviceCheck | None  # the latest, passed or not
     device_check_counts: bool
     documents: list[DocumentNeed]
     attendance: dict[str, int]

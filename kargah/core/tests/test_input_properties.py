@@ -34,6 +34,8 @@ from kargah.core import forms as core_forms
 from kargah.core import serializers as core_serializers
 from kargah.core.forms import PersianDigitsMixin
 from kargah.core.serializers import LatinDigitsMixin
+from kargah.devicecheck import api as devicecheck_api
+from kargah.devicecheck import forms as devicecheck_forms
 from kargah.documents import api as documents_api
 from kargah.documents import forms as documents_forms
 from kargah.enrollment import api as enrollment_api
@@ -122,6 +124,7 @@ def form_builders(world: World) -> dict[type, Build]:
         wallet_forms.RefundRequestForm: lambda d: wallet_forms.RefundRequestForm(d),
         wallet_forms.RefundRejectForm: lambda d: wallet_forms.RefundRejectForm(d),
         wallet_forms.RefundPaidForm: lambda d: wallet_forms.RefundPaidForm(d),
+        devicecheck_forms.DeviceCheckForm: lambda d: devicecheck_forms.DeviceCheckForm(d),
         teaching_forms.AttendanceMarkForm: lambda d: teaching_forms.AttendanceMarkForm(d),
         teaching_forms.ConductNoteForm: lambda d: teaching_forms.ConductNoteForm(d),
         teaching_forms.ProblemReportForm: lambda d: teaching_forms.ProblemReportForm(d),
@@ -141,6 +144,7 @@ INPUT_SERIALIZERS: list[type[serializers.Serializer]] = [
     enrollment_api.TopUpInputSerializer,
     wallet_api.RefundRequestInputSerializer,
     documents_api.DocumentUploadSerializer,
+    devicecheck_api.DeviceCheckCreateSerializer,
 ]
 # Serializers that only shape answers: no request body or query is read through them.
 OUTPUT_SERIALIZERS = {
@@ -169,6 +173,8 @@ OUTPUT_SERIALIZERS = {
     documents_api.DocumentNeedSerializer,
     documents_api.CourseNeedsSerializer,
     documents_api.DocumentOverviewSerializer,
+    devicecheck_api.DeviceCheckSerializer,
+    devicecheck_api.LearnerDeviceCheckSerializer,
 }
 
 
@@ -264,6 +270,7 @@ _FORM_CLASSES = [
     wallet_forms.RefundRequestForm,
     wallet_forms.RefundRejectForm,
     wallet_forms.RefundPaidForm,
+    devicecheck_forms.DeviceCheckForm,
     teaching_forms.AttendanceMarkForm,
     teaching_forms.ConductNoteForm,
     teaching_forms.ProblemReportForm,

@@ -179,3 +179,21 @@ def test_a_session_cancelled_by_the_center_is_not_an_absence(world: World, clock
     assert "لغو از سوی مرکز" in row and "غایب" not in row
     page = client_of(world.instructor).get(reverse("teaching:sheet", args=[world.session.pk]))
     assert 'data-testid="sheet"' not in page.content.decode()
+
+
+def test_roster_shows_who_passed_the_device_check_and_when(world: World, clock: Clock) -> None:
+    from kargah.devicecheck.models import DeviceCheck
+
+    DeviceCheck.objects.create(
+        learner=world.child, passed=True, checked_at=clock.current - dt.timedelta(days=2)
+    )
+    DeviceCheck.objects.create(
+        learner=world.other_child, passed=True, checked_at=clock.current - dt.timedelta(days=31)
+    )
+    page = client_of(world.instructor).get(reverse("teaching:roster", args=[world.offering.pk]))
+    rows = {row.learner: row for row in page.context["rows"]}
+    assert rows[world.child].device_check_counts
+    assert not rows[world.other_child].device_check_counts  # older than 30 days
+    html = page.content.decode()
+    assert "موفق در ۱۴۰۳/۰۹/۱۲" in html  # passed two days before Wednesday 1403/09/14
+    assert "ناموفق یا قدیمی" in html
