@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("kargah.enrollment.api_urls")),
     path("", include("kargah.documents.api_urls")),
     path("", include("kargah.devicecheck.api_urls")),
+    path("", include("kargah.teaching.api_urls")),
 ]
 
 urlpatterns = [

@@ -95,11 +95,13 @@ def seed_teaching_demo(*, now: dt.datetime | None = None) -> dict[str, object]:
 
 def _offering(*, center_id: int, instructor: User, now: dt.datetime) -> Offering:
     start = _next_start(now)
+    category = Category.objects.filter(parent__isnull=False).order_by("id").first()
+    age_group = AgeGroup.objects.order_by("min_age").first()
+    assert category is not None and age_group is not None, "run demo_seed first"
     course = Course.objects.create(
         center_id=center_id,
-        category=Category.objects.filter(parent__isnull=False).order_by("id").first()
-        or Category.objects.order_by("id").first(),
-        age_group=AgeGroup.objects.order_by("min_age").first(),
+        category=category,
+        age_group=age_group,
         title=TITLE,
         description="کلاس نمونه برای دیدن میز مربی: شروع کلاس، فهرست فراگیران و حضور و غیاب.",
         session_count=3,

@@ -41,6 +41,7 @@ from kargah.documents import forms as documents_forms
 from kargah.enrollment import api as enrollment_api
 from kargah.enrollment import forms as enrollment_forms
 from kargah.payments import forms as payments_forms
+from kargah.teaching import api as teaching_api
 from kargah.teaching import forms as teaching_forms
 from kargah.wallet import api as wallet_api
 from kargah.wallet import forms as wallet_forms
@@ -144,6 +145,8 @@ INPUT_SERIALIZERS: list[type[serializers.Serializer]] = [
     enrollment_api.TopUpInputSerializer,
     wallet_api.RefundRequestInputSerializer,
     documents_api.DocumentUploadSerializer,
+    teaching_api.AttendanceQuerySerializer,
+    teaching_api.AttendanceMarkSerializer,
     devicecheck_api.DeviceCheckCreateSerializer,
 ]
 # Serializers that only shape answers: no request body or query is read through them.
@@ -173,6 +176,8 @@ OUTPUT_SERIALIZERS = {
     documents_api.DocumentNeedSerializer,
     documents_api.CourseNeedsSerializer,
     documents_api.DocumentOverviewSerializer,
+    teaching_api.AttendanceRowSerializer,
+    teaching_api.AttendanceSheetSerializer,
     devicecheck_api.DeviceCheckSerializer,
     devicecheck_api.LearnerDeviceCheckSerializer,
 }
