@@ -144,5 +144,5 @@ def live_class(make_offering: MakeOffering, staff: User) -> LiveClass:
         offering=offering,
         sessions=list(offering.sessions.order_by("starts_at")),
         enrollments=enrollments,
-        mobiles=[first.family.guardian.mobile, other.family.guardian.mobile],
+        mobiles=[str(first.family.guardian.mobile), str(other.family.guardian.mobile)],
     )

@@ -26,7 +26,7 @@ def day(n: int) -> dt.date:
     return SUNDAY + dt.timedelta(days=n)
 
 
-def choose(**overrides: object):  # type: ignore[no-untyped-def]
+def choose(**overrides: object):
     arguments: dict[str, object] = {
         "first_day": SUNDAY,
         "days": 14,

@@ -101,6 +101,8 @@ def form_builders(world: World) -> dict[type, Build]:
         forms_staff.CourseForm: lambda d: forms_staff.CourseForm(d, user=world.admin),
         forms_staff.OfferingForm: lambda d: forms_staff.OfferingForm(d, user=world.staff),
         forms_staff.RescheduleForm: lambda d: forms_staff.RescheduleForm(d),
+        forms_staff.SessionCancelForm: lambda d: forms_staff.SessionCancelForm(d),
+        forms_staff.MakeupSlotForm: lambda d: forms_staff.MakeupSlotForm(d),
         forms_staff.HolidayForm: lambda d: forms_staff.HolidayForm(d, user=world.admin),
         forms_staff.HolidayMoveForm: lambda d: forms_staff.HolidayMoveForm(d),
         forms_staff.ImportForm: lambda d: forms_staff.ImportForm(d, {}),
