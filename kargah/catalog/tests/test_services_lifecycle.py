@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 
+from kargah.catalog import services
 from kargah.catalog import services_lifecycle as lifecycle
 from kargah.catalog.models import CancelCause, MakeupProposal, OfferingStatus, SessionStatus
 from kargah.catalog.tests.conftest import LiveClass
@@ -194,8 +195,6 @@ def test_the_class_waits_for_its_make_up(live_class: LiveClass, staff):
 
 
 def test_sessions_of_a_class_still_in_registration_are_left_alone(make_offering, staff):
-    from kargah.catalog import services
-
     offering = services.offering_publish(
         actor=staff, offering=make_offering(first_date=dt.date(2024, 5, 4), count=2)
     )
