@@ -47,10 +47,10 @@ def test_staff_cancel_a_session_and_see_the_proposal_with_why(
     session.refresh_from_db()
     assert session.status == SessionStatus.CANCELLED
 
-    page = client.get(answer["Location"]).content.decode()
-    assert 'data-testid="makeup-proposal"' in page
-    assert "تصمیم مرکز" in page and "قطعی برق" in page
-    assert "هیچ هنرجویی در زمان پیشنهادی کلاس دیگری ندارد" in page
+    html = client.get(answer["Location"]).content.decode()
+    assert 'data-testid="makeup-proposal"' in html
+    assert "تصمیم مرکز" in html and "قطعی برق" in html
+    assert "هیچ هنرجویی در زمان پیشنهادی کلاس دیگری ندارد" in html
 
 
 def test_cancel_form_refuses_bad_input_in_persian(client: Client, live_class: LiveClass, staff):
