@@ -250,6 +250,8 @@ _FORM_CLASSES = [
     forms_staff.CourseForm,
     forms_staff.OfferingForm,
     forms_staff.RescheduleForm,
+    forms_staff.SessionCancelForm,
+    forms_staff.MakeupSlotForm,
     forms_staff.HolidayForm,
     forms_staff.HolidayMoveForm,
     forms_staff.ImportForm,
