@@ -601,21 +601,14 @@ def lifecycle_advance(*, now: dt.datetime | None = None) -> LifecycleReport:
     report = LifecycleReport()
     live = (OfferingStatus.REGISTRATION_CLOSED, OfferingStatus.RUNNING)
     cutoff = now - dt.timedelta(minutes=_no_show_minutes())
-    absent = Session.objects.filter(
-        status=SessionStatus.SCHEDULED,
-        taught_at__isnull=True,
-        starts_at__lt=cutoff,
-        offering__status__in=live,
+    scheduled = Session.objects.filter(
+        status=SessionStatus.SCHEDULED, offering__status__in=live
     ).order_by("starts_at", "id")
+    absent = scheduled.filter(taught_at__isnull=True, starts_at__lt=cutoff)
     for pk in absent.values_list("pk", flat=True):
         if _run(report, "absent", pk, partial(_cancel_absent, pk, now)):
             report.absent_cancelled.append(pk)
-    over = Session.objects.filter(
-        status=SessionStatus.SCHEDULED,
-        taught_at__isnull=False,
-        ends_at__lte=now,
-        offering__status__in=live,
-    ).order_by("starts_at", "id")
+    over = scheduled.filter(taught_at__isnull=False, ends_at__lte=now)
     for pk in over.values_list("pk", flat=True):
         if _run(report, "held", pk, partial(_hold, pk, now)):
             report.held.append(pk)

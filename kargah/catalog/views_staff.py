@@ -110,6 +110,12 @@ def _error_messages(exc: DomainError) -> list[str]:
     return [str(item) for item in listed] if listed else [str(exc.message)]
 
 
+def _refused(form: Any, exc: DomainError) -> None:
+    """A service's refusal shown at the top of the form."""
+    for message in _error_messages(exc):
+        form.add_error(None, message)
+
+
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -170,8 +176,7 @@ def course_create(request: HttpRequest) -> HttpResponse:
         try:
             course = services.course_create(actor=user, **form.service_kwargs())
         except DomainError as exc:
-            for message in _error_messages(exc):
-                form.add_error(None, message)
+            _refused(form, exc)
         else:
             messages.success(
                 request,
@@ -204,8 +209,7 @@ def offering_create(request: HttpRequest) -> HttpResponse:
         try:
             offering = services.offering_create(actor=user, **form.service_kwargs())
         except DomainError as exc:
-            for message in _error_messages(exc):
-                form.add_error(None, message)
+            _refused(form, exc)
         else:
             messages.success(request, _("The draft offering was created."))
             return redirect("catalog_staff:offering_detail", offering_id=offering.pk)
@@ -383,6 +387,22 @@ def offering_publish(request: HttpRequest, offering_id: int) -> HttpResponse:
     return redirect("catalog_staff:offering_detail", offering_id=offering.pk)
 
 
+def _session_page(
+    request: HttpRequest, template: str, form: Any, session: Session, **extra: Any
+) -> HttpResponse:
+    """A page of one session's form (reschedule, cancel, make-up)."""
+    context = {"form": form, "session": session, "offering": session.offering, **extra}
+    return render(request, f"catalog/staff/{template}", context)
+
+
+def _to_session(session: Session) -> HttpResponse:
+    """Back to the offering page, at the session."""
+    return redirect(
+        reverse("catalog_staff:offering_detail", args=[session.offering_id])
+        + f"#session-{session.pk}"
+    )
+
+
 @staff_page
 @require_http_methods(["GET", "POST"])
 def session_reschedule(request: HttpRequest, session_id: int) -> HttpResponse:
@@ -401,8 +421,7 @@ def session_reschedule(request: HttpRequest, session_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except DomainError as exc:
-            for message in _error_messages(exc):
-                form.add_error(None, message)
+            _refused(form, exc)
         else:
             messages.success(
                 request,
@@ -410,11 +429,7 @@ def session_reschedule(request: HttpRequest, session_id: int) -> HttpResponse:
                 % {"when": format_jalali_datetime(moved.starts_at)},
             )
             return redirect("catalog_staff:offering_detail", offering_id=session.offering_id)
-    return render(
-        request,
-        "catalog/staff/session_reschedule.html",
-        {"form": form, "session": session, "offering": session.offering},
-    )
+    return _session_page(request, "session_reschedule.html", form, session)
 
 
 # --- cancellation by the center and the make-up (P3) -----------------------------------------
@@ -435,22 +450,14 @@ def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except DomainError as exc:
-            for message in _error_messages(exc):
-                form.add_error(None, message)
+            _refused(form, exc)
         else:
             messages.success(
                 request,
                 _("The session is cancelled and the families are told by SMS. Check its make-up."),
             )
-            return redirect(
-                reverse("catalog_staff:offering_detail", args=[session.offering_id])
-                + f"#session-{session.pk}"
-            )
-    return render(
-        request,
-        "catalog/staff/session_cancel.html",
-        {"form": form, "session": session, "offering": session.offering},
-    )
+            return _to_session(session)
+    return _session_page(request, "session_cancel.html", form, session)
 
 
 @staff_page
@@ -477,8 +484,7 @@ def session_makeup(request: HttpRequest, session_id: int) -> HttpResponse:
             else:
                 makeup = services_lifecycle.makeup_confirm(actor=user, session=session)
         except DomainError as exc:
-            for message in _error_messages(exc):
-                form.add_error(None, message)
+            _refused(form, exc)
         else:
             if makeup is not None:
                 messages.success(
@@ -486,23 +492,17 @@ def session_makeup(request: HttpRequest, session_id: int) -> HttpResponse:
                     _("The make-up is on %(when)s; the families are told by SMS.")
                     % {"when": format_jalali_datetime(makeup.starts_at)},
                 )
-                return redirect(
-                    reverse("catalog_staff:offering_detail", args=[session.offering_id])
-                    + f"#session-{makeup.pk}"
-                )
+                return _to_session(makeup)
     sessions = [session]
     if session.status == SessionStatus.CANCELLED:
         sessions += list(Session.objects.filter(makeup_for=session))
     _cancellations(sessions)
-    return render(
+    return _session_page(
         request,
-        "catalog/staff/session_makeup.html",
-        {
-            "form": form,
-            "session": session,
-            "offering": session.offering,
-            "cancellation": getattr(session, "cancellation", None),
-        },
+        "session_makeup.html",
+        form,
+        session,
+        cancellation=getattr(session, "cancellation", None),
     )
 
 
@@ -632,8 +632,7 @@ def holiday_add(request: HttpRequest, jalali_year: int) -> HttpResponse:
         try:
             holiday, moved = services.holiday_add(actor=user, **form.service_kwargs())
         except DomainError as exc:
-            for message in _error_messages(exc):
-                form.add_error(None, message)
+            _refused(form, exc)
         else:
             messages.success(
                 request, _("«%(name)s» was added to the calendar.") % {"name": holiday.name}

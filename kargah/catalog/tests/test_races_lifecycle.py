@@ -128,33 +128,27 @@ def test_two_runs_at_once_change_everything_once(
     assert OutboxMessage.objects.filter(kind="session_cancelled").count() == 1
 
 
-def test_control_without_the_locks_two_runs_change_things_twice(live_class: LiveClass, no_locks):
-    """The control: without the row locks both runs see the session scheduled and the
-    class registration-closed, and both move them, each with its own audit row."""
+def first_session_taught_then_two_runs(live_class: LiveClass) -> Counter[str]:
+    """The first session taught and over; two runs at once; the audit rows they added."""
     require_postgresql()
     first = live_class.sessions[0]
     lifecycle.session_mark_taught(session=first, at=first.starts_at + MINUTE)
     before = audit_actions()
+    assert two_runs(now=first.ends_at + MINUTE) == ["ok", "ok"]
+    return audit_actions() - before
 
-    outcomes = two_runs(now=first.ends_at + MINUTE)
 
-    assert outcomes == ["ok", "ok"]
-    added = audit_actions() - before
+def test_control_without_the_locks_two_runs_change_things_twice(live_class: LiveClass, no_locks):
+    """The control: without the row locks both runs see the session scheduled and the
+    class registration-closed, and both move them, each with its own audit row."""
+    added = first_session_taught_then_two_runs(live_class)
     assert added["session.held"] == 2
     assert added["offering.running"] == 2
 
 
 def test_with_the_locks_the_same_two_runs_change_things_once(live_class: LiveClass, slow_locks):
     """The same scenario as the control, with the locks."""
-    require_postgresql()
-    first = live_class.sessions[0]
-    lifecycle.session_mark_taught(session=first, at=first.starts_at + MINUTE)
-    before = audit_actions()
-
-    outcomes = two_runs(now=first.ends_at + MINUTE)
-
-    assert outcomes == ["ok", "ok"]
-    added = audit_actions() - before
+    added = first_session_taught_then_two_runs(live_class)
     assert added == Counter({"session.held": 1, "offering.running": 1})
 
 
