@@ -20,6 +20,7 @@ from kargah.accounts.models import Center, Province, User
 from kargah.accounts.selectors import center_list_for_staff
 from kargah.catalog.models import (
     AgeGroup,
+    CancelCause,
     Category,
     Course,
     Offering,
@@ -390,6 +391,32 @@ class RescheduleForm(Form):
         if data.get("date") and data.get("time") and self.starts_at() <= timezone.now():
             raise ValidationError(_("Choose a time in the future."))
         return data
+
+    def starts_at(self) -> dt.datetime:
+        return tehran_datetime(self.cleaned_data["date"], self.cleaned_data["time"])
+
+
+class SessionCancelForm(Form):
+    """Cancelling a session by the center (P3): why, and a reason kept in the record."""
+
+    cause = forms.ChoiceField(
+        label=_("Cause"),
+        # The job records an instructor's absence; staff choose among the other causes.
+        choices=[(c.value, c.label) for c in CancelCause if c != CancelCause.INSTRUCTOR_ABSENT],
+    )
+    reason = NameField(
+        title=True,
+        label=_("Reason (kept in the record)"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class MakeupSlotForm(Form):
+    """Another slot for a make-up than the proposed one (rule 4 is checked by the service)."""
+
+    date = JalaliDateField(label=_("Date of the make-up"))
+    time = TimeOfDayField(label=_("Start time (Tehran)"))
 
     def starts_at(self) -> dt.datetime:
         return tehran_datetime(self.cleaned_data["date"], self.cleaned_data["time"])

@@ -1,4 +1,4 @@
-"""Admin for the audit log: read-only."""
+"""Admin for the audit log (read-only, with the base other read-only admins use)."""
 
 from typing import Any
 
@@ -8,11 +8,8 @@ from django.http import HttpRequest
 from kargah.core.models import AuditLogEntry, IdempotencyKey
 
 
-@admin.register(AuditLogEntry)
-class AuditLogEntryAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "actor", "action", "object_type", "object_id")
-    list_filter = ("action", "object_type")
-    search_fields = ("object_id", "action")
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by the services (records, payments, events): seen, never edited."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -22,6 +19,13 @@ class AuditLogEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AuditLogEntry)
+class AuditLogEntryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "actor", "action", "object_type", "object_id")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_id", "action")
 
 
 @admin.register(IdempotencyKey)
