@@ -6,11 +6,12 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from kargah.core.admin_dates import ModelAdmin
 from kargah.payments.models import PaymentAttempt
 
 
 @admin.register(PaymentAttempt)
-class PaymentAttemptAdmin(admin.ModelAdmin):
+class PaymentAttemptAdmin(ModelAdmin):
     list_display = (
         "id", "family", "amount", "purpose", "gateway", "status", "authority", "ref_id",
         "created_at", "verified_at",
