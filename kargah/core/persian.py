@@ -222,14 +222,16 @@ def format_money(rials: int, *, signed: bool = False) -> str:
     return f"{number} {money_unit()}"
 
 
-_MONEY_SEPARATORS = re.compile(r"[,\u060c\u066c'\s\u00a0\u2009\u202f\u200c_]")
+# Thousands separators people type in amounts: Latin and Arabic commas, the Arabic thousands
+# separator «٬», apostrophes, spaces and ZWNJ. Never a decimal point (. or «٫»).
+MONEY_SEPARATORS = re.compile(r"[,\u060c\u066c'’\s\u00a0\u2009\u202f\u200c_]")
 
 
 def parse_money(value: str) -> int:
     """What a person typed as an amount in the display unit («۵۰۰٬۰۰۰», "500,000") → whole
     Rials (5,000,000 when the unit is Toman). Raises ValueError for anything but a whole
     number: a decimal point (. or «٫») is refused, never guessed."""
-    digits = _MONEY_SEPARATORS.sub("", to_latin_digits(value or ""))
+    digits = MONEY_SEPARATORS.sub("", to_latin_digits(value or ""))
     if not digits or not (digits.isascii() and digits.isdigit()) or len(digits) > 15:
         raise ValueError("not a whole amount")
     return int(digits) * rials_per_unit()

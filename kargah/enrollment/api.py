@@ -35,7 +35,7 @@ from rest_framework.views import APIView
 from kargah.accounts.models import Family, Learner, User
 from kargah.accounts.selectors import learner_for_registration
 from kargah.catalog import selectors as catalog_selectors
-from kargah.catalog.api import MAX_ID, RialsField, jalali_datetime
+from kargah.catalog.api import MAX_ID, jalali_datetime
 from kargah.catalog.models import Offering
 from kargah.core.api import ErrorSerializer
 from kargah.core.errors import DomainError
@@ -43,7 +43,7 @@ from kargah.core.forms import MAX_RIALS
 from kargah.core.idempotency import HEADER, after_key_commit, idempotent
 from kargah.core.permissions import guardian_only
 from kargah.core.persian import format_money
-from kargah.core.serializers import Serializer
+from kargah.core.serializers import RialsField, Serializer
 from kargah.enrollment import selectors, services
 from kargah.enrollment.models import Enrollment
 from kargah.payments.services import is_local_path, wallet_top_up_start

@@ -15,13 +15,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kargah.accounts.models import User
-from kargah.catalog.api import RialsField
 from kargah.core.api import error_responses
 from kargah.core.forms import MAX_RIALS
 from kargah.core.idempotency import HEADER, idempotent
 from kargah.core.permissions import guardian_only
 from kargah.core.persian import format_jalali_datetime, format_money
-from kargah.core.serializers import NameField, Serializer
+from kargah.core.serializers import NameField, RialsField, Serializer
 from kargah.wallet import refunds
 from kargah.wallet.models import RefundRequest
 

@@ -116,7 +116,7 @@ def test_junk_pages_are_a_json_404(page):
     assert response.json()["code"] == "not_found"
 
 
-@pytest.mark.parametrize("fee", ["0.5", "۲٫۵", "1,5", "10,00"])
+@pytest.mark.parametrize("fee", ["0.5", "۲٫۵", "1,5", "10,00", "1.500.000", "۱٫۵۰۰٫۰۰۰"])
 def test_a_fee_with_a_decimal_point_is_refused_not_misread(fee):
     response = APIClient().get("/api/v1/offerings", {"fee_min": fee})
     assert response.status_code == 400
