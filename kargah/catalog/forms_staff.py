@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from kargah.accounts.forms import JalaliDateField
 from kargah.accounts.models import Center, Province, User
 from kargah.accounts.selectors import center_list_for_staff
 from kargah.catalog.models import (
@@ -33,6 +32,7 @@ from kargah.catalog.selectors import (
 )
 from kargah.core.forms import (
     Form,
+    JalaliDateField,
     ModelChoiceField,
     ModelMultipleChoiceField,
     MoneyField,
@@ -44,7 +44,6 @@ from kargah.core.persian import (
     TEHRAN,
     WEEKDAYS_EN,
     WEEKDAYS_FA,
-    parse_jalali_date,
     search_key,
     to_latin_digits,
 )
@@ -61,14 +60,6 @@ def parse_time_of_day(value: str) -> dt.time:
     if not match:
         raise ValueError("not HH:MM")
     return dt.time(int(match.group(1)), int(match.group(2)))
-
-
-def parse_jalali_datetime(value: str) -> dt.datetime:
-    """ "1403/06/01 08:00" → an aware datetime in Tehran; raises ValueError otherwise."""
-    parts = to_latin_digits(value).split()
-    if len(parts) != 2:
-        raise ValueError("expected a date and a time")
-    return tehran_datetime(parse_jalali_date(parts[0]), parse_time_of_day(parts[1]))
 
 
 def tehran_datetime(day: dt.date, time: dt.time) -> dt.datetime:

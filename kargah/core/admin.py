@@ -5,10 +5,11 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from kargah.core.admin_dates import ModelAdmin
 from kargah.core.models import AuditLogEntry, IdempotencyKey
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     """Rows written only by the services (records, payments, events): seen, never edited."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -29,7 +30,7 @@ class AuditLogEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(admin.ModelAdmin):
+class IdempotencyKeyAdmin(ModelAdmin):
     list_display = ("created_at", "user", "key")
     search_fields = ("key",)
 
