@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "kargah.wallet",
     "kargah.payments",
     "kargah.devicecheck",
+    "kargah.sla",
     "kargah.teaching",
 ]
 
@@ -267,6 +268,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kargah.enrollment.tasks.offerings_close_registration",
         "schedule": timedelta(minutes=1),
     },
+    # A class's life (issue 10): sessions held or cancelled for the instructor's absence,
+    # offerings running and finished, places completed. Idempotent, like the two above.
+    "lifecycle-advance": {
+        "task": "kargah.catalog.tasks.lifecycle_advance",
+        "schedule": timedelta(minutes=1),
+    },
     # Teaching: attendance proposed from the classroom's minutes once a session ends;
     # idempotent, and never over a row the instructor confirmed.
     "attendance-fill": {
@@ -340,6 +347,14 @@ KARGAH_CATALOG_VERSION_SECONDS = env.float("KARGAH_CATALOG_VERSION_SECONDS", def
 # long a seat offered to the next family on a waiting list stays theirs.
 KARGAH_SEAT_HOLD_SECONDS = env.int("KARGAH_SEAT_HOLD_SECONDS", default=15 * 60)
 KARGAH_WAITLIST_OFFER_SECONDS = env.int("KARGAH_WAITLIST_OFFER_SECONDS", default=2 * 60 * 60)
+
+# A class's life (issue 10, docs/makeups.md): minutes after a session's start with no
+# instructor in the room before it is cancelled as the instructor's absence; whether a
+# make-up the job proposes is confirmed at once (else staff confirm it); and how many days
+# after the cancelled session the make-up is looked for.
+KARGAH_INSTRUCTOR_NO_SHOW_MINUTES = env.int("KARGAH_INSTRUCTOR_NO_SHOW_MINUTES", default=15)
+KARGAH_MAKEUP_AUTO_CONFIRM = env.bool("KARGAH_MAKEUP_AUTO_CONFIRM", default=False)
+KARGAH_MAKEUP_SEARCH_DAYS = env.int("KARGAH_MAKEUP_SEARCH_DAYS", default=21)
 
 # How the site shows money (amounts are always stored as whole Rials): "toman" (Rials ÷ 10,
 # what families are used to) or "rial".

@@ -13,10 +13,12 @@ from kargah.accounts.models import (
     Province,
     User,
 )
+from kargah.core.admin_dates import JALALI_INPUTS, ModelAdmin, TabularInline
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    formfield_overrides = JALALI_INPUTS  # Django's own base, with Kargah's date inputs
     list_display = ("username", "mobile", "first_name", "last_name", "role", "center", "is_active")
     list_filter = ("role", "center", "is_active")
     search_fields = ("username", "mobile", "first_name", "last_name")
@@ -27,16 +29,16 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Province)
-class ProvinceAdmin(admin.ModelAdmin):
+class ProvinceAdmin(ModelAdmin):
     list_display = ("name", "code")
 
 
 @admin.register(Center)
-class CenterAdmin(admin.ModelAdmin):
+class CenterAdmin(ModelAdmin):
     list_display = ("name", "province", "is_virtual")
 
 
-class LearnerInline(admin.TabularInline):
+class LearnerInline(TabularInline):
     model = Learner
     fields = ("first_name", "last_name", "birth_date", "gender", "school_grade")
     extra = 0
@@ -44,14 +46,14 @@ class LearnerInline(admin.TabularInline):
 
 
 @admin.register(Family)
-class FamilyAdmin(admin.ModelAdmin):
+class FamilyAdmin(ModelAdmin):
     list_display = ("guardian", "created_at")
     inlines = [LearnerInline]
     raw_id_fields = ("guardian",)
 
 
 @admin.register(Learner)
-class LearnerAdmin(admin.ModelAdmin):
+class LearnerAdmin(ModelAdmin):
     list_display = ("full_name", "national_code_masked", "gender", "school_grade", "province")
     list_filter = ("gender", "school_grade", "province")
     search_fields = ("first_name", "last_name", "national_code")
@@ -59,7 +61,7 @@ class LearnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(OneTimeCode)
-class OneTimeCodeAdmin(admin.ModelAdmin):
+class OneTimeCodeAdmin(ModelAdmin):
     list_display = ("mobile", "created_at", "expires_at", "used_at", "failed_attempts")
     readonly_fields = (
         "mobile",
@@ -74,7 +76,7 @@ class OneTimeCodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(LearnerLink)
-class LearnerLinkAdmin(admin.ModelAdmin):
+class LearnerLinkAdmin(ModelAdmin):
     """Read-only: links change through the services (audit rows, messages)."""
 
     list_display = ("learner", "family", "status", "requested_at", "decided_at")

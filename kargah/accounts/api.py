@@ -19,7 +19,7 @@ from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
@@ -41,6 +41,7 @@ from kargah.core.api import error_responses
 from kargah.core.http import client_ip
 from kargah.core.outage import CACHE_ERRORS
 from kargah.core.parsers import StrictJSONParser
+from kargah.core.permissions import guardian_only
 from kargah.core.persian import format_jalali_date, parse_jalali_date, to_latin_digits
 from kargah.core.serializers import ChoiceField, ModelSerializer, NameField, Serializer
 
@@ -92,13 +93,7 @@ class TokenSerializer(serializers.Serializer):
     role = serializers.CharField()
 
 
-class IsGuardian(BasePermission):
-    message = _("Only a guardian can add or edit children.")
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return bool(
-            request.user and request.user.is_authenticated and request.user.role == Role.GUARDIAN
-        )
+IsGuardian = guardian_only(_("Only a guardian can add or edit children."))
 
 
 class OtpRequestView(APIView):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
@@ -11,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kargah.accounts.models import Gender, Learner, Province, SchoolGrade
 from kargah.accounts.validators import normalize_mobile, normalize_national_code
-from kargah.core.forms import Form, ModelChoiceField, NameField
-from kargah.core.persian import format_jalali_date, parse_jalali_date, to_latin_digits
+from kargah.core.forms import Form, JalaliDateField, ModelChoiceField, NameField
 
 
 class MobileForm(Form):
@@ -57,38 +55,6 @@ class CodeForm(Form):
         if not code.isdigit():
             raise ValidationError(_("The code has six digits."))
         return code
-
-
-class JalaliDateField(forms.CharField):
-    """A date typed in the Jalali calendar (۱۳۹۵/۰۴/۱۲); cleans to a Gregorian date."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(
-                attrs={"inputmode": "numeric", "placeholder": "۱۳۹۵/۰۴/۱۲", "dir": "ltr"}
-            ),
-        )
-        kwargs.setdefault(
-            "help_text", _("Year/month/day in the Persian calendar, e.g. 1395/04/12.")
-        )
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, dt.date):
-            return to_latin_digits(format_jalali_date(value))
-        return value
-
-    def to_python(self, value: Any) -> dt.date | None:  # type: ignore[override]
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            return parse_jalali_date(text)
-        except ValueError:
-            raise ValidationError(
-                _("Enter the date as year/month/day in the Persian calendar, e.g. 1395/04/12.")
-            ) from None
 
 
 class LearnerForm(Form):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet, Subquery
 from django.http import Http404
 
 from kargah.accounts.models import (
@@ -151,11 +151,12 @@ def learner_links_for_staff(*, user: User) -> QuerySet[LearnerLink]:
         return queryset.none()
     if user.is_administrator:
         return queryset
-    center = user.center if user.role == Role.CENTER_STAFF else None
-    if center is None:
+    center_id = user.center_id if user.role == Role.CENTER_STAFF else None
+    if center_id is None:
         return queryset.none()
-    if center.is_virtual:
-        return queryset
-    mine = Q(learner__province_id=center.province_id) if center.province_id else Q(pk__in=[])
-    enrolled = Learner.objects.filter(enrollments__offering__center_id=center.pk).values("pk")
-    return queryset.filter(mine | Q(learner_id__in=enrolled))
+    # The center is read inside the one query, not loaded before it.
+    center = Center.objects.filter(pk=center_id)
+    virtual = Exists(center.filter(is_virtual=True))
+    mine = Q(learner__province_id=Subquery(center.values("province_id")))
+    enrolled = Learner.objects.filter(enrollments__offering__center_id=center_id).values("pk")
+    return queryset.filter(virtual | mine | Q(learner_id__in=enrolled))

@@ -520,12 +520,15 @@ def learner_link_request(
 
 
 def may_decide_link(*, user: User, link: LearnerLink) -> bool:
-    """The owner guardian, staff of a center the child belongs to, an administrator."""
+    """The owner guardian, staff of a center the child belongs to, an administrator; one
+    query whoever asks (the link's learner, family and the staff's center are not read)."""
     from kargah.accounts.selectors import learner_links_for_staff
 
     if user.role == Role.GUARDIAN:
-        return _owner_of(link).pk == user.pk
-    return learner_links_for_staff(user=user).filter(pk=link.pk).exists()
+        mine = LearnerLink.objects.filter(pk=link.pk, learner__family__guardian_id=user.pk)
+    else:
+        mine = learner_links_for_staff(user=user).filter(pk=link.pk)
+    return mine.exists()
 
 
 def _link_decide(*, actor: User, link: LearnerLink, new_status: str, action: str) -> LearnerLink:

@@ -17,20 +17,21 @@ from kargah.catalog.models import (
     Tag,
     Term,
 )
+from kargah.core.admin_dates import ModelAdmin, TabularInline
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ModelAdmin):
     list_display = ("name", "kind", "parent", "slug")
     list_filter = ("kind",)
 
 
 @admin.register(AgeGroup)
-class AgeGroupAdmin(admin.ModelAdmin):
+class AgeGroupAdmin(ModelAdmin):
     list_display = ("name", "code", "min_age", "max_age")
 
 
-class ConditionsInline(admin.TabularInline):
+class ConditionsInline(TabularInline):
     model = CourseConditions
     extra = 0
     readonly_fields = ("version", "text", "created_at")
@@ -40,7 +41,7 @@ class ConditionsInline(admin.TabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(ModelAdmin):
     list_display = ("title", "center", "category", "age_group", "session_count")
     list_filter = ("center", "category__kind")
     search_fields = ("title",)
@@ -49,17 +50,17 @@ class CourseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ModelAdmin):
     list_display = ("name", "synonyms")
     search_fields = ("name", "synonyms")
 
 
 @admin.register(Term)
-class TermAdmin(admin.ModelAdmin):
+class TermAdmin(ModelAdmin):
     list_display = ("name", "center", "starts_on", "ends_on")
 
 
-class SessionInline(admin.TabularInline):
+class SessionInline(TabularInline):
     model = Session
     extra = 0
     fields = ("number", "starts_at", "ends_at", "status", "makeup_for")
@@ -73,7 +74,7 @@ class SessionInline(admin.TabularInline):
 
 
 @admin.register(Offering)
-class OfferingAdmin(admin.ModelAdmin):
+class OfferingAdmin(ModelAdmin):
     list_display = ("__str__", "center", "status", "capacity", "seats_taken", "quorum", "fee_rials")
     list_filter = ("status", "center", "term")
     search_fields = ("course__title",)
@@ -83,7 +84,7 @@ class OfferingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(ModelAdmin):
     list_display = (
         "date", "name", "source", "province", "center", "is_estimate", "is_removed", "reference",
     )  # fmt: skip

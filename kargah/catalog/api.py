@@ -4,7 +4,6 @@ whole schedule. Open to everyone; bad filters are a 400 with Persian messages (r
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django.urls import reverse
@@ -20,7 +19,7 @@ from rest_framework.response import Response
 from kargah.accounts.models import Center, Province
 from kargah.catalog import selectors
 from kargah.catalog.cache import cached_for_visitors
-from kargah.catalog.forms_public import AMOUNT_SEPARATORS, MAX_RIALS, MAX_SEATS, QUERY_MAX_LENGTH
+from kargah.catalog.forms_public import MAX_SEATS, QUERY_MAX_LENGTH
 from kargah.catalog.models import (
     AgeGroup,
     Category,
@@ -31,9 +30,9 @@ from kargah.catalog.models import (
 from kargah.catalog.schedule import parse_pattern
 from kargah.catalog.views_public import current_conditions
 from kargah.core.errors import DomainError
-from kargah.core.forms import latin_digits_data
+from kargah.core.forms import MAX_RIALS, latin_digits_data
 from kargah.core.persian import WEEKDAYS_FA, format_money, to_jalali, to_tehran
-from kargah.core.serializers import ChoiceField, Serializer
+from kargah.core.serializers import ChoiceField, RialsField, Serializer
 
 # The largest id the database's 64-bit keys hold: a bigger number is a 400, not an overflow.
 MAX_ID = 2**63 - 1
@@ -63,24 +62,6 @@ def weekday_fa(value: dt.date | dt.datetime) -> str:
 
 
 # --- filters ---------------------------------------------------------------------------
-
-
-class RialsField(serializers.IntegerField):
-    """Whole Rials; thousands separators (, ٬ and spaces) are accepted between groups of
-    three digits only, so that 0.5 or ۲٫۵ (a decimal point) is refused, not read as 5."""
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, str) and AMOUNT_SEPARATORS.search(data.strip()):
-            if not _GROUPED_DIGITS.fullmatch(data.strip()):
-                raise serializers.ValidationError(
-                    _("Enter a whole number of Rials, such as 1,500,000.")
-                )
-            data = AMOUNT_SEPARATORS.sub("", data)
-        return super().to_internal_value(data)
-
-
-# 1,500,000 or ۱٬۵۰۰٬۰۰۰: one to three digits, then groups of three after one separator.
-_GROUPED_DIGITS = re.compile(rf"\d{{1,3}}(?:{AMOUNT_SEPARATORS.pattern}\d{{3}})+")
 
 
 def _id_field() -> serializers.IntegerField:

@@ -7,7 +7,6 @@ A field that does not validate is left out of the filters (Django drops it from
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django import forms
@@ -21,13 +20,8 @@ from kargah.catalog.selectors import CatalogFilters
 from kargah.core.forms import Form, MoneyField, unit_text
 from kargah.core.persian import WEEKDAYS_EN, WEEKDAYS_FA, localize_digits
 
-# Far above any fee, far below the 64-bit limit of the database's integers.
-MAX_RIALS = 10**15
 MAX_SEATS = 100_000
 QUERY_MAX_LENGTH = 100
-# Thousands separators people type in amounts: Latin and Arabic commas, the Arabic
-# thousands separator, apostrophes, dots and spaces.
-AMOUNT_SEPARATORS = re.compile(r"[,\u060c\u066b\u066c'’.\s\u200c]")
 
 
 def weekday_choices() -> list[tuple[int, str]]:
@@ -54,11 +48,6 @@ def category_choices() -> list[tuple[int, str]]:
     return choices
 
 
-class RialField(MoneyField):
-    """A fee bound typed in the site's money unit (any digits, thousands separators), as
-    whole Rials."""
-
-
 class CatalogFilterForm(Form):
     """GET form of the catalog list. Choice fields list what exists, so a guessed or stale
     id is a form error, not a query with a foreign value."""
@@ -82,20 +71,10 @@ class CatalogFilterForm(Form):
         required=False,
         choices=[("", _("Any time")), *TimeOfDay.choices],
     )
-    fee_min = RialField(
-        label=unit_text(_("Fee from (%(unit)s)")),
-        required=False,
-        min_value=0,
-        max_value=MAX_RIALS,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
-    )
-    fee_max = RialField(
-        label=unit_text(_("Fee up to (%(unit)s)")),
-        required=False,
-        min_value=0,
-        max_value=MAX_RIALS,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
-    )
+    # A fee bound typed in the site's money unit (any digits, thousands separators), as
+    # whole Rials, up to the shared MAX_RIALS.
+    fee_min = MoneyField(label=unit_text(_("Fee from (%(unit)s)")), required=False, min_value=0)
+    fee_max = MoneyField(label=unit_text(_("Fee up to (%(unit)s)")), required=False, min_value=0)
     seats_left_min = forms.IntegerField(
         label=_("At least this many free seats"),
         required=False,

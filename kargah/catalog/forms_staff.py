@@ -15,11 +15,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from kargah.accounts.forms import JalaliDateField
 from kargah.accounts.models import Center, Province, User
 from kargah.accounts.selectors import center_list_for_staff
 from kargah.catalog.models import (
     AgeGroup,
+    CancelCause,
     Category,
     Course,
     Offering,
@@ -32,6 +32,7 @@ from kargah.catalog.selectors import (
 )
 from kargah.core.forms import (
     Form,
+    JalaliDateField,
     ModelChoiceField,
     ModelMultipleChoiceField,
     MoneyField,
@@ -43,7 +44,6 @@ from kargah.core.persian import (
     TEHRAN,
     WEEKDAYS_EN,
     WEEKDAYS_FA,
-    parse_jalali_date,
     search_key,
     to_latin_digits,
 )
@@ -60,14 +60,6 @@ def parse_time_of_day(value: str) -> dt.time:
     if not match:
         raise ValueError("not HH:MM")
     return dt.time(int(match.group(1)), int(match.group(2)))
-
-
-def parse_jalali_datetime(value: str) -> dt.datetime:
-    """ "1403/06/01 08:00" → an aware datetime in Tehran; raises ValueError otherwise."""
-    parts = to_latin_digits(value).split()
-    if len(parts) != 2:
-        raise ValueError("expected a date and a time")
-    return tehran_datetime(parse_jalali_date(parts[0]), parse_time_of_day(parts[1]))
 
 
 def tehran_datetime(day: dt.date, time: dt.time) -> dt.datetime:
@@ -390,6 +382,32 @@ class RescheduleForm(Form):
         if data.get("date") and data.get("time") and self.starts_at() <= timezone.now():
             raise ValidationError(_("Choose a time in the future."))
         return data
+
+    def starts_at(self) -> dt.datetime:
+        return tehran_datetime(self.cleaned_data["date"], self.cleaned_data["time"])
+
+
+class SessionCancelForm(Form):
+    """Cancelling a session by the center (P3): why, and a reason kept in the record."""
+
+    cause = forms.ChoiceField(
+        label=_("Cause"),
+        # The job records an instructor's absence; staff choose among the other causes.
+        choices=[(c.value, c.label) for c in CancelCause if c != CancelCause.INSTRUCTOR_ABSENT],
+    )
+    reason = NameField(
+        title=True,
+        label=_("Reason (kept in the record)"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class MakeupSlotForm(Form):
+    """Another slot for a make-up than the proposed one (rule 4 is checked by the service)."""
+
+    date = JalaliDateField(label=_("Date of the make-up"))
+    time = TimeOfDayField(label=_("Start time (Tehran)"))
 
     def starts_at(self) -> dt.datetime:
         return tehran_datetime(self.cleaned_data["date"], self.cleaned_data["time"])

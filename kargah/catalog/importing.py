@@ -31,7 +31,6 @@ from kargah.catalog import official_calendar, services
 from kargah.catalog.forms_staff import (
     MAX_CAPACITY,
     MAX_FEE_RIALS,
-    parse_jalali_datetime,
     parse_time_of_day,
     parse_weekdays,
     split_list,
@@ -47,6 +46,7 @@ from kargah.core.errors import DomainError
 from kargah.core.persian import (
     localize_digits,
     parse_jalali_date,
+    parse_jalali_datetime,
     search_key,
     to_latin_digits,
     to_persian_digits,

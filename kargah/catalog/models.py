@@ -300,6 +300,15 @@ class SessionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class CancelCause(models.TextChoices):
+    """Why the center cancelled a session; each cause owes a make-up (P3, rule 4)."""
+
+    INSTRUCTOR_REPORT = "instructor_report", _("Reported by the instructor")
+    CLASSROOM_OUTAGE = "classroom_outage", _("Live classroom outage")
+    INSTRUCTOR_ABSENT = "instructor_absent", _("Instructor did not come in")
+    CENTER_DECISION = "center_decision", _("Center's decision")
+
+
 class Session(models.Model):
     """One meeting with an exact start and end; a make-up points to what it replaces (P3)."""
 
@@ -316,6 +325,16 @@ class Session(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="makeup",
         verbose_name=_("make-up for"),
     )  # fmt: skip
+    # When the classroom first saw a moderator in the room (services_lifecycle.
+    # session_mark_taught): a session taught and ended is held; one never taught is
+    # cancelled as the instructor's absence.
+    taught_at = models.DateTimeField(_("taught"), null=True, blank=True)
+    cancel_cause = models.CharField(
+        _("cancellation cause"), max_length=24, choices=CancelCause.choices, blank=True,
+        default="",
+    )  # fmt: skip
+    cancel_reason = models.CharField(_("cancellation reason"), max_length=300, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -333,6 +352,32 @@ class Session(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offering_id} #{self.number}"
+
+
+class MakeupProposal(models.Model):
+    """The make-up slot proposed for a session the center cancelled (P3, rule 4), with why
+    it was chosen; staff confirm it or choose another (or KARGAH_MAKEUP_AUTO_CONFIRM
+    confirms it at once)."""
+
+    session = models.OneToOneField(
+        Session, on_delete=models.CASCADE, related_name="makeup_proposal",
+        verbose_name=_("cancelled session"),
+    )  # fmt: skip
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    # How many of the offering's confirmed learners have another class at that time.
+    learner_clashes = models.PositiveIntegerField(_("learners with another class then"))
+    # Why (schedule.MakeupChoice.why()): closed days skipped, slots passed over because an
+    # instructor teaches elsewhere or more learners have a class then.
+    why = models.JSONField(_("why"), default=dict, blank=True)
+    proposed_at = models.DateTimeField(_("proposed"))
+
+    class Meta:
+        verbose_name = _("make-up proposal")
+        verbose_name_plural = _("make-up proposals")
+
+    def __str__(self) -> str:
+        return f"{self.session_id} → {self.starts_at:%Y-%m-%d %H:%M}"
 
 
 class HolidaySource(models.TextChoices):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping, Set
+from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -119,4 +119,93 @@ def plan_sessions(
         _("The weekly pattern cannot hold %(count)s sessions within two years.")
         % {"count": to_persian_digits(count)},
         code="pattern",
+    )
+
+
+# --- make-ups (P3, rule 4) -------------------------------------------------------------------
+
+Interval = tuple[dt.datetime, dt.datetime]
+FRIDAY = 6
+
+
+@dataclass
+class MakeupChoice:
+    """The make-up slot chosen, and why: what was passed over on the way to it."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    learner_clashes: int  # confirmed learners with another class at that time
+    skipped: list[tuple[dt.date, str]] = field(default_factory=list)  # closed days (P4)
+    instructor_busy: list[dt.datetime] = field(default_factory=list)  # earlier slots taken
+    # Earlier free slots passed over because more learners have another class then.
+    learners_busy: list[tuple[dt.datetime, int]] = field(default_factory=list)
+
+    def why(self) -> dict[str, object]:
+        """JSON-safe, for the proposal row and the audit log."""
+        return {
+            "skipped": [[day.isoformat(), name] for day, name in self.skipped],
+            "instructor_busy": [to_iso(start) for start in self.instructor_busy],
+            "learners_busy": [[to_iso(start), count] for start, count in self.learners_busy],
+        }
+
+
+def to_iso(value: dt.datetime) -> str:
+    return value.astimezone(TEHRAN).isoformat()
+
+
+def _overlaps(start: dt.datetime, end: dt.datetime, busy: Sequence[Interval]) -> bool:
+    return any(other_start < end and start < other_end for other_start, other_end in busy)
+
+
+def choose_makeup_slot(
+    *,
+    first_day: dt.date,
+    days: int,
+    times: Sequence[dt.time],
+    weekdays: Set[int],
+    minutes: int,
+    closed: Mapping[dt.date, str],
+    offering_busy: Sequence[Interval],
+    instructor_busy: Sequence[Interval],
+    learner_busy: Mapping[int, Sequence[Interval]],
+) -> MakeupChoice | None:
+    """The make-up slot for a cancelled session (rule 4): among the offering's start `times`
+    on each of `weekdays` from `first_day` for `days` days, leave out closed days (holidays
+    and closures), times the offering already meets, and times any of its instructors
+    teaches another class; of what is left, take the slot that clashes with the fewest
+    learners' other classes (`learner_busy`: each learner's other sessions), the earliest
+    on a tie. None when the window holds no such slot."""
+    length = dt.timedelta(minutes=minutes)
+    skipped: list[tuple[dt.date, str]] = []
+    taken: list[dt.datetime] = []
+    free: list[tuple[dt.datetime, int]] = []  # (start, learners clashing), in time order
+    for offset in range(days):
+        day = first_day + dt.timedelta(days=offset)
+        if iranian_weekday(day) not in weekdays:
+            continue
+        if day in closed:
+            skipped.append((day, closed[day]))
+            continue
+        for start in sorted(set(times)):
+            begins = tehran_datetime(day, start)
+            ends = begins + length
+            if _overlaps(begins, ends, offering_busy):
+                continue
+            if _overlaps(begins, ends, instructor_busy):
+                taken.append(begins)
+                continue
+            clashes = sum(1 for busy in learner_busy.values() if _overlaps(begins, ends, busy))
+            free.append((begins, clashes))
+        if any(count == 0 for _start, count in free):
+            break  # nothing later can beat a slot that clashes with nobody
+    if not free:
+        return None
+    begins, clashes = min(free, key=lambda slot: (slot[1], slot[0]))
+    return MakeupChoice(
+        starts_at=begins,
+        ends_at=begins + length,
+        learner_clashes=clashes,
+        skipped=[(day, name) for day, name in skipped if day < begins.date()],
+        instructor_busy=[start for start in taken if start < begins],
+        learners_busy=[(start, count) for start, count in free if start < begins],
     )

@@ -347,6 +347,19 @@ def session_get_for_staff(*, user: User, session_id: int) -> Session:
     return session
 
 
+def session_get_for_instructor(*, user: User, session_id: int) -> Session:
+    """One session of an offering the user teaches (the instructor's desk reports a problem
+    through services_lifecycle.session_cancel with it); else 404."""
+    session = (
+        Session.objects.filter(pk=session_id, offering__instructors=user)
+        .select_related("offering__course", "offering__center")
+        .first()
+    )
+    if session is None or user.role != Role.INSTRUCTOR:
+        raise Http404
+    return session
+
+
 def holiday_list_for_staff(*, user: User, jalali_year: int) -> QuerySet[Holiday]:
     """The official holidays of a Jalali year and the closures of the staff member's centers."""
     return (

@@ -23,6 +23,8 @@ urlpatterns = [
         views.session_reschedule,
         name="session_reschedule",
     ),
+    path("sessions/<int:session_id>/cancel/", views.session_cancel, name="session_cancel"),
+    path("sessions/<int:session_id>/makeup/", views.session_makeup, name="session_makeup"),
     path("holidays/", views.holidays_today, name="holidays_today"),
     path("holidays/<int:jalali_year>/", views.holidays, name="holidays"),
     path("holidays/<int:jalali_year>/sync/", views.holiday_sync, name="holiday_sync"),

@@ -16,7 +16,6 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -267,20 +266,8 @@ def offering_list(request: HttpRequest) -> HttpResponse:
             "has_errors": has_errors,
             "is_filtered": shared.is_filtered
             or (bool(learners) and bool(request.GET.get("child"))),
-            # The whole form, built only if something reads it (tests, tools): the page is
-            # made of the pieces above and does not need it.
-            "form": SimpleLazyObject(
-                lambda: _validated(
-                    CatalogFilterForm(request.GET or None, learners=learners, today=today)
-                )
-            ),
         },
     )
-
-
-def _validated(form: CatalogFilterForm) -> CatalogFilterForm:
-    form.is_valid()
-    return form
 
 
 @require_safe

@@ -26,18 +26,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kargah.accounts.models import Center, Role, User
 from kargah.accounts.selectors import center_list_for_staff
-from kargah.catalog import importing, selectors, services
+from kargah.catalog import importing, selectors, services, services_lifecycle
 from kargah.catalog.forms_staff import (
     CourseForm,
     HolidayForm,
     HolidayMoveForm,
     ImportForm,
+    MakeupSlotForm,
     OfferingForm,
     RescheduleForm,
+    SessionCancelForm,
     weekday_names,
 )
 from kargah.catalog.models import (
+    CancelCause,
     HolidaySource,
+    MakeupProposal,
     Offering,
     OfferingStatus,
     Session,
@@ -56,6 +60,7 @@ from kargah.core.persian import (
     JALALI_MONTHS_FA,
     JALALI_YEARS,
     TEHRAN,
+    format_jalali_date,
     format_jalali_datetime,
     localize_digits,
     to_jalali,
@@ -103,6 +108,12 @@ def _error_messages(exc: DomainError) -> list[str]:
     """The message of a refusal, or the full list when the service gave one."""
     listed = exc.extra.get("problems") or exc.extra.get("clashes")
     return [str(item) for item in listed] if listed else [str(exc.message)]
+
+
+def _refused(form: Any, exc: DomainError) -> None:
+    """A service's refusal shown at the top of the form."""
+    for message in _error_messages(exc):
+        form.add_error(None, message)
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -165,8 +176,7 @@ def course_create(request: HttpRequest) -> HttpResponse:
         try:
             course = services.course_create(actor=user, **form.service_kwargs())
         except DomainError as exc:
-            for message in _error_messages(exc):
-                form.add_error(None, message)
+            _refused(form, exc)
         else:
             messages.success(
                 request,
@@ -199,8 +209,7 @@ def offering_create(request: HttpRequest) -> HttpResponse:
         try:
             offering = services.offering_create(actor=user, **form.service_kwargs())
         except DomainError as exc:
-            for message in _error_messages(exc):
-                form.add_error(None, message)
+            _refused(form, exc)
         else:
             messages.success(request, _("The draft offering was created."))
             return redirect("catalog_staff:offering_detail", offering_id=offering.pk)
@@ -264,12 +273,74 @@ def _pattern_text(offering: Offering) -> list[tuple[str, str]]:
     return [(names[slot.weekday], localize_digits(slot.start.strftime("%H:%M"))) for slot in slots]
 
 
+@dataclass
+class Cancellation:
+    """What the staff page shows of a cancelled session: why, and its make-up (P3)."""
+
+    cause: str
+    reason: str
+    makeup: Session | None
+    proposal: MakeupProposal | None
+    why: list[str] = field(default_factory=list)
+
+
+def _why_lines(proposal: MakeupProposal) -> list[str]:
+    """The proposal's reasons in sentences: what it passed over, and whom it still clashes."""
+    why = proposal.why or {}
+    lines = [
+        _("%(date)s skipped: %(name)s.")
+        % {"date": format_jalali_date(dt.date.fromisoformat(day)), "name": name}
+        for day, name in why.get("skipped", [])
+    ]
+    lines += [
+        _("%(when)s passed over: an instructor teaches another class then.")
+        % {"when": format_jalali_datetime(dt.datetime.fromisoformat(when))}
+        for when in why.get("instructor_busy", [])
+    ]
+    lines += [
+        _("%(when)s passed over: %(count)s learners have another class then.")
+        % {
+            "when": format_jalali_datetime(dt.datetime.fromisoformat(when)),
+            "count": localize_digits(count),
+        }
+        for when, count in why.get("learners_busy", [])
+    ]
+    if proposal.learner_clashes:
+        lines.append(
+            _("%(count)s learners have another class at the proposed time.")
+            % {"count": localize_digits(proposal.learner_clashes)}
+        )
+    else:
+        lines.append(_("No learner has another class at the proposed time."))
+    return lines
+
+
+def _cancellations(sessions: list[Session]) -> None:
+    """Puts a `cancellation` on each cancelled session, for the page."""
+    makeups = {s.makeup_for_id: s for s in sessions if s.makeup_for_id}
+    cancelled = [s for s in sessions if s.status == SessionStatus.CANCELLED]
+    proposals = {
+        p.session_id: p
+        for p in MakeupProposal.objects.filter(session__in=[s.pk for s in cancelled])
+    }
+    for item in cancelled:
+        proposal = proposals.get(item.pk)
+        item.cancellation = Cancellation(  # type: ignore[attr-defined]
+            cause=str(CancelCause(item.cancel_cause).label) if item.cancel_cause else "",
+            reason=item.cancel_reason,
+            makeup=makeups.get(item.pk),
+            proposal=proposal,
+            why=_why_lines(proposal) if proposal else [],
+        )
+
+
 @staff_page
 @require_GET
 def offering_detail(request: HttpRequest, offering_id: int) -> HttpResponse:
     user = _user(request)
     offering = selectors.offering_get_for_staff(user=user, offering_id=offering_id)
     sessions = list(offering.sessions.select_related("makeup_for").order_by("starts_at", "id"))
+    _cancellations(sessions)
     is_draft = offering.status == OfferingStatus.DRAFT
     return render(
         request,
@@ -281,6 +352,7 @@ def offering_detail(request: HttpRequest, offering_id: int) -> HttpResponse:
             "problems": services.offering_publication_problems(offering) if is_draft else [],
             "is_draft": is_draft,
             "can_reschedule": offering.status in RESCHEDULABLE,
+            "cancel_form": SessionCancelForm(),
             "instructors": list(offering.instructors.all()),
             "pattern": _pattern_text(offering),
             "conditions": services.current_conditions(offering.course),
@@ -315,6 +387,22 @@ def offering_publish(request: HttpRequest, offering_id: int) -> HttpResponse:
     return redirect("catalog_staff:offering_detail", offering_id=offering.pk)
 
 
+def _session_page(
+    request: HttpRequest, template: str, form: Any, session: Session, **extra: Any
+) -> HttpResponse:
+    """A page of one session's form (reschedule, cancel, make-up)."""
+    context = {"form": form, "session": session, "offering": session.offering, **extra}
+    return render(request, f"catalog/staff/{template}", context)
+
+
+def _to_session(session: Session) -> HttpResponse:
+    """Back to the offering page, at the session."""
+    return redirect(
+        reverse("catalog_staff:offering_detail", args=[session.offering_id])
+        + f"#session-{session.pk}"
+    )
+
+
 @staff_page
 @require_http_methods(["GET", "POST"])
 def session_reschedule(request: HttpRequest, session_id: int) -> HttpResponse:
@@ -333,8 +421,7 @@ def session_reschedule(request: HttpRequest, session_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except DomainError as exc:
-            for message in _error_messages(exc):
-                form.add_error(None, message)
+            _refused(form, exc)
         else:
             messages.success(
                 request,
@@ -342,10 +429,80 @@ def session_reschedule(request: HttpRequest, session_id: int) -> HttpResponse:
                 % {"when": format_jalali_datetime(moved.starts_at)},
             )
             return redirect("catalog_staff:offering_detail", offering_id=session.offering_id)
-    return render(
+    return _session_page(request, "session_reschedule.html", form, session)
+
+
+# --- cancellation by the center and the make-up (P3) -----------------------------------------
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
+    user = _user(request)
+    session = session_get_for_staff(user=user, session_id=session_id)
+    form = SessionCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services_lifecycle.session_cancel(
+                actor=user,
+                session=session,
+                cause=form.cleaned_data["cause"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The session is cancelled and the families are told by SMS. Check its make-up."),
+            )
+            return _to_session(session)
+    return _session_page(request, "session_cancel.html", form, session)
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def session_makeup(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The make-up of a cancelled session: confirm the proposal, propose again, or choose
+    another slot."""
+    user = _user(request)
+    session = session_get_for_staff(user=user, session_id=session_id)
+    form = MakeupSlotForm(request.POST if request.POST.get("choose") else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("propose"):
+                if services_lifecycle.makeup_propose(session=session) is None:
+                    messages.warning(request, _("No free slot was found; choose one."))
+                return redirect("catalog_staff:session_makeup", session_id=session.pk)
+            if request.POST.get("choose"):
+                if form.is_valid():
+                    makeup = services_lifecycle.makeup_confirm(
+                        actor=user, session=session, starts_at=form.starts_at()
+                    )
+                else:
+                    makeup = None
+            else:
+                makeup = services_lifecycle.makeup_confirm(actor=user, session=session)
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            if makeup is not None:
+                messages.success(
+                    request,
+                    _("The make-up is on %(when)s; the families are told by SMS.")
+                    % {"when": format_jalali_datetime(makeup.starts_at)},
+                )
+                return _to_session(makeup)
+    sessions = [session]
+    if session.status == SessionStatus.CANCELLED:
+        sessions += list(Session.objects.filter(makeup_for=session))
+    _cancellations(sessions)
+    return _session_page(
         request,
-        "catalog/staff/session_reschedule.html",
-        {"form": form, "session": session, "offering": session.offering},
+        "session_makeup.html",
+        form,
+        session,
+        cancellation=getattr(session, "cancellation", None),
     )
 
 
@@ -475,8 +632,7 @@ def holiday_add(request: HttpRequest, jalali_year: int) -> HttpResponse:
         try:
             holiday, moved = services.holiday_add(actor=user, **form.service_kwargs())
         except DomainError as exc:
-            for message in _error_messages(exc):
-                form.add_error(None, message)
+            _refused(form, exc)
         else:
             messages.success(
                 request, _("«%(name)s» was added to the calendar.") % {"name": holiday.name}

@@ -1,14 +1,21 @@
-"""Jalali dates in Tehran time with Persian digits wherever staff read the Django admin."""
+"""Jalali dates in Tehran time wherever staff read or type a date in the Django admin."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from django.contrib import admin
 from django.contrib.admin import helpers, utils
 from django.contrib.admin.templatetags import admin_list
 from django.db import models
 
+from kargah.core.forms import (
+    JalaliDateField,
+    JalaliDateInput,
+    JalaliDateTimeField,
+    JalaliDateTimeInput,
+)
 from kargah.core.persian import format_jalali_date, format_jalali_datetime
 
 _display_for_field = utils.display_for_field
@@ -46,7 +53,27 @@ def install() -> None:
     Jalali dates. The admin formats values through these two functions, imported by name
     into its list and read-only field code, so they are replaced where they are used: a
     ModelAdmin mixin could not reach the read-only fields of a detail page or Django's own
-    admins. Date inputs of the admin's edit forms stay Gregorian (Django's widgets)."""
+    admins. The inputs of the edit forms come from the admin bases below."""
     for module in (utils, admin_list, helpers):
         module.display_for_field = display_for_field  # type: ignore[attr-defined]
         module.display_for_value = display_for_value  # type: ignore[attr-defined]
+
+
+# The admin's date and date-time inputs: typed and shown in the Jalali calendar (Tehran time,
+# any digits) and saved as the Gregorian date or the aware datetime (rule 11, issue 9).
+JALALI_INPUTS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
+    models.DateField: {"form_class": JalaliDateField, "widget": JalaliDateInput},
+    models.DateTimeField: {"form_class": JalaliDateTimeField, "widget": JalaliDateTimeInput},
+}
+
+
+class ModelAdmin(admin.ModelAdmin):
+    """The base of Kargah's admins: Jalali date inputs."""
+
+    formfield_overrides = JALALI_INPUTS
+
+
+class TabularInline(admin.TabularInline):
+    """The base of Kargah's inlines: Jalali date inputs."""
+
+    formfield_overrides = JALALI_INPUTS

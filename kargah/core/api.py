@@ -20,8 +20,14 @@ from kargah.core.persian import localize_digits
 ERRORS_KEY = "errors"
 
 
+# The one shape of every API error, and the schema's Error component (its docstring and help
+# texts are the schema's words; kargah.core.schema points every error answer to it). The
+# answers themselves are built below.
 class ErrorSerializer(serializers.Serializer):
-    """The one shape of every API error (for the schema; answers are built below)."""
+    """Every error of the API (kargah.core.api): a message for a person in the caller's
+    language (Persian unless they chose English) and a stable code. Validation errors add
+    `errors`, each field's messages by name. Some refusals add details, e.g. `retry_after`
+    (seconds) or `shortfall` (Rials)."""
 
     detail = serializers.CharField(help_text="What went wrong, for a person to read.")
     code = serializers.CharField(

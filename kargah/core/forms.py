@@ -3,6 +3,7 @@ name field that tidies and checks what a person types as a name or a title."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -18,8 +19,11 @@ from kargah.core.persian import (
     NameTextError,
     clean_name,
     format_money,
+    jalali_input_text,
     localize_digits,
     money_unit,
+    parse_jalali_date,
+    parse_jalali_datetime,
     parse_money,
     rials_per_unit,
     to_latin_digits,
@@ -164,6 +168,81 @@ class MoneyField(forms.IntegerField):
     def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
         # No min/max attributes: they would be in Rials, not in the unit typed.
         return {}
+
+
+# --- Jalali dates (rule 11) ------------------------------------------------------------------
+
+
+class JalaliDateInput(forms.TextInput):
+    """A text box for a Jalali date: the number pad on a phone, written left to right."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(
+            {"inputmode": "numeric", "dir": "ltr", "placeholder": "۱۳۹۵/۰۴/۱۲", **(attrs or {})}
+        )
+
+
+class JalaliDateTimeInput(JalaliDateInput):
+    """The same for a date and a Tehran time of day."""
+
+    # Shown to the second: Django then drops the microseconds of the initial value, so an
+    # unchanged value reads back equal and is not saved as a change.
+    supports_microseconds = False
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"placeholder": "۱۴۰۳/۰۶/۰۱ ۱۶:۳۰", **(attrs or {})})
+
+
+class JalaliDateField(forms.CharField):
+    """A date typed in the Jalali calendar (۱۳۹۵/۰۴/۱۲, any digits); cleans to a Gregorian
+    date. Shown the same way, with Latin digits."""
+
+    widget = JalaliDateInput
+    format_help = _("Year/month/day in the Persian calendar, e.g. 1395/04/12.")
+    default_error_messages = {
+        "invalid": _("Enter the date as year/month/day in the Persian calendar, e.g. 1395/04/12.")
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        # The admin passes the model field's help text, usually empty: the format is told then too.
+        kwargs["help_text"] = kwargs.get("help_text") or self.format_help
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, dt.date):
+            return jalali_input_text(value)
+        return value
+
+    def parse(self, text: str) -> dt.date:
+        return parse_jalali_date(text)
+
+    def to_python(self, value: Any) -> Any:
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return self.parse(text)
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class JalaliDateTimeField(JalaliDateField):
+    """A date and a time typed as ۱۴۰۳/۰۶/۰۱ ۱۶:۳۰ (Jalali, Tehran time, seconds optional);
+    cleans to an aware datetime."""
+
+    widget = JalaliDateTimeInput
+    format_help = _(
+        "Year/month/day in the Persian calendar and the time in Tehran, e.g. 1403/06/01 16:30."
+    )
+    default_error_messages = {
+        "invalid": _(
+            "Enter the date and time as year/month/day hours:minutes in the Persian calendar "
+            "and Tehran time, e.g. 1403/06/01 16:30."
+        )
+    }
+
+    def parse(self, text: str) -> dt.datetime:
+        return parse_jalali_datetime(text)
 
 
 # --- names and titles ------------------------------------------------------------------------

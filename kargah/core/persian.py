@@ -142,6 +142,35 @@ def parse_jalali_date(value: str) -> dt.date:
     return jdatetime.date(year, month, day).togregorian()
 
 
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+
+
+def parse_jalali_datetime(value: str) -> dt.datetime:
+    """ "1403/06/01 08:00" (seconds optional, any digits) → an aware datetime in Tehran time.
+
+    Raises ValueError for text that is not a real Jalali date and a time of day.
+    """
+    parts = to_latin_digits(value).split()
+    match = _CLOCK.match(parts[1]) if len(parts) == 2 else None
+    if not match:
+        raise ValueError("expected a Jalali date and a time")
+    hour, minute, second = (int(part or 0) for part in match.groups())
+    return dt.datetime.combine(
+        parse_jalali_date(parts[0]), dt.time(hour, minute, second), tzinfo=TEHRAN
+    )
+
+
+def jalali_input_text(value: dt.date | dt.datetime) -> str:
+    """What a date input shows: «1403/06/01», or for a datetime «1403/06/01 08:00» in Tehran
+    time (with seconds when it has some), in Latin digits as a phone's number pad types."""
+    j = to_jalali(value)
+    text = f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
+    if isinstance(value, dt.datetime):
+        clock = to_tehran(value)
+        text += clock.strftime(" %H:%M:%S" if clock.second else " %H:%M")
+    return text
+
+
 def format_rial(amount: int) -> str:
     """An integer amount with thousands separators and digits for the active language: in
     Persian the Arabic thousands separator «٬» (U+066C), never «٫» (U+066B, the decimal
@@ -193,14 +222,16 @@ def format_money(rials: int, *, signed: bool = False) -> str:
     return f"{number} {money_unit()}"
 
 
-_MONEY_SEPARATORS = re.compile(r"[,\u060c\u066c'\s\u00a0\u2009\u202f\u200c_]")
+# Thousands separators people type in amounts: Latin and Arabic commas, the Arabic thousands
+# separator «٬», apostrophes, spaces and ZWNJ. Never a decimal point (. or «٫»).
+MONEY_SEPARATORS = re.compile(r"[,\u060c\u066c'’\s\u00a0\u2009\u202f\u200c_]")
 
 
 def parse_money(value: str) -> int:
     """What a person typed as an amount in the display unit («۵۰۰٬۰۰۰», "500,000") → whole
     Rials (5,000,000 when the unit is Toman). Raises ValueError for anything but a whole
     number: a decimal point (. or «٫») is refused, never guessed."""
-    digits = _MONEY_SEPARATORS.sub("", to_latin_digits(value or ""))
+    digits = MONEY_SEPARATORS.sub("", to_latin_digits(value or ""))
     if not digits or not (digits.isascii() and digits.isdigit()) or len(digits) > 15:
         raise ValueError("not a whole amount")
     return int(digits) * rials_per_unit()

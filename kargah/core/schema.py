@@ -4,23 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
+
+# The Error component is drf-spectacular's rendering of kargah.core.api.ErrorSerializer,
+# which error_responses() puts on the operations: the serializer is the one description.
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "Every error of the API (kargah.core.api): a message for a person in the "
-    "caller's language (Persian unless they chose English) and a stable code. Validation "
-    "errors add `errors`, each field's messages by name. Some refusals add details, "
-    "e.g. `retry_after` (seconds) or `shortfall` (Rials).",
-    "properties": {
-        "detail": {"type": "string"},
-        "code": {"type": "string"},
-        "errors": {
-            "type": "object",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
-        },
-    },
-    "required": ["detail", "code"],
-}
 
 DESCRIPTIONS = {
     400: "The request is not valid (a field, a query parameter, the JSON body, text that is "
@@ -63,12 +51,15 @@ def _statuses(operation: dict[str, Any]) -> set[int]:
 def add_error_responses(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
-    """drf-spectacular postprocessing hook: the Error component; on each operation, the
-    error statuses every operation of its kind can answer (views add their own, such as
-    409, 422 and 429, with `OpenApiResponse(ErrorSerializer)`); every error response
-    described by the Error body."""
+    """drf-spectacular postprocessing hook: on each operation, the error statuses every
+    operation of its kind can answer (views add their own, such as 409, 422 and 429, with
+    `error_responses`); every error response described by the Error body."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    schemas["Error"] = ERROR_SCHEMA
+    if "Error" not in schemas:
+        raise ImproperlyConfigured(
+            "No operation names kargah.core.api.ErrorSerializer (error_responses), so the "
+            "schema has no Error component for the error answers to point to."
+        )
     for name, required in REQUIRED_IN_PATCH.items():
         if name in schemas:
             schemas[name]["required"] = sorted({*schemas[name].get("required", []), *required})

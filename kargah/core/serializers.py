@@ -3,6 +3,7 @@ script, names tidied and checked by the same validator (kargah.core.forms.valida
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from kargah.core.forms import latin_digits_data, validate_name
+from kargah.core.persian import MONEY_SEPARATORS
 
 
 class LatinDigitsMixin:
@@ -43,6 +45,26 @@ class ChoiceField(serializers.ChoiceField):
         **serializers.ChoiceField.default_error_messages,
         "invalid_choice": _("This is not one of the allowed values."),
     }
+
+
+# 1,500,000 or ۱٬۵۰۰٬۰۰۰: one to three digits, then groups of three after one separator.
+_GROUPED_DIGITS = re.compile(rf"\d{{1,3}}(?:{MONEY_SEPARATORS.pattern}\d{{3}})+")
+
+
+class RialsField(serializers.IntegerField):
+    """Whole Rials (the API's amounts, whatever unit the pages show). Thousands separators
+    (kargah.core.persian.MONEY_SEPARATORS, the forms' own) are accepted between groups of
+    three digits only, so that 1,5 is refused, not read as 15; a decimal point (0.5, ۲٫۵) is
+    no separator and is refused too."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, str) and MONEY_SEPARATORS.search(data.strip()):
+            if not _GROUPED_DIGITS.fullmatch(data.strip()):
+                raise serializers.ValidationError(
+                    _("Enter a whole number of Rials, such as 1,500,000.")
+                )
+            data = MONEY_SEPARATORS.sub("", data)
+        return super().to_internal_value(data)
 
 
 class NameField(serializers.CharField):

@@ -6,11 +6,12 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from kargah.core.admin_dates import ModelAdmin
 from kargah.documents.models import Document
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(ModelAdmin):
     list_display = ["name", "learner", "course", "status", "content_type", "size", "uploaded_at"]
     list_filter = ["status", "content_type"]
     search_fields = ["name", "learner__last_name", "course__title"]

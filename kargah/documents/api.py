@@ -14,17 +14,18 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kargah.accounts.models import Role, User
+from kargah.accounts.models import User
 from kargah.accounts.selectors import learner_visible_list_for
 from kargah.catalog.api import MAX_ID, jalali_datetime
 from kargah.catalog.models import Course
 from kargah.core.api import error_responses
 from kargah.core.errors import NotAllowed
+from kargah.core.permissions import guardian_only
 from kargah.core.persian import localize_digits
 from kargah.core.serializers import Serializer
 from kargah.documents import selectors, services
@@ -36,12 +37,9 @@ from kargah.documents.models import Document
 UPLOAD_MAX_BODY_BYTES = MAX_BYTES + 64 * 1024
 
 
-class IsGuardian(BasePermission):
-    message = gettext_lazy("Only a guardian can see and hand in the family's documents.")
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.role == Role.GUARDIAN)
+IsGuardian = guardian_only(
+    gettext_lazy("Only a guardian can see and hand in the family's documents.")
+)
 
 
 class UploadTooLarge(APIException):

@@ -6,11 +6,12 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from kargah.core.admin_dates import ModelAdmin
 from kargah.enrollment.models import Enrollment, WaitingListEntry
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(ModelAdmin):
     list_display = (
         "learner", "family", "offering", "status", "fee_rials", "paid_rials",
         "hold_expires_at", "conditions", "conditions_accepted_at",
@@ -23,7 +24,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(WaitingListEntry)
-class WaitingListEntryAdmin(admin.ModelAdmin):
+class WaitingListEntryAdmin(ModelAdmin):
     list_display = ("learner", "family", "offering", "status", "created_at", "offer_expires_at")
     list_filter = ("status",)
     raw_id_fields = ("learner", "family", "offering")

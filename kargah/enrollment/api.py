@@ -27,22 +27,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kargah.accounts.models import Family, Learner, Role, User
+from kargah.accounts.models import Family, Learner, User
 from kargah.accounts.selectors import learner_for_registration
 from kargah.catalog import selectors as catalog_selectors
-from kargah.catalog.api import MAX_ID, RialsField, jalali_datetime
+from kargah.catalog.api import MAX_ID, jalali_datetime
 from kargah.catalog.models import Offering
 from kargah.core.api import ErrorSerializer
 from kargah.core.errors import DomainError
 from kargah.core.forms import MAX_RIALS
 from kargah.core.idempotency import HEADER, after_key_commit, idempotent
+from kargah.core.permissions import guardian_only
 from kargah.core.persian import format_money
-from kargah.core.serializers import Serializer
+from kargah.core.serializers import RialsField, Serializer
 from kargah.enrollment import selectors, services
 from kargah.enrollment.models import Enrollment
 from kargah.payments.services import is_local_path, wallet_top_up_start
@@ -60,17 +61,10 @@ class NotFound(DomainError):
     code = "not_found"
 
 
-class IsGuardian(BasePermission):
-    message = gettext_lazy("Only a guardian can register children and use the family's wallet.")
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        return bool(
-            user
-            and user.is_authenticated
-            and user.role == Role.GUARDIAN
-            and getattr(user, "family", None) is not None
-        )
+IsGuardian = guardian_only(
+    gettext_lazy("Only a guardian can register children and use the family's wallet."),
+    needs_family=True,
+)
 
 
 def _user(request: Request) -> User:

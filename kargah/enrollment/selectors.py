@@ -99,33 +99,58 @@ def waiting_places(
     ]
 
 
-def family_schedule(
-    *, guardian: User | AnonymousUser, now: dt.datetime | None = None
-) -> QuerySet[Session]:
-    """Upcoming sessions (not cancelled, not yet ended) of the classes the family's children
-    are confirmed in (linked children too), in time order; each session carries
-    `learner_id`, `learner_first_name` and `learner_last_name` of the child it is for (a
-    session appears once per child)."""
-    family_id = _family_id(guardian)
-    if family_id is None:
-        return Session.objects.none()
-    now = now or timezone.now()
+def _family_sessions(family_id: int) -> QuerySet[Session]:
+    """Sessions of the classes the family's children are confirmed in (linked children
+    too), each annotated with the child it is for (once per child)."""
     return (
         Session.objects.filter(
             # One filter() call: the child and the status are of the same enrollment row.
             visible_to_family(family_id=family_id, learner_field="offering__enrollments__learner")
             | Q(offering__enrollments__family_id=family_id),
             offering__enrollments__status=EnrollmentStatus.CONFIRMED,
-            ends_at__gt=now,
         )
-        .exclude(status=SessionStatus.CANCELLED)
         .annotate(
             learner_id=F("offering__enrollments__learner_id"),
             learner_first_name=F("offering__enrollments__learner__first_name"),
             learner_last_name=F("offering__enrollments__learner__last_name"),
         )
-        .select_related("offering__course")
+        .select_related("offering__course", "makeup_for")
         .order_by("starts_at", "id", "learner_id")
+    )
+
+
+def family_schedule(
+    *, guardian: User | AnonymousUser, now: dt.datetime | None = None
+) -> QuerySet[Session]:
+    """Upcoming sessions (not cancelled, not yet ended) of the classes the family's children
+    are confirmed in (linked children too), in time order; each session carries
+    `learner_id`, `learner_first_name` and `learner_last_name` of the child it is for (a
+    session appears once per child). A make-up carries the session it replaces."""
+    family_id = _family_id(guardian)
+    if family_id is None:
+        return Session.objects.none()
+    now = now or timezone.now()
+    return (
+        _family_sessions(family_id).filter(ends_at__gt=now).exclude(status=SessionStatus.CANCELLED)
+    )
+
+
+def family_cancelled_sessions(
+    *, guardian: User | AnonymousUser, now: dt.datetime | None = None
+) -> QuerySet[Session]:
+    """Sessions of the family's confirmed classes that the center cancelled (P3) and that
+    the family still needs to know of: not yet over, or with a make-up not yet set or not
+    yet over; each with its make-up (`makeup`, when set) and the child, as
+    `family_schedule`."""
+    family_id = _family_id(guardian)
+    if family_id is None:
+        return Session.objects.none()
+    now = now or timezone.now()
+    return (
+        _family_sessions(family_id)
+        .filter(status=SessionStatus.CANCELLED)
+        .filter(Q(ends_at__gt=now) | Q(makeup__isnull=True) | Q(makeup__ends_at__gt=now))
+        .select_related("makeup")
     )
 
 

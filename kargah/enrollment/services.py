@@ -1464,3 +1464,24 @@ def offerings_close_registration(*, now: dt.datetime | None = None) -> CloseRepo
         report.credited_enrollments += part.credited_enrollments
         report.credited_rials += part.credited_rials
     return report
+
+
+# --- the end of a class (issue 10) -------------------------------------------------------
+
+
+def enrollments_complete(*, offering: Offering, now: dt.datetime) -> int:
+    """confirmed → completed for every confirmed place of a finished offering, each
+    audited; called by the lifecycle job in the transaction that finishes the offering
+    (under its lock). Returns how many places completed."""
+    if offering.status != OfferingStatus.FINISHED:
+        raise DomainError(_("Only a finished class completes its places."), code="status")
+    places = list(
+        Enrollment.objects.select_for_update()
+        .filter(offering=offering, status=EnrollmentStatus.CONFIRMED)
+        .order_by("id")
+    )
+    for enrollment in places:
+        before = snapshot(enrollment, ENROLLMENT_AUDIT_FIELDS)
+        _transition(enrollment, EnrollmentStatus.COMPLETED, now=now)
+        _save(enrollment, actor=None, action="enrollment.completed", before=before)
+    return len(places)

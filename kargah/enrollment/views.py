@@ -268,6 +268,8 @@ class EnrollmentRow:
     enrollment: Enrollment
     next_sessions: list[Session]
     sessions_left: int
+    # Sessions the center cancelled, with their make-ups (P3): shown until made up.
+    cancelled: list[Session]
     can_drop: bool
     can_switch: bool
     deadline: dt.datetime | None
@@ -296,6 +298,11 @@ def _family_schedule(user: User) -> list[ChildSchedule]:
         sessions[(session.learner_id, session.offering_id)].append(  # type: ignore[attr-defined]
             session
         )
+    cancelled: dict[tuple[int, int], list[Session]] = defaultdict(list)
+    for session in selectors.family_cancelled_sessions(guardian=user, now=now):
+        cancelled[(session.learner_id, session.offering_id)].append(  # type: ignore[attr-defined]
+            session
+        )
     # Linked children (docs/learner-links.md) are shown too; each place can be changed only
     # by the family that registered it.
     children = {
@@ -318,6 +325,7 @@ def _family_schedule(user: User) -> list[ChildSchedule]:
                     enrollment=enrollment,
                     next_sessions=upcoming[:NEXT_SESSIONS],
                     sessions_left=len(upcoming),
+                    cancelled=cancelled.get((enrollment.learner_id, enrollment.offering_id), []),
                     can_drop=mine and selectors.can_drop(enrollment, now),
                     can_switch=mine and selectors.can_switch(enrollment, now),
                     deadline=selectors.drop_deadline(enrollment.offering),

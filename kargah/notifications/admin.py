@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 
+from kargah.core.admin_dates import ModelAdmin
 from kargah.notifications.models import OutboxMessage
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ModelAdmin):
     list_display = ("created_at", "kind", "recipient", "status", "attempts", "sent_at")
     list_filter = ("status", "kind", "channel")
     search_fields = ("recipient",)

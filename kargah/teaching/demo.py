@@ -131,6 +131,7 @@ def _offering(*, center_id: int, instructor: User, now: dt.datetime) -> Offering
             starts_at=begins,
             ends_at=begins + dt.timedelta(minutes=MINUTES),
             status=SessionStatus.HELD if number == 1 else SessionStatus.SCHEDULED,
+            taught_at=begins + dt.timedelta(minutes=2) if number == 1 else None,
         )
         for number, begins in enumerate((first, start, start + dt.timedelta(days=7)), start=1)
     ]

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from kargah.accounts.models import User
-from kargah.catalog.models import Session, SessionStatus
+from kargah.catalog.models import CancelCause, Session, SessionStatus
+from kargah.catalog.services_lifecycle import session_cancel
 from kargah.devicecheck.models import DeviceCheck
 from kargah.devicecheck.selectors import device_checks_for_learners, is_current
 
@@ -68,6 +69,6 @@ def device_check_counts(check: DeviceCheck | None) -> bool:
 
 def session_cancel_reported(*, actor: User, session: Session, reason: str) -> Session:
     """An instructor's report of a problem: the center's cancellation with its make-up (P3)."""
-    from kargah.catalog.services_lifecycle import session_cancel
-
-    return session_cancel(actor=actor, session=session, cause="instructor_report", reason=reason)
+    return session_cancel(
+        actor=actor, session=session, cause=CancelCause.INSTRUCTOR_REPORT, reason=reason
+    )

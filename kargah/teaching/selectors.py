@@ -185,9 +185,13 @@ def roster(*, offering: Offering, now: dt.datetime | None = None) -> list[Roster
     ):
         handed_in.setdefault(document.learner_id, []).append(document)
     counts: dict[int, Counter[str]] = {i: Counter() for i in ids}
-    for learner_id, status in Attendance.objects.filter(
-        session__offering=offering, learner_id__in=ids
-    ).values_list("learner_id", "status"):
+    # A session cancelled after its rows were proposed (the instructor never came) counts
+    # for nobody: it is owed a make-up (P3), not an absence.
+    for learner_id, status in (
+        Attendance.objects.filter(session__offering=offering, learner_id__in=ids)
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .values_list("learner_id", "status")
+    ):
         counts[learner_id][status] += 1
     notes: dict[int, list[ConductNote]] = {}
     for note in ConductNote.objects.filter(offering=offering, learner_id__in=ids).select_related(

@@ -5,10 +5,11 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from kargah.core.admin_dates import ModelAdmin, TabularInline
 from kargah.wallet.models import Account, LedgerEntry, LedgerTransaction, RefundRequest
 
 
-class ReadOnly(admin.ModelAdmin):
+class ReadOnly(ModelAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -25,7 +26,7 @@ class AccountAdmin(ReadOnly):
     list_filter = ("kind",)
 
 
-class EntryInline(admin.TabularInline):
+class EntryInline(TabularInline):
     model = LedgerEntry
     extra = 0
     readonly_fields = ("account", "amount")

@@ -10,28 +10,21 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kargah.accounts.models import Role, User
-from kargah.catalog.api import RialsField
+from kargah.accounts.models import User
 from kargah.core.api import error_responses
 from kargah.core.forms import MAX_RIALS
 from kargah.core.idempotency import HEADER, idempotent
+from kargah.core.permissions import guardian_only
 from kargah.core.persian import format_jalali_datetime, format_money
-from kargah.core.serializers import NameField, Serializer
+from kargah.core.serializers import NameField, RialsField, Serializer
 from kargah.wallet import refunds
 from kargah.wallet.models import RefundRequest
 
-
-class IsGuardian(BasePermission):
-    message = _("Only a guardian can ask for a refund from the family's wallet.")
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return bool(
-            request.user and request.user.is_authenticated and request.user.role == Role.GUARDIAN
-        )
+IsGuardian = guardian_only(_("Only a guardian can ask for a refund from the family's wallet."))
 
 
 class RefundRequestInputSerializer(Serializer):

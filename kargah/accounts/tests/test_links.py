@@ -649,3 +649,27 @@ def _neutral_bytes() -> bytes:
         ensure_ascii=False,
         separators=(",", ":"),
     ).encode()
+
+
+class TestWhoMayDecideInOneQuery:
+    """may_decide_link reads what it needs in one query, whoever asks (the owner, another
+    guardian, staff of the child's center or of another, an administrator)."""
+
+    def test_one_query_each(self, owner, child, second, django_assert_num_queries):
+        link = _request_link(second, child)
+        provincial = StaffFactory.create(center=CenterFactory.create(province=child.province))
+        virtual = StaffFactory.create(center=CenterFactory.create(is_virtual=True))
+        administrator = User.objects.create_superuser(username="root", password="x-pass-1403")
+        cases = [
+            (owner, True),
+            (second, False),
+            (provincial, True),
+            (virtual, True),
+            (StaffFactory.create(), False),
+            (administrator, True),
+        ]
+        link = LearnerLink.objects.get(pk=link.pk)  # nothing related loaded
+        for user, allowed in cases:
+            fresh = User.objects.get(pk=user.pk)  # nor the staff's center
+            with django_assert_num_queries(1):
+                assert services.may_decide_link(user=fresh, link=link) is allowed, user

@@ -6,18 +6,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from kargah.accounts.models import Center, Role, User
-from kargah.accounts.tests.factories import CenterFactory, StaffFactory
+from kargah.accounts.tests.factories import CenterFactory, LearnerFactory, StaffFactory
 from kargah.accounts.tests.support import Clock
 from kargah.catalog import services
-from kargah.catalog.models import Offering
-from kargah.catalog.tests.factories import CourseFactory, InstructorFactory, OfferingFactory
+from kargah.catalog.models import Offering, OfferingStatus, Session
+from kargah.catalog.tests.factories import (
+    CourseFactory,
+    EnrollmentFactory,
+    InstructorFactory,
+    OfferingFactory,
+)
 from kargah.core.persian import TEHRAN
+from kargah.enrollment.models import Enrollment
 
 MakeOffering = Callable[..., Offering]
 
@@ -100,3 +107,42 @@ def make_offering(center: Center, staff: User) -> MakeOffering:
         return offering
 
     return make
+
+
+# --- a class under way (issue 10: lifecycle and make-ups) -------------------------------------
+
+LIVE_FIRST = dt.date(2024, 5, 4)  # a Saturday (1403/02/15)
+
+
+@dataclass
+class LiveClass:
+    """A class whose registration closed: three Saturday sessions at 16:00 from LIVE_FIRST,
+    one hour each; family A has two children in it, family B one."""
+
+    offering: Offering
+    sessions: list[Session]
+    enrollments: list[Enrollment]
+    mobiles: list[str]  # family A's guardian, then family B's
+
+
+@pytest.fixture
+def live_class(make_offering: MakeOffering, staff: User) -> LiveClass:
+    offering = services.offering_publish(
+        actor=staff, offering=make_offering(first_date=LIVE_FIRST, count=3)
+    )
+    first = LearnerFactory.create()
+    second = LearnerFactory.create(family=first.family)
+    other = LearnerFactory.create()
+    enrollments = [
+        EnrollmentFactory.create(offering=offering, learner=learner)
+        for learner in (first, second, other)
+    ]
+    # Where the quorum job leaves a class that reached its quorum.
+    Offering.objects.filter(pk=offering.pk).update(status=OfferingStatus.REGISTRATION_CLOSED)
+    offering.refresh_from_db()
+    return LiveClass(
+        offering=offering,
+        sessions=list(offering.sessions.order_by("starts_at")),
+        enrollments=enrollments,
+        mobiles=[str(first.family.guardian.mobile), str(other.family.guardian.mobile)],
+    )

@@ -9,6 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from kargah.accounts.tests.factories import GuardianFactory
+from kargah.core.api import ErrorSerializer
 from kargah.enrollment.tests.conftest import make_offering
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,9 @@ def error_ref(operation: dict[str, Any], status: int) -> Any:
 
 
 def test_every_operation_lists_its_error_statuses_with_the_error_body(schema):
-    assert schema["components"]["schemas"]["Error"]["required"] == ["detail", "code"]
+    error = schema["components"]["schemas"]["Error"]
+    assert sorted(error["required"]) == ["code", "detail"]
+    assert list(error["properties"]) == list(ErrorSerializer().fields)  # one source
     for path, method, operation in operations(schema):
         listed = {int(code) for code in operation["responses"]}
         assert {400, 406, 500, 503} <= listed, (path, method)
@@ -113,7 +116,7 @@ def test_junk_pages_are_a_json_404(page):
     assert response.json()["code"] == "not_found"
 
 
-@pytest.mark.parametrize("fee", ["0.5", "۲٫۵", "1,5", "10,00"])
+@pytest.mark.parametrize("fee", ["0.5", "۲٫۵", "1,5", "10,00", "1.500.000", "۱٫۵۰۰٫۰۰۰"])
 def test_a_fee_with_a_decimal_point_is_refused_not_misread(fee):
     response = APIClient().get("/api/v1/offerings", {"fee_min": fee})
     assert response.status_code == 400

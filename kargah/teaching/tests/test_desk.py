@@ -197,3 +197,14 @@ def test_roster_shows_who_passed_the_device_check_and_when(world: World, clock: 
     html = page.content.decode()
     assert "موفق در ۱۴۰۳/۰۹/۱۲" in html  # passed two days before Wednesday 1403/09/14
     assert "ناموفق یا قدیمی" in html
+
+
+def test_a_session_cancelled_after_its_proposal_counts_for_nobody(
+    world: World, clock: Clock
+) -> None:
+    clock.current = tehran(TODAY, 17, 5)
+    services.attendance_fill_from_classroom(session=world.session, seen=[])
+    world.session.status = SessionStatus.CANCELLED  # the lifecycle job: the instructor never came
+    world.session.save()
+    page = client_of(world.instructor).get(reverse("teaching:roster", args=[world.offering.pk]))
+    assert all(sum(row.attendance.values()) == 0 for row in page.context["rows"])
