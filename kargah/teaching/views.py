@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kargah.accounts.models import User
+from kargah.catalog.models import SessionStatus
 from kargah.core.errors import DomainError
 from kargah.teaching import integration, selectors, services
 from kargah.teaching.forms import AttendanceMarkForm, ConductNoteForm, ProblemReportForm
@@ -43,6 +44,16 @@ def _user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
+
+
+def _run(request: HttpRequest, action: Callable[[], object], done: str) -> None:
+    """Runs one service call of a form's post and says how it went, in Persian."""
+    try:
+        action()
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, done)
 
 
 @desk_page
@@ -91,14 +102,13 @@ def conduct_note_add(request: HttpRequest, offering_id: int) -> HttpResponse:
     learner = get_object_or_404(
         selectors.roster_learners(offering=offering), pk=form.cleaned_data["learner"]
     )
-    try:
-        services.conduct_note_add(
+    _run(
+        request,
+        lambda: services.conduct_note_add(
             actor=user, offering=offering, learner=learner, text=form.cleaned_data["text"]
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("The note was saved; the family sees it."))
+        ),
+        _("The note was saved; the family sees it."),
+    )
     return redirect(f"{roster_url}#learner-{learner.pk}")
 
 
@@ -120,7 +130,7 @@ def sheet(request: HttpRequest, session_id: int) -> HttpResponse:
             and integration.join_is_open(session=session, now=now),
             "join_url": integration.join_url(session=session),
             "may_report": selectors.teaches(user=user, offering=session.offering)
-            and session.status == "scheduled"
+            and session.status == SessionStatus.SCHEDULED
             and now < session.ends_at,
             "statuses": AttendanceMarkForm.base_fields["status"].choices,  # type: ignore[attr-defined]
         },
@@ -137,16 +147,13 @@ def attendance_mark(request: HttpRequest, session_id: int) -> HttpResponse:
         learner = get_object_or_404(
             selectors.roster_learners(offering=session.offering), pk=form.cleaned_data["learner"]
         )
-        try:
-            services.attendance_mark(
+        _run(
+            request,
+            lambda: services.attendance_mark(
                 actor=user, session=session, learner=learner, status=form.cleaned_data["status"]
-            )
-        except DomainError as exc:
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(
-                request, _("Attendance of %(name)s was saved.") % {"name": learner.full_name}
-            )
+            ),
+            _("Attendance of %(name)s was saved.") % {"name": learner.full_name},
+        )
     else:
         messages.error(request, _("Choose present, late, absent or excused."))
     return redirect("teaching:sheet", session_id=session.pk)
