@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kargah.accounts.models import User
 from kargah.catalog.models import SessionStatus
 from kargah.core.errors import DomainError
+from kargah.core.http import run_and_tell
 from kargah.teaching import integration, selectors, services
 from kargah.teaching.forms import AttendanceMarkForm, ConductNoteForm, ProblemReportForm
 
@@ -44,16 +45,6 @@ def _user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
-
-
-def _run(request: HttpRequest, action: Callable[[], object], done: str) -> None:
-    """Runs one service call of a form's post and says how it went, in Persian."""
-    try:
-        action()
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, done)
 
 
 @desk_page
@@ -102,7 +93,7 @@ def conduct_note_add(request: HttpRequest, offering_id: int) -> HttpResponse:
     learner = get_object_or_404(
         selectors.roster_learners(offering=offering), pk=form.cleaned_data["learner"]
     )
-    _run(
+    run_and_tell(
         request,
         lambda: services.conduct_note_add(
             actor=user, offering=offering, learner=learner, text=form.cleaned_data["text"]
@@ -147,7 +138,7 @@ def attendance_mark(request: HttpRequest, session_id: int) -> HttpResponse:
         learner = get_object_or_404(
             selectors.roster_learners(offering=session.offering), pk=form.cleaned_data["learner"]
         )
-        _run(
+        run_and_tell(
             request,
             lambda: services.attendance_mark(
                 actor=user, session=session, learner=learner, status=form.cleaned_data["status"]

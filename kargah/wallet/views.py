@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kargah.accounts.models import Family, Role, User
 from kargah.core.errors import DomainError
+from kargah.core.http import run_and_tell
 from kargah.core.idempotency import IdempotencyKeyReused, idempotent_execute
 from kargah.core.persian import to_jalali
 from kargah.wallet import refunds
@@ -164,12 +165,7 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 def _decide(request: HttpRequest, action: Callable[[], object], done: str) -> HttpResponse:
     """Runs one finance decision; a refusal is shown in Persian, never a 500."""
-    try:
-        action()
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, done)
+    run_and_tell(request, action, done)
     return _back(request)
 
 
