@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -94,6 +95,12 @@ def sign_in_resend(request: HttpRequest) -> HttpResponse:
 class StaffSignInView(auth_views.LoginView):
     template_name = "accounts/staff_sign_in.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        # An instructor's work is on the desk; everyone else starts at the home page.
+        if getattr(self.request.user, "role", None) == Role.INSTRUCTOR:
+            return reverse("teaching:desk")
+        return super().get_default_redirect_url()
 
 
 @require_POST

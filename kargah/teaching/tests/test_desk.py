@@ -208,3 +208,18 @@ def test_a_session_cancelled_after_its_proposal_counts_for_nobody(
     world.session.save()
     page = client_of(world.instructor).get(reverse("teaching:roster", args=[world.offering.pk]))
     assert all(sum(row.attendance.values()) == 0 for row in page.context["rows"])
+
+
+def test_an_instructor_signs_in_to_the_desk_and_staff_reach_the_roster(world: World) -> None:
+    from kargah.accounts.tests.factories import StaffFactory
+
+    world.instructor.set_password("desk-pass-1403")
+    world.instructor.save()
+    answer = Client().post(
+        reverse("accounts:staff_sign_in"),
+        {"username": world.instructor.username, "password": "desk-pass-1403"},
+    )
+    assert answer.status_code == 302 and answer["Location"] == reverse("teaching:desk")
+    staff = StaffFactory.create(center=world.offering.center)
+    page = client_of(staff).get(reverse("catalog_staff:offering_detail", args=[world.offering.pk]))
+    assert reverse("teaching:roster", args=[world.offering.pk]) in page.content.decode()
