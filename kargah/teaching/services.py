@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from kargah.accounts.models import Learner, User
 from kargah.catalog.models import Offering, Session, SessionStatus
 from kargah.core.errors import DomainError, NotAllowed
+from kargah.core.locks import lock_keys
 from kargah.core.services import audit_record, snapshot
 from kargah.teaching import integration, selectors
 from kargah.teaching.integration import SeenInRoom
@@ -61,6 +62,9 @@ def attendance_fill_from_classroom(
     by_learner = {s.learner_id: s for s in seen}
     written = 0
     with transaction.atomic():
+        # One writer of a session's sheet at a time: the job and the instructor (or two
+        # instructors of the class) would otherwise both insert a learner's first row.
+        lock_keys(("attendance", str(session.pk)))
         learner_ids = list(
             selectors.roster_learners(offering=session.offering)
             .values_list("pk", flat=True)
@@ -147,9 +151,8 @@ def attendance_mark(
     if not selectors.roster_learners(offering=offering).filter(pk=learner.pk).exists():
         raise DomainError(_("This learner has no place in the class."), code="not_enrolled")
     with transaction.atomic():
-        row = (
-            Attendance.objects.select_for_update().filter(session=session, learner=learner).first()
-        )
+        lock_keys(("attendance", str(session.pk)))
+        row = _row_of(session, learner)
         if row is None:
             row = Attendance(session=session, learner=learner, status=status)
             before = None
@@ -169,6 +172,11 @@ def attendance_mark(
             after=snapshot(row, ATTENDANCE_AUDIT_FIELDS),
         )
     return row
+
+
+def _row_of(session: Session, learner: Learner) -> Attendance | None:
+    """The learner's row of the session, locked, re-read under the sheet's lock."""
+    return Attendance.objects.select_for_update().filter(session=session, learner=learner).first()
 
 
 # --- conduct notes (R6) --------------------------------------------------------------------
