@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kargah.documents",
     "kargah.wallet",
     "kargah.payments",
+    "kargah.classroom",
 ]
 
 MIDDLEWARE = [
@@ -265,6 +266,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kargah.enrollment.tasks.offerings_close_registration",
         "schedule": timedelta(minutes=1),
     },
+    # Who is inside each running classroom (beside the callbacks, which may be lost).
+    "classroom-presence-poll": {
+        "task": "kargah.classroom.tasks.presence_poll",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # SMS: "console" prints to the server's output (the demo); "kavenegar" is the real provider.
@@ -341,3 +347,34 @@ KARGAH_MONEY_DISPLAY = env("KARGAH_MONEY_DISPLAY", default="toman")
 # payment Shaparak's gateways (Zarinpal among them) take; the Paya transfer of a refund has
 # no published floor, but its bank fee makes a smaller transfer cost more than it carries.
 KARGAH_MIN_TRANSFER_RIALS = env.int("KARGAH_MIN_TRANSFER_RIALS", default=10_000)
+
+# The live classroom (docs/classroom.md): a BigBlueButton server or a Scalelite pool, which
+# speaks the same API. KARGAH_BBB_URL ends in /bigbluebutton/; the secret is the server's
+# (`bbb-conf --secret`) or Scalelite's LOADBALANCER_SECRET.
+KARGAH_BBB_URL = env("KARGAH_BBB_URL", default="")
+KARGAH_BBB_SECRET = env("KARGAH_BBB_SECRET", default="")
+# The checksum's hash: sha256 (BBB 2.6+ and Scalelite), or sha1 for older servers.
+KARGAH_BBB_CHECKSUM = env("KARGAH_BBB_CHECKSUM", default="sha256")
+KARGAH_BBB_CONNECT_TIMEOUT_SECONDS = env.float("KARGAH_BBB_CONNECT_TIMEOUT_SECONDS", default=3.0)
+KARGAH_BBB_READ_TIMEOUT_SECONDS = env.float("KARGAH_BBB_READ_TIMEOUT_SECONDS", default=8.0)
+# The circuit breaker: after this many failures in a row, calls fail at once for so long.
+KARGAH_BBB_BREAKER_FAILURES = env.int("KARGAH_BBB_BREAKER_FAILURES", default=5)
+KARGAH_BBB_BREAKER_SECONDS = env.int("KARGAH_BBB_BREAKER_SECONDS", default=30)
+# The fake BBB server at /fake-bbb/ (tests and the demo only; `check --deploy` refuses it,
+# kargah.E011), and its artificial delay per API call for the join benchmark.
+KARGAH_BBB_FAKE = env.bool("KARGAH_BBB_FAKE", default=False)
+KARGAH_BBB_FAKE_DELAY_MS = env.int("KARGAH_BBB_FAKE_DELAY_MS", default=0)
+# The join button shows this many minutes before a session and goes at its end; the room
+# ends this many minutes after the session's end; a new offering's rooms record or not.
+KARGAH_JOIN_OPENS_MINUTES = env.int("KARGAH_JOIN_OPENS_MINUTES", default=15)
+KARGAH_ROOM_GRACE_MINUTES = env.int("KARGAH_ROOM_GRACE_MINUTES", default=30)
+KARGAH_ROOM_RECORD_DEFAULT = env.bool("KARGAH_ROOM_RECORD_DEFAULT", default=False)
+# The fake's meetings, shared by every web process: Redis, or a folder in the demo.
+CACHES["fakebbb"] = (
+    {**_default_cache, "KEY_PREFIX": "fakebbb"}
+    if "redis" in str(_default_cache["BACKEND"]).lower()
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(BASE_DIR / "var" / "fakebbb"),
+    }
+)
