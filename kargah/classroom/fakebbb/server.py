@@ -447,5 +447,5 @@ def _deliver(method: str, url: str, **kwargs: Any) -> None:
             response = client.request(method, url, **kwargs)
         if response.status_code >= 300:
             logger.warning("fakebbb callback %s: HTTP %s", method, response.status_code)
-    except httpx.HTTPError as exc:
+    except Exception as exc:  # a bad URL or a receiver that fails: logged, as BBB does
         logger.warning("fakebbb callback %s: %s", method, type(exc).__name__)
