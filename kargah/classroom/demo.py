@@ -40,11 +40,16 @@ def _offering(now: dt.datetime) -> Offering:
         return offering
     group = AgeGroup.objects.order_by("min_age").first()
     assert group is not None, "run demo_seed first"
+    category = (
+        Category.objects.filter(slug="painting").first()
+        or Category.objects.filter(parent__isnull=False).first()
+        or Category.objects.first()
+    )
+    term = Term.objects.filter(center=center).order_by("-starts_on").first()
+    assert category is not None and term is not None, "run demo_seed first"
     course = Course.objects.create(
         center=center,
-        category=Category.objects.filter(slug="painting").first()
-        or Category.objects.filter(parent__isnull=False).first()
-        or Category.objects.first(),
+        category=category,
         age_group=group,
         title=DEMO_TITLE,
         description="کلاسی کوتاه برای دیدن کلاس آنلاین: مربی و فراگیر وارد می‌شوند و حضورشان ثبت می‌شود.",
@@ -56,7 +61,7 @@ def _offering(now: dt.datetime) -> Offering:
     )
     offering = Offering.objects.create(
         course=course,
-        term=Term.objects.filter(center=center).order_by("-starts_on").first(),
+        term=term,
         center=center,
         capacity=10,
         quorum=1,

@@ -68,7 +68,9 @@ class Room(models.Model):
     class Meta:
         verbose_name = _("room")
         verbose_name_plural = _("rooms")
-        indexes = [models.Index(fields=["opened_at"], condition=Q(ended_at__isnull=True), name="room_open")]
+        indexes = [
+            models.Index(fields=["opened_at"], condition=Q(ended_at__isnull=True), name="room_open")
+        ]
 
     def __str__(self) -> str:
         return f"room of session {self.session_id}"

@@ -155,7 +155,9 @@ def join_buttons(
 def classroom_settings_of(*, offering: Offering) -> ClassroomSettings:
     """The offering's room settings, or the defaults (unsaved) when it has none."""
     found = ClassroomSettings.objects.filter(offering=offering).first()
-    return found or ClassroomSettings(offering=offering, records=settings.KARGAH_ROOM_RECORD_DEFAULT)
+    return found or ClassroomSettings(
+        offering=offering, records=settings.KARGAH_ROOM_RECORD_DEFAULT
+    )
 
 
 def recordings_visible(*, user: User | AnonymousUser, offering: Offering) -> list[Session]:
@@ -165,9 +167,7 @@ def recordings_visible(*, user: User | AnonymousUser, offering: Offering) -> lis
     if not user.is_authenticated or not recordings_allowed(user=user, offering=offering):
         return []
     return list(
-        Session.objects.filter(
-            offering=offering, room__records=True, room__opened_at__isnull=False
-        )
+        Session.objects.filter(offering=offering, room__records=True, room__opened_at__isnull=False)
         .filter(Q(room__ended_at__isnull=False) | Q(ends_at__lte=timezone.now()))
         .order_by("starts_at")
     )

@@ -60,7 +60,9 @@ def _absolute(site_url: str, path: str) -> str:
     return f"{site_url.rstrip('/')}{path}"
 
 
-def room_create_params(*, room: Room, session: Session, site_url: str, now: dt.datetime) -> dict[str, str]:
+def room_create_params(
+    *, room: Room, session: Session, site_url: str, now: dt.datetime
+) -> dict[str, str]:
     """BBB `create` parameters for the session's room (besides name and meetingID)."""
     offering = session.offering
     grace = dt.timedelta(minutes=settings.KARGAH_ROOM_GRACE_MINUTES)
@@ -214,12 +216,12 @@ def _teaching_seen(room: Room, at: dt.datetime) -> None:
     room.save(update_fields=["teaching_seen_at"])
     audit_record(actor=None, action="room.teaching_seen", obj=room, after={"at": at.isoformat()})
     session = room.session
-    transaction.on_commit(
-        lambda: teaching_seen.send(sender=Session, session=session, at=at)
-    )
+    transaction.on_commit(lambda: teaching_seen.send(sender=Session, session=session, at=at))
 
 
-def _open_interval(room: Room, *, person_key: str, full_name: str, role: str, at: dt.datetime) -> None:
+def _open_interval(
+    room: Room, *, person_key: str, full_name: str, role: str, at: dt.datetime
+) -> None:
     if PresenceInterval.objects.filter(
         session_id=room.session_id, person_key=person_key, left_at__isnull=True
     ).exists():
@@ -374,7 +376,9 @@ def presence_sync(*, room: Room, info: MeetingInfo | None, at: dt.datetime) -> N
             return
         inside = {a.user_id: a for a in info.attendees if a.user_id}
         for key, attendee in inside.items():
-            _open_interval(room, person_key=key, full_name=attendee.full_name, role=attendee.role, at=at)
+            _open_interval(
+                room, person_key=key, full_name=attendee.full_name, role=attendee.role, at=at
+            )
         for interval in PresenceInterval.objects.filter(
             session_id=room.session_id, left_at__isnull=True
         ).exclude(person_key__in=list(inside)):

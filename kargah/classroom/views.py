@@ -81,9 +81,7 @@ def join(request: HttpRequest, session_id: int) -> HttpResponse:
         services.join_log(
             session=session, user=user, outcome=JoinOutcome.CLOSED, ip=ip, access=access
         )
-        return render(
-            request, "classroom/closed.html", {"session": session, "window": window}
-        )
+        return render(request, "classroom/closed.html", {"session": session, "window": window})
     if access.learner is not None:
         gate = device_check_gate(learner=access.learner, next_url=request.get_full_path())
         if gate is not None:

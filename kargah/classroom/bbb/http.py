@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import xml.etree.ElementTree as ET  # noqa: S405 - only for the Element type; parsing is defusedxml
+import xml.etree.ElementTree as ET  # the Element type only; parsing is defusedxml
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -237,11 +237,12 @@ class HttpBBBClient:
 
     def delete_recordings(self, *, record_ids: list[str]) -> bool:
         root = self._call(
-            "deleteRecordings", {"recordID": ",".join(record_ids)}, self._success("deleteRecordings")
+            "deleteRecordings",
+            {"recordID": ",".join(record_ids)},
+            self._success("deleteRecordings"),
         )
         return _bool(root, "deleted")
 
 
 # Set by tests (and only by tests) to route every client to the in-process fake.
 _default_transport: httpx.BaseTransport | None = None
-

@@ -29,9 +29,19 @@ def join(request: HttpRequest) -> HttpResponse:
         return _answer(error)
     meeting = server.meeting_get(params.get("meetingID", ""))
     if meeting is None or meeting["ended"]:
-        return _answer(server.failed("invalidMeetingIdentifier", "The meeting ID that you supplied did not match any existing meetings"))
+        return _answer(
+            server.failed(
+                "invalidMeetingIdentifier",
+                "The meeting ID that you supplied did not match any existing meetings",
+            )
+        )
     if not params.get("fullName"):
-        return _answer(server.failed("missingParamFullName", "You must specify a name for the attendee who will be joining the meeting."))
+        return _answer(
+            server.failed(
+                "missingParamFullName",
+                "You must specify a name for the attendee who will be joining the meeting.",
+            )
+        )
     token = server.attendee_join(
         meeting,
         user_id=params.get("userID", ""),

@@ -98,7 +98,7 @@ RECORDINGS_ANSWER = """<response>
 </response>"""
 
 
-def _client(handler, **kwargs) -> HttpBBBClient:  # type: ignore[no-untyped-def]
+def _client(handler, **kwargs) -> HttpBBBClient:
     return HttpBBBClient(
         base_url="https://bbb.example.ir/bigbluebutton/",
         secret=DOC_SECRET,
@@ -107,7 +107,7 @@ def _client(handler, **kwargs) -> HttpBBBClient:  # type: ignore[no-untyped-def]
     )
 
 
-def _answer(body: str, status: int = 200):  # type: ignore[no-untyped-def]
+def _answer(body: str, status: int = 200):
     return lambda request: httpx.Response(status, text=body)
 
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo_people():  # type: ignore[no-untyped-def]
+def demo_people():
     instructor = InstructorFactory.create(username=DEMO_INSTRUCTOR)
     TermFactory.create(center=instructor.center)
     AgeGroupFactory.create()
@@ -41,7 +41,9 @@ def test_the_demo_session_is_open_now_and_both_join(demo_people):
     assert seed_classroom_demo().pk == session.pk  # again: nothing new
     assert parse_qs(urlsplit(join(instructor, session)["Location"]).query)["role"] == ["MODERATOR"]
     child = guardian.family.learners.get()
-    assert parse_qs(urlsplit(join(guardian, session, child)["Location"]).query)["role"] == ["VIEWER"]
+    assert parse_qs(urlsplit(join(guardian, session, child)["Location"]).query)["role"] == [
+        "VIEWER"
+    ]
 
 
 def test_a_later_run_adds_the_next_session(demo_people):

@@ -72,7 +72,9 @@ def test_end_of_an_unknown_meeting_is_no_error_and_is_meeting_running():
 
 
 def test_a_join_url_with_a_wrong_checksum_shows_no_room():
-    response = Client().get("/fake-bbb/bigbluebutton/api/join?fullName=x&meetingID=abc123&checksum=00")
+    response = Client().get(
+        "/fake-bbb/bigbluebutton/api/join?fullName=x&meetingID=abc123&checksum=00"
+    )
     assert b"checksumError" in response.content
 
 

@@ -24,7 +24,7 @@ from kargah.enrollment.models import Enrollment, EnrollmentStatus
 pytestmark = pytest.mark.django_db
 
 
-def _params(response) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def _params(response) -> dict[str, list[str]]:
     assert response.status_code == 302, response.status_code
     parts = urlsplit(response["Location"])
     assert parts.path.endswith("/bigbluebutton/api/join")
@@ -39,7 +39,11 @@ def test_a_guardian_joins_their_confirmed_child_as_a_viewer(session, child, guar
     assert params["meetingID"] == [Room.objects.get(session=session).meeting_id]
     log = JoinLog.objects.get(session=session)
     assert (log.user, log.learner, log.role, log.outcome, log.ip) == (
-        guardian, child, "viewer", "joined", "10.1.2.3"
+        guardian,
+        child,
+        "viewer",
+        "joined",
+        "10.1.2.3",
     )
 
 
@@ -177,7 +181,7 @@ def test_a_cancelled_session_cannot_be_joined(session, child, guardian):
 # --- the classroom down or slow -------------------------------------------------------------
 
 
-def _server_down(monkeypatch, settings):  # type: ignore[no-untyped-def]
+def _server_down(monkeypatch, settings):
     import httpx
 
     from kargah.classroom.bbb import http as bbb_http

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 EVENTS_URL = "http://testserver/class/bbb/events/"
 
 
-def _enter(user, session, learner=None) -> str:  # type: ignore[no-untyped-def]
+def _enter(user, session, learner=None) -> str:
     """Joins through our endpoint and opens the fake's room; returns the room token."""
     location = join(user, session, learner)["Location"].removeprefix("http://testserver")
     room_page = Client().get(location)
@@ -62,7 +62,12 @@ def _event(kind: str, room: Room, person: str, role: str, at: dt.datetime) -> st
             "id": kind,
             "attributes": {
                 "meeting": {"internal-meeting-id": "x-1", "external-meeting-id": room.meeting_id},
-                "user": {"internal-user-id": "w_1", "external-user-id": person, "name": "سارا", "role": role},
+                "user": {
+                    "internal-user-id": "w_1",
+                    "external-user-id": person,
+                    "name": "سارا",
+                    "role": role,
+                },
             },
             "event": {"ts": int(at.timestamp() * 1000)},
         }
@@ -70,8 +75,12 @@ def _event(kind: str, room: Room, person: str, role: str, at: dt.datetime) -> st
     return urlencode({"event": json.dumps([event]), "timestamp": "1"})
 
 
-def _post(body: str, checksum: str | None = None):  # type: ignore[no-untyped-def]
-    url = server.signed_hook_url(EVENTS_URL, body) if checksum is None else f"{EVENTS_URL}?checksum={checksum}"
+def _post(body: str, checksum: str | None = None):
+    url = (
+        server.signed_hook_url(EVENTS_URL, body)
+        if checksum is None
+        else f"{EVENTS_URL}?checksum={checksum}"
+    )
     return Client().post(
         url.removeprefix("http://testserver"), data=body,
         content_type="application/x-www-form-urlencoded",
@@ -110,7 +119,21 @@ def test_a_forged_event_is_refused_and_changes_nothing(session, child):
         "nothing=here",
         urlencode({"event": json.dumps([{"data": "x"}])}),
         urlencode({"event": json.dumps([{"data": {"id": "user-joined"}}])}),
-        urlencode({"event": json.dumps([{"data": {"id": "user-joined", "attributes": {"meeting": {}}, "event": {"ts": 10**30}}}])}),
+        urlencode(
+            {
+                "event": json.dumps(
+                    [
+                        {
+                            "data": {
+                                "id": "user-joined",
+                                "attributes": {"meeting": {}},
+                                "event": {"ts": 10**30},
+                            }
+                        }
+                    ]
+                )
+            }
+        ),
         urlencode({"event": "[" * 5000 + "]" * 5000}),
         "%ff%fe=%00",
     ],
@@ -131,7 +154,7 @@ def test_teaching_seen_is_sent_once_when_a_moderator_is_first_seen(
 ):
     seen: list[tuple[object, dt.datetime]] = []
 
-    def receiver(sender, session, at, **kwargs):  # type: ignore[no-untyped-def]
+    def receiver(sender, session, at, **kwargs):
         seen.append((session.pk, at))
 
     teaching_seen.connect(receiver)
@@ -150,9 +173,7 @@ def test_teaching_seen_is_sent_once_when_a_moderator_is_first_seen(
     assert room.teaching_seen_at == at
 
 
-def test_a_viewer_alone_sends_no_teaching_seen(
-    session, child, django_capture_on_commit_callbacks
-):
+def test_a_viewer_alone_sends_no_teaching_seen(session, child, django_capture_on_commit_callbacks):
     seen: list[object] = []
     teaching_seen.connect(lambda **kw: seen.append(kw), weak=False, dispatch_uid="viewer-test")
     try:
@@ -170,10 +191,14 @@ def test_the_poll_records_who_is_inside_and_who_left(session, child, guardian, i
     meeting = server.meeting_get(room.meeting_id)
     assert meeting is not None
     # People inside whose join events were lost (no hook URL): the poll finds them.
-    server.attendee_join(meeting, user_id=f"learner-{child.pk}", full_name="سارا", role="VIEWER", hook_url="")
+    server.attendee_join(
+        meeting, user_id=f"learner-{child.pk}", full_name="سارا", role="VIEWER", hook_url=""
+    )
     meeting = server.meeting_get(room.meeting_id)
     assert meeting is not None
-    token = server.attendee_join(meeting, user_id=f"user-{instructor.pk}", full_name="مریم", role="MODERATOR", hook_url="")
+    token = server.attendee_join(
+        meeting, user_id=f"user-{instructor.pk}", full_name="مریم", role="MODERATOR", hook_url=""
+    )
     assert services.presence_poll() == 1
     assert PresenceInterval.objects.filter(left_at__isnull=True).count() == 2
     room.refresh_from_db()
@@ -182,7 +207,9 @@ def test_the_poll_records_who_is_inside_and_who_left(session, child, guardian, i
     server.attendee_leave(token)
     services.presence_poll()
     rows = {p.person_key: p for p in selectors.session_presence(session=session)}
-    assert rows[f"user-{instructor.pk}"].minutes == 20 and not rows[f"user-{instructor.pk}"].inside_now
+    assert (
+        rows[f"user-{instructor.pk}"].minutes == 20 and not rows[f"user-{instructor.pk}"].inside_now
+    )
     assert rows[f"learner-{child.pk}"].inside_now
     services.presence_poll()  # a second poll changes nothing
     assert PresenceInterval.objects.count() == 2

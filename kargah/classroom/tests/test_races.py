@@ -23,15 +23,13 @@ JOINS = 50
 
 
 @pytest.fixture
-def slow_fake(settings) -> None:  # type: ignore[no-untyped-def]
+def slow_fake(settings) -> None:
     """The fake answers after 50 ms, as a real server might: a wide window for the race."""
     settings.KARGAH_BBB_FAKE_DELAY_MS = 50
 
 
 def _storm(monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[Session, list[str]]:
-    offering = OfferingFactory.create(
-        published=True, with_sessions=False, capacity=JOINS, quorum=1
-    )
+    offering = OfferingFactory.create(published=True, with_sessions=False, capacity=JOINS, quorum=1)
     start = timezone.now() + dt.timedelta(minutes=5)
     session = SessionFactory.create(
         offering=offering, starts_at=start, ends_at=start + dt.timedelta(hours=1)

@@ -18,7 +18,7 @@ SITE = "http://testserver"
 
 
 @pytest.fixture
-def recorded(session, child):  # type: ignore[no-untyped-def]
+def recorded(session, child):
     ClassroomSettings.objects.create(offering=session.offering, records=True)
     room = services.room_ensure(session=session, site_url=SITE)
     bbb_client().end(meeting_id=room.meeting_id)  # the fake makes a recording

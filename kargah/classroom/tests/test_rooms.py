@@ -73,7 +73,7 @@ def test_a_room_that_ended_is_created_again_for_a_later_join(session: Session):
 
 
 def test_a_server_that_is_down_creates_nothing(session: Session, monkeypatch):
-    def down(**kwargs):  # type: ignore[no-untyped-def]
+    def down(**kwargs):
         raise BBBUnavailable("down")
 
     class Down:
