@@ -323,7 +323,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # httpx logs every request URL at INFO; a classroom URL carries a checksum that
+        # signs a join, and room passwords (docs/classroom.md).
+        "httpx": {"level": "WARNING"},
+    },
 }
 KARGAH_BEHIND_PROXY = env.bool("KARGAH_BEHIND_PROXY", default=False)
 
