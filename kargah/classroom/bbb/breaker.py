@@ -9,10 +9,17 @@ rather than taken from pybreaker, whose shared storage is Redis only, not Django
 
 from __future__ import annotations
 
+import functools
+import logging
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
 
 FAILURES_KEY = "classroom:bbb:breaker:failures"
 OPEN_UNTIL_KEY = "classroom:bbb:breaker:open-until"
@@ -23,10 +30,28 @@ class CircuitOpen(Exception):
     """The breaker is open: the call is not made."""
 
 
+def _cache_may_fail(function: F) -> F:
+    """The cache is a helper (docs/architecture.md, Faults): a Redis that is down leaves the
+    breaker closed, logged, and the call goes on."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except CircuitOpen:
+            raise
+        except Exception as exc:
+            logger.warning("classroom breaker: cache unavailable (%s)", type(exc).__name__)
+            return None
+
+    return wrapper  # type: ignore[return-value]
+
+
 def _seconds() -> float:
     return float(settings.KARGAH_BBB_BREAKER_SECONDS)
 
 
+@_cache_may_fail
 def before_call() -> None:
     """Raises CircuitOpen while the breaker is open; lets one trial call through after."""
     open_until = cache.get(OPEN_UNTIL_KEY)
@@ -39,11 +64,13 @@ def before_call() -> None:
         raise CircuitOpen
 
 
+@_cache_may_fail
 def record_success() -> None:
     if cache.get(OPEN_UNTIL_KEY) is not None or cache.get(FAILURES_KEY):
         cache.delete_many([FAILURES_KEY, OPEN_UNTIL_KEY, TRIAL_KEY])
 
 
+@_cache_may_fail
 def record_failure() -> None:
     cache.add(FAILURES_KEY, 0, timeout=None)
     try:
@@ -56,10 +83,12 @@ def record_failure() -> None:
         cache.delete(TRIAL_KEY)
 
 
+@_cache_may_fail
 def is_open() -> bool:
     open_until = cache.get(OPEN_UNTIL_KEY)
     return open_until is not None and time.time() < float(open_until)
 
 
+@_cache_may_fail
 def reset() -> None:
     cache.delete_many([FAILURES_KEY, OPEN_UNTIL_KEY, TRIAL_KEY])

@@ -283,3 +283,31 @@ def test_missing_settings_are_unavailable_not_a_crash():
     client = HttpBBBClient(base_url="", secret="")
     with pytest.raises(BBBUnavailable):
         client.is_meeting_running(meeting_id="abc123")
+
+
+def test_a_cache_that_is_down_leaves_the_breaker_closed(monkeypatch):
+    from kargah.testing.faults import DownRedisCache
+
+    monkeypatch.setattr(breaker, "cache", DownRedisCache("redis://127.0.0.1:1/0", {}))
+    running = "<response><returncode>SUCCESS</returncode><running>true</running></response>"
+    assert _client(_answer(running)).is_meeting_running(meeting_id="abc123") is True
+    with pytest.raises(BBBUnavailable):
+        _client(_refused).is_meeting_running(meeting_id="abc123")
+
+
+def test_signed_urls_never_reach_the_logs(caplog):
+    import logging
+
+    from kargah.classroom.logs import SignedUrlFilter
+
+    logger = logging.getLogger("httpx")
+    logger.addFilter(SignedUrlFilter())  # as config/settings/base.py's LOGGING does
+    caplog.set_level(logging.DEBUG)
+    try:
+        _client(_answer(CREATE_ANSWER)).create(
+            meeting_id="abc123", name="x", params={"moderatorPW": "s3cret-pw"}
+        )
+    finally:
+        logger.filters.clear()
+    assert any(r.name == "httpx" for r in caplog.records)
+    assert "s3cret-pw" not in caplog.text and "checksum=" not in caplog.text
