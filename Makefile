@@ -30,9 +30,14 @@ messages: venv
 # KARGAH_DEMO (set in Procfile.demo) lets cookies travel over plain http and allows the
 # sandbox bank; `check --deploy` refuses it (docs/operations.md).
 demo: export KARGAH_DEMO = true
+# The classroom is the fake BBB server inside the demo itself (docs/classroom.md).
+demo: export KARGAH_BBB_FAKE = true
+demo: export KARGAH_BBB_URL = http://127.0.0.1:8000/fake-bbb/bigbluebutton/
+demo: export KARGAH_BBB_SECRET = kargah-demo-bbb-secret
 demo: venv assets messages
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) demo_seed
+	$(MANAGE) classroom_demo
 	$(MANAGE) demo_desk
 	$(MANAGE) collectstatic --noinput -v 0
 	@echo "Kargah runs on http://127.0.0.1:8000 — sign-in codes appear below, in the worker's lines."

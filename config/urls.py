@@ -1,5 +1,6 @@
 """The project's URL map: pages, the JSON API under /api/v1/, its schema and docs."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -23,6 +24,7 @@ urlpatterns = [
     path("payments/", include("kargah.payments.urls")),
     path("enroll/", include("kargah.enrollment.urls")),
     path("device-check/", include("kargah.devicecheck.urls")),
+    path("class/", include("kargah.classroom.urls")),
     path("desk/", include("kargah.teaching.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -30,6 +32,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# The fake BigBlueButton server: tests and the demo only (`check --deploy` refuses it).
+if settings.KARGAH_BBB_FAKE:
+    urlpatterns.append(path("fake-bbb/", include("kargah.classroom.fakebbb.urls")))
 
 handler400 = "kargah.core.views.bad_request"
 handler403 = "kargah.core.views.permission_denied"

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "kargah.payments",
     "kargah.devicecheck",
     "kargah.sla",
+    "kargah.classroom",
     "kargah.teaching",
 ]
 
@@ -274,6 +275,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kargah.catalog.tasks.lifecycle_advance",
         "schedule": timedelta(minutes=1),
     },
+    # Who is inside each running classroom (beside the callbacks, which may be lost).
+    "classroom-presence-poll": {
+        "task": "kargah.classroom.tasks.presence_poll",
+        "schedule": timedelta(minutes=1),
+    },
     # Teaching: attendance proposed from the classroom's minutes once a session ends;
     # idempotent, and never over a row the instructor confirmed.
     "attendance-fill": {
@@ -332,7 +338,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # httpx logs every request URL; a classroom URL's query carries room passwords and a
+    # checksum that signs it, so it is cut from the line (docs/classroom.md).
+    "filters": {"signed_urls": {"()": "kargah.classroom.logs.SignedUrlFilter"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "httpx": {"filters": ["signed_urls"]},
+    },
 }
 KARGAH_BEHIND_PROXY = env.bool("KARGAH_BEHIND_PROXY", default=False)
 
@@ -374,6 +386,37 @@ KARGAH_DEVICE_CHECK_VALID_DAYS = env.int("KARGAH_DEVICE_CHECK_VALID_DAYS", defau
 KARGAH_DEVICE_CHECK_MAX_RTT_MS = env.int("KARGAH_DEVICE_CHECK_MAX_RTT_MS", default=300)
 KARGAH_DEVICE_CHECK_MIN_DOWNLOAD_KBPS = env.int(
     "KARGAH_DEVICE_CHECK_MIN_DOWNLOAD_KBPS", default=1000
+)
+
+# The live classroom (docs/classroom.md): a BigBlueButton server or a Scalelite pool, which
+# speaks the same API. KARGAH_BBB_URL ends in /bigbluebutton/; the secret is the server's
+# (`bbb-conf --secret`) or Scalelite's LOADBALANCER_SECRET.
+KARGAH_BBB_URL = env("KARGAH_BBB_URL", default="")
+KARGAH_BBB_SECRET = env("KARGAH_BBB_SECRET", default="")
+# The checksum's hash: sha256 (BBB 2.6+ and Scalelite), or sha1 for older servers.
+KARGAH_BBB_CHECKSUM = env("KARGAH_BBB_CHECKSUM", default="sha256")
+KARGAH_BBB_CONNECT_TIMEOUT_SECONDS = env.float("KARGAH_BBB_CONNECT_TIMEOUT_SECONDS", default=3.0)
+KARGAH_BBB_READ_TIMEOUT_SECONDS = env.float("KARGAH_BBB_READ_TIMEOUT_SECONDS", default=8.0)
+# The circuit breaker: after this many failures in a row, calls fail at once for so long.
+KARGAH_BBB_BREAKER_FAILURES = env.int("KARGAH_BBB_BREAKER_FAILURES", default=5)
+KARGAH_BBB_BREAKER_SECONDS = env.int("KARGAH_BBB_BREAKER_SECONDS", default=30)
+# The fake BBB server at /fake-bbb/ (tests and the demo only; `check --deploy` refuses it,
+# kargah.E011), and its artificial delay per API call for the join benchmark.
+KARGAH_BBB_FAKE = env.bool("KARGAH_BBB_FAKE", default=False)
+KARGAH_BBB_FAKE_DELAY_MS = env.int("KARGAH_BBB_FAKE_DELAY_MS", default=0)
+# The join button shows this many minutes before a session and goes at its end; the room
+# ends this many minutes after the session's end; a new offering's rooms record or not.
+KARGAH_JOIN_OPENS_MINUTES = env.int("KARGAH_JOIN_OPENS_MINUTES", default=15)
+KARGAH_ROOM_GRACE_MINUTES = env.int("KARGAH_ROOM_GRACE_MINUTES", default=30)
+KARGAH_ROOM_RECORD_DEFAULT = env.bool("KARGAH_ROOM_RECORD_DEFAULT", default=False)
+# The fake's meetings, shared by every web process: Redis, or a folder in the demo.
+CACHES["fakebbb"] = (
+    {**_default_cache, "KEY_PREFIX": "fakebbb"}
+    if "redis" in str(_default_cache["BACKEND"]).lower()
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(BASE_DIR / "var" / "fakebbb"),
+    }
 )
 
 # Attendance (issue 10, item 6): a learner in the room for at least PRESENT_PERCENT of the

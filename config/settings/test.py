@@ -20,7 +20,12 @@ STORAGES = {
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
+    "fakebbb": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fakebbb"},
 }
+# The classroom is the fake, answered in-process (kargah/classroom/tests/conftest.py).
+KARGAH_BBB_FAKE = True
+KARGAH_BBB_URL = "http://testserver/fake-bbb/bigbluebutton/"
+KARGAH_BBB_SECRET = "kargah-test-bbb-secret"  # noqa: S105
 # Off by default in tests; kargah/catalog/tests/test_cache.py turns it on.
 KARGAH_PUBLIC_CACHE_SECONDS = 0
 KARGAH_CATALOG_VERSION_SECONDS = 0.0

@@ -115,7 +115,7 @@ def _tell_families(offering: Offering, body: str, kind: str) -> int:
 
 def session_mark_taught(*, session: Session, at: dt.datetime) -> bool:
     """Records that the session was taught: the classroom saw a moderator in its room at
-    `at` (the lead connects `kargah.classroom.signals.teaching_seen` to this). The first
+    `at` (`kargah.classroom.services` calls this when a moderator is first seen inside). The first
     time wins: a later signal, or the same one twice, changes nothing. A session already
     cancelled (the instructor came in after the no-show cancellation) stays cancelled.
     Returns whether this call recorded it."""

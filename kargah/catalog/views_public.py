@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from operator import attrgetter
+from urllib.parse import urljoin
 
 import icalendar
 from django.core.paginator import Paginator
@@ -33,6 +34,7 @@ from kargah.catalog.models import (
     Session,
     SessionStatus,
 )
+from kargah.classroom import selectors as classroom_selectors
 from kargah.core.errors import DomainError
 from kargah.core.persian import localize_digits, to_tehran
 from kargah.enrollment.selectors import waiting_places
@@ -287,6 +289,14 @@ def offering_detail(request: HttpRequest, offering_id: int) -> HttpResponse:
             "session_count": len(sessions),
             "instructors": list(offering.instructors.all()),
             "conditions": current_conditions(offering),
+            # The live class (issue 10): join buttons within the window and recordings,
+            # from the database only (a classroom that is down costs this page nothing).
+            "join_buttons": classroom_selectors.join_buttons(
+                user=request.user, offering=offering, sessions=sessions, now=now
+            ),
+            "recordings": classroom_selectors.recordings_visible(
+                user=request.user, offering=offering
+            ),
             # A family that joined the waiting list sees its place in line (issue 9, item 5).
             "waiting_places": waiting_places(
                 offering_id=offering.pk, learner_ids=[learner.pk for learner in learners]
@@ -325,7 +335,8 @@ def offering_calendar(offering: Offering, *, url: str = "") -> bytes:
             )
             event.add("location", ICS_LOCATION)
             if url:
-                event.add("url", url)
+                # The join page (no secret in it): it checks the person at click time.
+                event.add("url", urljoin(url, reverse("classroom:join", args=[session.pk])))
             calendar.add_component(event)
     return calendar.to_ical()
 

@@ -29,10 +29,7 @@ DEPLOY_CHECKS: list[Check] = []
 
 
 def deploy_check(function: Check) -> Check:
-    """Registers `function` as a security check that runs with `check --deploy` only.
-
-    The classroom (BigBlueButton) is not built yet; when it is, its guard against the BBB
-    test server's well-known shared secret goes here as kargah.E011 (docs/operations.md)."""
+    """Registers `function` as a security check that runs with `check --deploy` only."""
     DEPLOY_CHECKS.append(function)
     return register(Tags.security, deploy=True)(function)
 
@@ -188,6 +185,44 @@ def check_sms_provider(
             hint="Set KARGAH_SMS_PROVIDER=kavenegar.",
             id="kargah.E012",
         )
+    ]
+
+
+# Shared secrets anyone can read: BBB's documentation example and the old public test
+# server's, and the secrets of Kargah's own tests and demo (the fake BBB).
+WELL_KNOWN_BBB_SECRETS = frozenset(
+    {
+        "639259d4-9dd8-4b25-bf01-95f9567eaf4b",
+        "8cd8ef52e8e101574e400365b55e11a6",
+        "kargah-test-bbb-secret",
+        "kargah-demo-bbb-secret",
+    }
+)
+
+
+@deploy_check
+def check_classroom(app_configs: Iterable[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """The fake BBB server admits anyone who reads its secret; a known secret lets anyone
+    sign join URLs as a moderator of any class."""
+    problems = []
+    if _setting("KARGAH_BBB_FAKE", False):
+        problems.append("KARGAH_BBB_FAKE is on: the fake classroom server answers at /fake-bbb/.")
+    secret = str(_setting("KARGAH_BBB_SECRET", "")).strip()
+    if not secret:
+        problems.append("KARGAH_BBB_SECRET is empty: no class can be joined.")
+    elif secret in WELL_KNOWN_BBB_SECRETS:
+        problems.append("KARGAH_BBB_SECRET is a well-known test secret.")
+    url = urlsplit(str(_setting("KARGAH_BBB_URL", "")).strip())
+    if url.scheme != "https" or not url.netloc:
+        problems.append("KARGAH_BBB_URL must be the https address of BigBlueButton or Scalelite.")
+    return [
+        Error(
+            problem,
+            hint="Unset KARGAH_BBB_FAKE; set KARGAH_BBB_URL=https://bbb.example.ir/bigbluebutton/ "
+            "and KARGAH_BBB_SECRET from `bbb-conf --secret` (or Scalelite's LOADBALANCER_SECRET).",
+            id="kargah.E011",
+        )
+        for problem in problems
     ]
 
 

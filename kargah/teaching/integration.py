@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
+from django.urls import reverse
 
 from kargah.accounts.models import User
-from kargah.catalog.models import CancelCause, Session, SessionStatus
+from kargah.catalog.models import CancelCause, Session
 from kargah.catalog.services_lifecycle import session_cancel
+from kargah.classroom.selectors import join_window, session_presence
 from kargah.devicecheck.models import DeviceCheck
 from kargah.devicecheck.selectors import device_checks_for_learners, is_current
 
@@ -25,12 +26,8 @@ class SeenInRoom:
 
 
 def presence_in_room(*, session: Session) -> list[SeenInRoom]:
-    """The learners the classroom saw in the session's room, with minutes inside the
-    session's own time (kargah.classroom.selectors.session_presence)."""
-    try:
-        from kargah.classroom.selectors import session_presence
-    except ImportError:  # the classroom app has not landed in this tree yet
-        return []
+    """The learners the classroom saw in the session's room, with their minutes inside the
+    session's own time (joining early or staying late does not count)."""
     return [
         SeenInRoom(learner_id=p.learner_id, minutes=p.minutes, first_joined_at=p.first_joined_at)
         for p in session_presence(session=session)
@@ -40,21 +37,14 @@ def presence_in_room(*, session: Session) -> list[SeenInRoom]:
 
 def join_is_open(*, session: Session, now: dt.datetime) -> bool:
     """Whether the "start the class" button shows: from the join window's opening up to the
-    session's end (kargah.classroom.selectors.join_window)."""
-    try:
-        from kargah.classroom.selectors import join_window
-    except ImportError:
-        opens = session.starts_at - dt.timedelta(
-            minutes=getattr(settings, "KARGAH_JOIN_OPENS_MINUTES", 15)
-        )
-        return session.status != SessionStatus.CANCELLED and opens <= now < session.ends_at
+    session's end (KARGAH_JOIN_OPENS_MINUTES); never for a cancelled session."""
     return join_window(session=session, now=now).is_open
 
 
 def join_url(*, session: Session) -> str:
     """Our join endpoint: it checks the instructor at click time and sends them in as a
-    moderator."""
-    return f"/class/session/{session.pk}/join/"
+    moderator, with a fresh join URL."""
+    return reverse("classroom:join", args=[session.pk])
 
 
 def device_checks(learner_ids: list[int]) -> dict[int, DeviceCheck]:

@@ -52,7 +52,8 @@ def test_ics_has_one_event_per_session(client, offering):
         assert str(session.number) in str(event["SUMMARY"])
         assert str(event["LOCATION"]) == "online"
         assert event.get("DTSTAMP") is not None
-        assert str(event["URL"]).endswith(f"/catalog/{offering.pk}/")
+        # The session's join page (issue 10): no secret in it; it checks who clicks.
+        assert str(event["URL"]) == f"http://testserver/class/session/{session.pk}/join/"
 
 
 def test_ics_times_are_tehran_times_in_utc(client, offering):

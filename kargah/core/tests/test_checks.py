@@ -33,6 +33,9 @@ def _production(settings: Any) -> None:
     settings.KARGAH_SMS_PROVIDER = "kavenegar"
     settings.KAVENEGAR_API_KEY = "a-kavenegar-key"
     settings.KAVENEGAR_SENDER = "10004346"
+    settings.KARGAH_BBB_FAKE = False
+    settings.KARGAH_BBB_URL = "https://bbb.kargah.example.ir/bigbluebutton/"
+    settings.KARGAH_BBB_SECRET = "y0bK2hWq8vN4pL6sT1xZ3cR5mJ7dF9gA"
 
 
 @pytest.fixture
@@ -194,6 +197,25 @@ def test_a_missing_secret_key_is_refused(production):
     assert "not set" in message.msg
 
 
+def test_the_fake_classroom_is_refused(production):
+    production.KARGAH_BBB_FAKE = True
+    assert _ids(checks.check_classroom()) == ["kargah.E011"]
+
+
+@pytest.mark.parametrize(
+    "secret", ["", "639259d4-9dd8-4b25-bf01-95f9567eaf4b", "8cd8ef52e8e101574e400365b55e11a6"]
+)
+def test_a_missing_or_well_known_classroom_secret_is_refused(production, secret):
+    production.KARGAH_BBB_SECRET = secret
+    assert _ids(checks.check_classroom()) == ["kargah.E011"]
+
+
+@pytest.mark.parametrize("url", ["", "http://bbb.example.ir/bigbluebutton/"])
+def test_the_classroom_needs_an_https_address(production, url):
+    production.KARGAH_BBB_URL = url
+    assert _ids(checks.check_classroom()) == ["kargah.E011"]
+
+
 def test_the_demo_key_is_the_settings_fallback():
     assert django_settings.KARGAH_DEMO_SECRET_KEY == "kargah-local-demo-key-not-for-production"
 
@@ -216,4 +238,4 @@ def test_docs_operations_names_every_guard():
     ids = set(re.findall(r'"(kargah\.[EW]\d{3})"', source))
     assert len(ids) >= 14
     assert sorted(i for i in ids if i not in operations) == []
-    assert "kargah.E011" in operations  # the classroom's guard, reserved
+    assert "kargah.E011" in operations  # the classroom's guard

@@ -1,0 +1,1 @@
+"""The live class: BigBlueButton rooms, joining, presence and recordings (issue 10)."""

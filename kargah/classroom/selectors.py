@@ -1,0 +1,270 @@
+"""Reads of the classroom: the join window, who may join a session and as whom, what the
+join buttons show, presence per person with minutes attended, and recordings' access."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from kargah.accounts.models import Learner, Role, User
+from kargah.accounts.selectors import linked_learner_ids
+from kargah.catalog.models import Offering, OfferingStatus, Session, SessionStatus
+from kargah.classroom.models import ClassroomSettings, JoinRole, PresenceInterval, Room
+from kargah.enrollment.models import Enrollment, EnrollmentStatus
+
+# A place that lets its learner into the room (only confirmed: R4, docs/classroom.md).
+JOINING_STATUSES = (EnrollmentStatus.CONFIRMED,)
+# A place whose family may watch the recordings (the class may be over).
+RECORDING_STATUSES = (EnrollmentStatus.CONFIRMED, EnrollmentStatus.COMPLETED)
+
+
+@dataclass(frozen=True)
+class JoinWindow:
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    state: str  # "before", "open", "after" or "cancelled"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+
+def join_window(*, session: Session, now: dt.datetime | None = None) -> JoinWindow:
+    """The time the join button shows: from KARGAH_JOIN_OPENS_MINUTES before the start up
+    to (not including) the session's end. Reads no classroom server."""
+    now = now or timezone.now()
+    opens_at = session.starts_at - dt.timedelta(minutes=settings.KARGAH_JOIN_OPENS_MINUTES)
+    if session.status == SessionStatus.CANCELLED or (
+        session.offering.status == OfferingStatus.CANCELLED
+    ):
+        state = "cancelled"
+    elif now < opens_at:
+        state = "before"
+    elif now < session.ends_at:
+        state = "open"
+    else:
+        state = "after"
+    return JoinWindow(opens_at=opens_at, closes_at=session.ends_at, state=state)
+
+
+@dataclass(frozen=True)
+class JoinAccess:
+    """Who enters the room, as whom: a moderator under the instructor's name, or a viewer
+    under the child's name. `person_key` is the userID the classroom reports back."""
+
+    role: str
+    full_name: str
+    person_key: str
+    learner: Learner | None = None
+
+
+def _family_id(user: User | AnonymousUser) -> int | None:
+    family = getattr(user, "family", None) if user.is_authenticated else None
+    return family.pk if family is not None else None
+
+
+def learners_joinable(*, user: User | AnonymousUser, offering: Offering) -> QuerySet[Learner]:
+    """The children this person may bring into the offering's room: a guardian's own and
+    linked children (or any child whose place the family pays for) with a confirmed place;
+    a learner with an own login, themself. Nobody for anyone else."""
+    if not user.is_authenticated:
+        return Learner.objects.none()
+    places = Enrollment.objects.filter(offering=offering, status__in=JOINING_STATUSES)
+    if user.role == Role.LEARNER:
+        return Learner.objects.filter(user=user, pk__in=places.values("learner_id"))
+    family_id = _family_id(user)
+    if user.role != Role.GUARDIAN or family_id is None:
+        return Learner.objects.none()
+    visible = (
+        Q(learner__family_id=family_id)
+        | Q(learner_id__in=linked_learner_ids(family_id=family_id))
+        | Q(family_id=family_id)
+    )
+    return Learner.objects.filter(pk__in=places.filter(visible).values("learner_id")).order_by(
+        "first_name", "id"
+    )
+
+
+def is_instructor_of(*, user: User | AnonymousUser, offering: Offering) -> bool:
+    return (
+        user.is_authenticated
+        and user.role == Role.INSTRUCTOR
+        and offering.instructors.filter(pk=user.pk).exists()
+    )
+
+
+def join_access(
+    *, user: User | AnonymousUser, session: Session, learner_id: int | None
+) -> JoinAccess | None:
+    """As whom the person joins, or None (nobody else joins: the view answers 404). With a
+    learner, only that child's confirmed place counts; without one, only the offering's
+    instructors (a guardian cannot pose as one)."""
+    offering = session.offering
+    if learner_id is not None:
+        learner = learners_joinable(user=user, offering=offering).filter(pk=learner_id).first()
+        if learner is None:
+            return None
+        return JoinAccess(
+            role=JoinRole.VIEWER,
+            full_name=learner.full_name,
+            person_key=f"learner-{learner.pk}",
+            learner=learner,
+        )
+    if is_instructor_of(user=user, offering=offering):
+        assert isinstance(user, User)
+        return JoinAccess(
+            role=JoinRole.MODERATOR,
+            full_name=user.get_full_name() or user.username,
+            person_key=f"user-{user.pk}",
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class JoinButton:
+    session: Session
+    learner: Learner | None  # None: the instructor's own button
+
+
+def join_buttons(
+    *,
+    user: User | AnonymousUser,
+    offering: Offering,
+    sessions: Iterable[Session],
+    now: dt.datetime | None = None,
+) -> list[JoinButton]:
+    """The join buttons of an offering's page: one per open session and joinable child, or
+    the instructor's. Reads the database only, never the classroom server, so a server that
+    is down or slow costs the page nothing."""
+    now = now or timezone.now()
+    open_sessions = [s for s in sessions if join_window(session=s, now=now).is_open]
+    if not open_sessions or not user.is_authenticated:
+        return []
+    if is_instructor_of(user=user, offering=offering):
+        return [JoinButton(session=s, learner=None) for s in open_sessions]
+    learners = list(learners_joinable(user=user, offering=offering))
+    return [JoinButton(session=s, learner=learner) for s in open_sessions for learner in learners]
+
+
+def classroom_settings_of(*, offering: Offering) -> ClassroomSettings:
+    """The offering's room settings, or the defaults (unsaved) when it has none."""
+    found = ClassroomSettings.objects.filter(offering=offering).first()
+    return found or ClassroomSettings(
+        offering=offering, records=settings.KARGAH_ROOM_RECORD_DEFAULT
+    )
+
+
+def recordings_visible(*, user: User | AnonymousUser, offering: Offering) -> list[Session]:
+    """The sessions of the offering whose recordings the person may open: the offering
+    records, the session's room was opened and is over, and the person's family has a
+    confirmed or completed place (or they teach it). The URLs are fetched at click time."""
+    if not user.is_authenticated or not recordings_allowed(user=user, offering=offering):
+        return []
+    return list(
+        Session.objects.filter(offering=offering, room__records=True, room__opened_at__isnull=False)
+        .filter(Q(room__ended_at__isnull=False) | Q(ends_at__lte=timezone.now()))
+        .order_by("starts_at")
+    )
+
+
+def recordings_allowed(*, user: User | AnonymousUser, offering: Offering) -> bool:
+    if not user.is_authenticated:
+        return False
+    if is_instructor_of(user=user, offering=offering):
+        return True
+    family_id = _family_id(user)
+    places = Enrollment.objects.filter(offering=offering, status__in=RECORDING_STATUSES)
+    if user.role == Role.LEARNER:
+        return places.filter(learner__user=user).exists()
+    if family_id is None:
+        return False
+    return places.filter(
+        Q(learner__family_id=family_id)
+        | Q(learner_id__in=linked_learner_ids(family_id=family_id))
+        | Q(family_id=family_id)
+    ).exists()
+
+
+def room_of(*, session: Session) -> Room | None:
+    return Room.objects.filter(session=session).first()
+
+
+@dataclass(frozen=True)
+class Presence:
+    """One person's time in a session's room."""
+
+    person_key: str
+    full_name: str
+    role: str
+    learner_id: int | None
+    user_id: int | None
+    minutes: int
+    first_joined_at: dt.datetime
+    inside_now: bool
+
+
+def _merged_seconds(spans: list[tuple[dt.datetime, dt.datetime]]) -> float:
+    """Seconds covered by the spans, overlaps counted once (two devices at once)."""
+    total = 0.0
+    current_start: dt.datetime | None = None
+    current_end: dt.datetime | None = None
+    for start, end in sorted(spans):
+        if current_end is None or start > current_end:
+            if current_start is not None and current_end is not None:
+                total += (current_end - current_start).total_seconds()
+            current_start, current_end = start, end
+        elif end > current_end:
+            current_end = end
+    if current_start is not None and current_end is not None:
+        total += (current_end - current_start).total_seconds()
+    return total
+
+
+def session_presence(*, session: Session, now: dt.datetime | None = None) -> list[Presence]:
+    """Everyone seen in the session's room, with the minutes they were inside during the
+    session's own time (joining early or staying late does not count), learners first.
+    The data the attendance sheet starts from (R7: an absence is recorded either way)."""
+    now = now or timezone.now()
+    by_person: dict[str, list[PresenceInterval]] = {}
+    for interval in PresenceInterval.objects.filter(session=session).order_by("joined_at", "id"):
+        by_person.setdefault(interval.person_key, []).append(interval)
+    rows = []
+    for key, intervals in by_person.items():
+        spans = []
+        for interval in intervals:
+            start = max(interval.joined_at, session.starts_at)
+            end = min(interval.left_at or now, session.ends_at)
+            if end > start:
+                spans.append((start, end))
+        last = intervals[-1]
+        rows.append(
+            Presence(
+                person_key=key,
+                full_name=last.full_name,
+                role=last.role,
+                learner_id=last.learner_id,
+                user_id=last.user_id,
+                minutes=int(_merged_seconds(spans) // 60),
+                first_joined_at=intervals[0].joined_at,
+                inside_now=any(i.left_at is None for i in intervals),
+            )
+        )
+    return sorted(rows, key=lambda p: (p.role != JoinRole.VIEWER, p.full_name))
+
+
+def rooms_to_poll(*, now: dt.datetime | None = None) -> QuerySet[Room]:
+    """Rooms opened on the server and not known to have ended, of sessions of the last day:
+    those running, and those whose end callback never came (the poll then finds them
+    gone and closes them)."""
+    now = now or timezone.now()
+    return Room.objects.filter(
+        opened_at__isnull=False,
+        ended_at__isnull=True,
+        session__ends_at__gte=now - dt.timedelta(days=1),
+    ).select_related("session")
