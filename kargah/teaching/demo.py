@@ -78,14 +78,24 @@ def seed_teaching_demo(*, now: dt.datetime | None = None) -> dict[str, object]:
     offering = Offering.objects.filter(course__title=TITLE, center=center).first()
     if offering is None:
         offering = _offering(center_id=center.pk, instructor=instructor, now=now)
-    elif not offering.sessions.filter(ends_at__gt=now).exists():
+    elif (
+        not offering.sessions.filter(ends_at__gt=now)
+        .exclude(status=SessionStatus.CANCELLED)
+        .exists()
+    ):
+        # Over, or cancelled by the lifecycle job because nobody came in: a new one to start.
         number = offering.sessions.aggregate(n=Max("number"))["n"] or 0
         start = _next_start(now)
         Session.objects.create(
             offering=offering, number=number + 1, starts_at=start,
             ends_at=start + dt.timedelta(minutes=MINUTES),
         )  # fmt: skip
-    upcoming = offering.sessions.filter(ends_at__gt=now).order_by("starts_at").first()
+    upcoming = (
+        offering.sessions.filter(ends_at__gt=now)
+        .exclude(status=SessionStatus.CANCELLED)
+        .order_by("starts_at")
+        .first()
+    )
     return {
         "sessions": offering.sessions.count(),
         "learners": offering.enrollments.filter(status=EnrollmentStatus.CONFIRMED).count(),
