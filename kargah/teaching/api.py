@@ -18,7 +18,7 @@ from kargah.accounts.models import User
 from kargah.catalog.api import MAX_ID, jalali_datetime
 from kargah.catalog.models import Session
 from kargah.core.api import error_responses
-from kargah.core.serializers import Serializer
+from kargah.core.serializers import ChoiceField, Serializer
 from kargah.teaching import selectors, services
 from kargah.teaching.models import Attendance, AttendanceStatus
 
@@ -57,7 +57,7 @@ class AttendanceQuerySerializer(Serializer):
 class AttendanceMarkSerializer(Serializer):
     session = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     learner = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    status = serializers.ChoiceField(choices=AttendanceStatus.choices)
+    status = ChoiceField(choices=AttendanceStatus.choices)
 
 
 def _user(request: Request) -> User:
