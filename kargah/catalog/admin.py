@@ -21,7 +21,7 @@ from kargah.catalog.models import (
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "parent", "slug")
+    list_display = ("name", "kind", "parent", "icon", "slug")
     list_filter = ("kind",)
 
 
