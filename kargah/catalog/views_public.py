@@ -105,7 +105,9 @@ def weekly_times(slots: list[WeeklySlot], minutes: int) -> list[WeeklyTimes]:
         by_start.setdefault(slot.start, []).append(slot)
     groups = []
     for start, same in by_start.items():
-        end = (dt.datetime.combine(dt.date(2000, 1, 1), start) + dt.timedelta(minutes=minutes)).time()
+        end = (
+            dt.datetime.combine(dt.date(2000, 1, 1), start) + dt.timedelta(minutes=minutes)
+        ).time()
         hours = localize_digits(f"{start:%H:%M}\u2013{end:%H:%M}")
         groups.append(WeeklyTimes(join_words([slot.weekday_name for slot in same]), hours))
     return groups

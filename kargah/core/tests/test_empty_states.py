@@ -76,7 +76,10 @@ def test_an_empty_list_says_so_kindly(who, name, args, icon, action):
 def test_the_staff_pages_wear_the_calmer_key():
     client = Client()
     client.force_login(StaffFactory.create())
-    assert 'class="bg-body-tertiary k-staff"' in client.get(reverse("documents:review")).content.decode()
+    assert (
+        'class="bg-body-tertiary k-staff"'
+        in client.get(reverse("documents:review")).content.decode()
+    )
     client.force_login(GuardianFactory.create())
     page = client.get(reverse("enrollment:wallet")).content.decode()
     assert 'class="bg-body-tertiary k-family"' in page
