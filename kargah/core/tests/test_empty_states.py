@@ -40,7 +40,7 @@ def offering_without_sessions(user: User) -> list[int]:
 
 # (who, page, its arguments, the drawing, where the next step leads or None)
 PAGES: list[tuple[Callable[[], User], str, Callable[[User], list[int]] | None, str, str | None]] = [
-    (guardian, "accounts:family", None, "family", "accounts:learner_add"),
+    (guardian, "accounts:family", None, "family", None),  # "Add a child" heads the page
     (guardian, "enrollment:schedule", None, "family", "accounts:learner_add"),
     (guardian_with_a_child, "enrollment:schedule", None, "calendar", "catalog:list"),
     (guardian, "enrollment:wallet", None, "wallet", "catalog:list"),
