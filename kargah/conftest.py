@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.utils import translation
 
 from kargah.notifications.sms import get_provider
 from kargah.notifications.sms.fake import FakeSmsProvider
@@ -71,3 +72,13 @@ def sms() -> Iterator[FakeSmsProvider]:
     caches["local"].clear()
     yield provider
     provider.reset()
+
+
+@pytest.fixture(autouse=True)
+def _persian_again() -> Iterator[None]:
+    """Each test starts in Persian, as the site does: a request with the English cookie
+    leaves English active in the thread (the middleware activates, never deactivates), and
+    a later test that formats a date without a request would speak it."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "kargah.payments.context_processors.sandbox_bank",
+                "kargah.core.context_processors.page_side",
             ],
             "builtins": ["kargah.core.templatetags.persian"],
         },

@@ -22,7 +22,7 @@ from kargah.core.admin_dates import ModelAdmin, TabularInline
 
 @admin.register(Category)
 class CategoryAdmin(ModelAdmin):
-    list_display = ("name", "kind", "parent", "slug")
+    list_display = ("name", "kind", "parent", "icon", "slug")
     list_filter = ("kind",)
 
 

@@ -30,6 +30,7 @@ from kargah.accounts import services as account_services
 from kargah.accounts.demo import DEMO_PASSWORD, PROVINCES, national_code_for
 from kargah.accounts.models import Center, Learner, Province, Role, User
 from kargah.catalog import schedule, services
+from kargah.catalog.looks import REFERENCE_ICONS
 from kargah.catalog.models import (
     AgeGroup,
     Category,
@@ -519,12 +520,17 @@ def seed_categories() -> dict[str, Category]:
     found: dict[str, Category] = {}
     for kind, slug, name in FIELDS:
         found[slug], _ = Category.objects.get_or_create(
-            slug=slug, defaults={"name": name, "kind": kind}
+            slug=slug, defaults={"name": name, "kind": kind, "icon": REFERENCE_ICONS.get(slug, "")}
         )
     for slug, name, parent in SUBCATEGORIES:
         found[slug], _ = Category.objects.get_or_create(
             slug=slug,
-            defaults={"name": name, "kind": found[parent].kind, "parent": found[parent]},
+            defaults={
+                "name": name,
+                "kind": found[parent].kind,
+                "parent": found[parent],
+                "icon": REFERENCE_ICONS.get(slug, ""),
+            },
         )
     return found
 

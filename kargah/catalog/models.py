@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kargah.accounts.models import Center, Province
 from kargah.catalog import official_calendar
+from kargah.catalog.looks import FieldIcon, category_icon
 from kargah.core.persian import search_key
 
 
@@ -34,6 +35,11 @@ class Category(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
         verbose_name=_("parent category"),
     )  # fmt: skip
+    # Blank: the field's icon (kargah.catalog.looks); the colour is always the field's.
+    icon = models.CharField(
+        _("icon"), max_length=20, choices=FieldIcon.choices, blank=True,
+        help_text=_("Leave empty to use the icon of its field."),
+    )  # fmt: skip
 
     class Meta:
         ordering = ["kind", "name"]
@@ -42,6 +48,11 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return f"{self.parent.name} › {self.name}" if self.parent_id and self.parent else self.name
+
+    @property
+    def look_icon(self) -> str:
+        """The icon's id in the sprite (the parent is select_related by the catalog)."""
+        return category_icon(self)
 
 
 class AgeGroup(models.Model):

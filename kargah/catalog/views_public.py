@@ -84,6 +84,36 @@ def weekly_slots(offering: Offering) -> list[WeeklySlot]:
     return [WeeklySlot(slot.weekday, names[slot.weekday], slot.start) for slot in slots]
 
 
+def join_words(words: list[str]) -> str:
+    """«شنبه، دوشنبه و چهارشنبه»: commas between, «و» (and) before the last."""
+    if len(words) < 2:
+        return "".join(words)
+    return _("%(rest)s and %(last)s") % {"rest": _(", ").join(words[:-1]), "last": words[-1]}
+
+
+@dataclass(frozen=True)
+class WeeklyTimes:
+    """Days that meet at one time, for a card: «شنبه و دوشنبه», «۱۶:۰۰–۱۷:۳۰»."""
+
+    days: str
+    hours: str
+
+
+def weekly_times(slots: list[WeeklySlot], minutes: int) -> list[WeeklyTimes]:
+    """The pattern grouped by start time (usually one group), each with its end time."""
+    by_start: dict[dt.time, list[WeeklySlot]] = {}
+    for slot in sorted(slots, key=attrgetter("weekday")):
+        by_start.setdefault(slot.start, []).append(slot)
+    groups = []
+    for start, same in by_start.items():
+        end = (
+            dt.datetime.combine(dt.date(2000, 1, 1), start) + dt.timedelta(minutes=minutes)
+        ).time()
+        hours = localize_digits(f"{start:%H:%M}\u2013{end:%H:%M}")
+        groups.append(WeeklyTimes(join_words([slot.weekday_name for slot in same]), hours))
+    return groups
+
+
 def quorum_percent(offering: Offering) -> int:
     """How far the seats taken are towards the quorum, 0–100."""
     if offering.quorum <= 0:
@@ -102,14 +132,17 @@ class OfferingCard:
 
     offering: Offering
     slots: list[WeeklySlot]
+    times: list[WeeklyTimes]
     state: str
     quorum_percent: int
 
     @classmethod
     def of(cls, offering: Offering, now: dt.datetime) -> OfferingCard:
+        slots = weekly_slots(offering)
         return cls(
             offering=offering,
-            slots=weekly_slots(offering),
+            slots=slots,
+            times=weekly_times(slots, offering.course.session_minutes),
             state=registration_state(offering, now),
             quorum_percent=quorum_percent(offering),
         )

@@ -103,13 +103,13 @@ def test_card_shows_what_a_family_needs(client):
     with translation.override("fa"):
         first_day = format_jalali_date(first.starts_at, long=True)
     assert "داستان‌گویی" in page
-    assert str(offering.course.category) in page
+    assert offering.course.category.name in page
     assert offering.center.name in page
     # The fee in Toman, the site's one unit (issue 9), with Persian digits and «٬».
     assert "۱٬۲۵۰٬۰۰۰ تومان" in page and "ریال" not in page
     assert first_day in page
-    assert "شنبه ۱۶:۰۰" in page  # weekday and time from the weekly pattern
-    assert "۱۶" in page and "۲۰" in page  # seats left of the capacity
+    assert "شنبه" in page and "۱۶:۰۰–۱۷:۰۰" in page  # the weekly pattern, start to end
+    assert "۱۶ جای خالی" in page  # seats left
     assert 'aria-valuenow="50"' in page  # 4 of a quorum of 8
     assert 'data-testid="window-state"' in page
 

@@ -107,7 +107,8 @@ def test_guardian_signs_in_and_adds_a_child_on_a_phone(
     assert any(s.endswith("/static/vendor/bootstrap/css/bootstrap.rtl.min.css") for s in sheets)
     assert all(s == "" or s.startswith(live_server.url) for s in sheets), sheets
     primary = page.locator('a.btn-primary[href="/accounts/family/learners/add/"]')
-    assert primary.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(13, 110, 253)"
+    # Bootstrap's button in Kargah's own primary colour (static/css/kargah.css, issue 9 item 11).
+    assert primary.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(185, 61, 11)"
     assert_no_sideways_scroll(page)
 
     page.screenshot(path=str(artifacts / "e2e-family.png"), full_page=True)
