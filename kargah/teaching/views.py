@@ -75,7 +75,6 @@ def roster(request: HttpRequest, offering_id: int) -> HttpResponse:
             "rows": selectors.roster(offering=offering),
             "sessions": offering.sessions.order_by("starts_at", "id"),
             "may_write": selectors.teaches(user=user, offering=offering),
-            "note_form": ConductNoteForm(),
         },
     )
 
