@@ -12,8 +12,14 @@ import pytest
 
 from kargah.accounts.tests.support import Clock
 from kargah.catalog import services_lifecycle as lifecycle
-from kargah.catalog.models import CancelCause, MakeupProposal, Offering, OfferingStatus, Session
-from kargah.catalog.models import SessionStatus
+from kargah.catalog.models import (
+    CancelCause,
+    MakeupProposal,
+    Offering,
+    OfferingStatus,
+    Session,
+    SessionStatus,
+)
 from kargah.classroom import selectors, services
 from kargah.classroom.bbb import breaker
 from kargah.classroom.bbb import http as bbb_http
@@ -138,9 +144,7 @@ def test_a_short_blip_is_no_outage_and_the_absence_waits_for_a_working_classroom
     assert session.cancel_cause == CancelCause.INSTRUCTOR_ABSENT
 
 
-def test_an_outage_that_began_after_the_start_wins_over_the_absence(
-    closed_class, clock, classroom
-):
+def test_an_outage_that_began_after_the_start_wins_over_the_absence(closed_class, clock, classroom):
     session = closed_class
     clock.current = session.starts_at
     assert cancelled(minute_by_minute(clock, session.starts_at + 4 * MINUTE)) == []
