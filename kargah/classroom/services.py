@@ -36,6 +36,7 @@ from kargah.classroom.bbb import (
 )
 from kargah.classroom.models import JoinLog, JoinOutcome, JoinRole, PresenceInterval, Room
 from kargah.core.locks import lock_keys
+from kargah.core.persian import to_persian_digits
 from kargah.core.services import audit_record
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,17 @@ def welcome_text(*, session: Session) -> str:
             "codes of conduct and speak kindly to one another. Use the chat only for the "
             "class topic; private chat is off. Sit with a wall behind you and use a headset "
             "when you speak."
-        ) % {"title": session.offering.course.title, "number": session.number}
+        ) % {"title": session.offering.course.title, "number": to_persian_digits(session.number)}
+
+
+def room_name(*, session: Session) -> str:
+    """The room's name as everyone inside sees it: in Persian, with Persian digits, whoever
+    happened to open the room first."""
+    with translation.override("fa"):
+        return _("%(title)s, session %(number)s") % {
+            "title": session.offering.course.title,
+            "number": to_persian_digits(session.number),
+        }
 
 
 def end_callback_token(*, room: Room) -> str:
@@ -130,10 +141,7 @@ def _room_open(*, room: Room, session: Session, site_url: str, client: BBBClient
         params = room_create_params(
             room=room, session=session, site_url=site_url or settings.KARGAH_SITE_URL, now=now
         )
-        name = _("%(title)s, session %(number)s") % {
-            "title": session.offering.course.title,
-            "number": session.number,
-        }
+        name = room_name(session=session)
         # Under the lock: the others wait for this answer, then find the room open.
         (client or bbb_client()).create(meeting_id=room.meeting_id, name=name, params=params)
         reopened = room.ended_at is not None
