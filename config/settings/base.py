@@ -410,6 +410,9 @@ KARGAH_BBB_FAKE_DELAY_MS = env.int("KARGAH_BBB_FAKE_DELAY_MS", default=0)
 KARGAH_JOIN_OPENS_MINUTES = env.int("KARGAH_JOIN_OPENS_MINUTES", default=15)
 KARGAH_ROOM_GRACE_MINUTES = env.int("KARGAH_ROOM_GRACE_MINUTES", default=30)
 KARGAH_ROOM_RECORD_DEFAULT = env.bool("KARGAH_ROOM_RECORD_DEFAULT", default=False)
+# An untaught session whose classroom failed every call for this many minutes of its own
+# time, with nobody inside, is cancelled by the center as an outage (P3: a make-up is owed).
+KARGAH_CLASSROOM_OUTAGE_MINUTES = env.int("KARGAH_CLASSROOM_OUTAGE_MINUTES", default=15)
 # The fake's meetings, shared by every web process: Redis, or a folder in the demo.
 CACHES["fakebbb"] = (
     {**_default_cache, "KEY_PREFIX": "fakebbb"}

@@ -185,7 +185,10 @@ def session_cancel(
             )
         if locked.status != SessionStatus.SCHEDULED:
             raise DomainError(_("This session is not scheduled any more."), code="status")
-        if cause == CancelCause.INSTRUCTOR_ABSENT and locked.taught_at is not None:
+        # The system's detections (absence, outage) never cancel a session that was taught;
+        # staff may still cancel one the classroom cut short.
+        detected = (CancelCause.INSTRUCTOR_ABSENT, CancelCause.CLASSROOM_OUTAGE)
+        if actor is None and cause in detected and locked.taught_at is not None:
             raise DomainError(_("The instructor came in to this session."), code="taught")
         locked.status = SessionStatus.CANCELLED
         locked.cancel_cause, locked.cancel_reason, locked.cancelled_at = cause, reason, now
@@ -486,6 +489,7 @@ def makeup_confirm(
 
 @dataclass
 class LifecycleReport:
+    outage_cancelled: list[int] = field(default_factory=list)  # sessions
     absent_cancelled: list[int] = field(default_factory=list)  # sessions
     held: list[int] = field(default_factory=list)  # sessions
     running: list[int] = field(default_factory=list)  # offerings
@@ -494,12 +498,11 @@ class LifecycleReport:
     failed: list[str] = field(default_factory=list)
 
 
-def _cancel_absent(session_id: int, now: dt.datetime) -> bool:
+def _cancel_detected(session_id: int, now: dt.datetime, cause: str) -> bool:
+    """The job's own cancellation (the instructor's absence, a classroom outage)."""
     session = Session.objects.select_related("offering").get(pk=session_id)
     try:
-        session_cancel(
-            actor=None, session=session, cause=CancelCause.INSTRUCTOR_ABSENT, reason="", now=now
-        )
+        session_cancel(actor=None, session=session, cause=cause, reason="", now=now)
     except DomainError:
         return False  # taught meanwhile, or another run cancelled it first
     return True
@@ -597,6 +600,9 @@ def lifecycle_advance(*, now: dt.datetime | None = None) -> LifecycleReport:
     when every session is held or cancelled with its make-up held; its confirmed places
     complete with it. Each change is audited, in its own transaction under the row's lock,
     re-read there: a run repeated, or two at once, changes nothing more."""
+    # Imported here: the classroom is built on the catalog, not the other way round.
+    from kargah.classroom.selectors import sessions_failing_after, sessions_in_outage
+
     now = now or timezone.now()
     report = LifecycleReport()
     live = (OfferingStatus.REGISTRATION_CLOSED, OfferingStatus.RUNNING)
@@ -604,9 +610,21 @@ def lifecycle_advance(*, now: dt.datetime | None = None) -> LifecycleReport:
     scheduled = Session.objects.filter(
         status=SessionStatus.SCHEDULED, offering__status__in=live
     ).order_by("starts_at", "id")
-    absent = scheduled.filter(taught_at__isnull=True, starts_at__lt=cutoff)
+    # An outage first: when the classroom was down the instructor could not come in, so the
+    # cause is the outage, not their absence (docs/makeups.md).
+    for pk in sessions_in_outage(now=now):
+        outage = partial(_cancel_detected, pk, now, CancelCause.CLASSROOM_OUTAGE)
+        if _run(report, "outage", pk, outage):
+            report.outage_cancelled.append(pk)
+    # Absence needs KARGAH_INSTRUCTOR_NO_SHOW_MINUTES of a working classroom after the start:
+    # a session whose classroom failed within them waits (for the outage, or for the time).
+    absent = scheduled.filter(taught_at__isnull=True, starts_at__lt=cutoff).exclude(
+        pk__in=sessions_failing_after(since=cutoff)
+    )
     for pk in absent.values_list("pk", flat=True):
-        if _run(report, "absent", pk, partial(_cancel_absent, pk, now)):
+        if _run(
+            report, "absent", pk, partial(_cancel_detected, pk, now, CancelCause.INSTRUCTOR_ABSENT)
+        ):
             report.absent_cancelled.append(pk)
     over = scheduled.filter(taught_at__isnull=False, ends_at__lte=now)
     for pk in over.values_list("pk", flat=True):

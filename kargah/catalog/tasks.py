@@ -9,6 +9,7 @@ from kargah.catalog import services_lifecycle
 def lifecycle_advance() -> dict[str, object]:
     report = services_lifecycle.lifecycle_advance()
     return {
+        "outage_cancelled": report.outage_cancelled,
         "absent_cancelled": report.absent_cancelled,
         "held": report.held,
         "running": report.running,

@@ -15,7 +15,9 @@ class ClassroomSettingsAdmin(ModelAdmin):
 
 @admin.register(Room)
 class RoomAdmin(ReadOnlyAdmin):
-    list_display = ["session", "records", "opened_at", "ended_at", "teaching_seen_at"]
+    list_display = [
+        "session", "records", "opened_at", "ended_at", "teaching_seen_at", "failing_since",
+    ]  # fmt: skip
     exclude = ["attendee_pw", "moderator_pw"]
 
 

@@ -64,6 +64,13 @@ class Room(models.Model):
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     # When a moderator was first seen inside (teaching_seen is sent then, once).
     teaching_seen_at = models.DateTimeField(_("instructor first seen"), null=True, blank=True)
+    # The classroom server's health as this session's calls found it (the join's create, the
+    # poll's getMeetingInfo, the probe's isMeetingRunning): when the current run of failures
+    # began (emptied by a success), its latest failure, and the latest success. The
+    # lifecycle job cancels an untaught session for an outage from these (docs/makeups.md).
+    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
+    last_failure_at = models.DateTimeField(_("last failure"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("room")

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from kargah.accounts.models import Learner, Role, User
@@ -268,3 +269,61 @@ def rooms_to_poll(*, now: dt.datetime | None = None) -> QuerySet[Room]:
         ended_at__isnull=True,
         session__ends_at__gte=now - dt.timedelta(days=1),
     ).select_related("session")
+
+
+# --- a classroom outage (issue 10, item 8; docs/makeups.md) ---------------------------------
+
+# Offerings whose sessions the lifecycle job looks after (as in services_lifecycle).
+_LIVE = (OfferingStatus.REGISTRATION_CLOSED, OfferingStatus.RUNNING)
+
+
+def sessions_to_probe(*, now: dt.datetime | None = None) -> QuerySet[Session]:
+    """Scheduled sessions nobody has taught yet, within their join window, whose room is
+    not open on the server: the outage probe asks the classroom about them."""
+    now = now or timezone.now()
+    opens = dt.timedelta(minutes=settings.KARGAH_JOIN_OPENS_MINUTES)
+    return (
+        Session.objects.filter(
+            status=SessionStatus.SCHEDULED,
+            taught_at__isnull=True,
+            offering__status__in=_LIVE,
+            starts_at__lte=now + opens,
+            ends_at__gt=now,
+        )
+        .exclude(room__opened_at__isnull=False, room__ended_at__isnull=True)
+        .select_related("offering")
+        .order_by("starts_at", "id")
+    )
+
+
+def sessions_in_outage(*, now: dt.datetime | None = None) -> list[int]:
+    """Scheduled, untaught sessions of live offerings whose classroom failed every call from
+    the session's start (or from the first failure, if later) for at least
+    KARGAH_CLASSROOM_OUTAGE_MINUTES, with no success since and nobody inside meanwhile: the
+    failures recorded are the evidence (a probe that stopped proves no more minutes)."""
+    now = now or timezone.now()
+    length = dt.timedelta(minutes=settings.KARGAH_CLASSROOM_OUTAGE_MINUTES)
+    inside = PresenceInterval.objects.filter(session=OuterRef("session")).filter(
+        Q(left_at__isnull=True) | Q(left_at__gt=OuterRef("outage_from"))
+    )
+    rooms = (
+        Room.objects.filter(
+            failing_since__isnull=False,
+            last_failure_at__isnull=False,
+            session__status=SessionStatus.SCHEDULED,
+            session__taught_at__isnull=True,
+            session__offering__status__in=_LIVE,
+            session__starts_at__lte=now - length,
+        )
+        .annotate(outage_from=Greatest("failing_since", "session__starts_at"))
+        .filter(last_failure_at__gte=F("outage_from") + length)
+        .exclude(Exists(inside))
+        .order_by("session__starts_at", "session_id")
+    )
+    return list(rooms.values_list("session_id", flat=True))
+
+
+def sessions_failing_after(*, since: dt.datetime) -> QuerySet[Room, int]:
+    """Ids of the sessions whose classroom failed a call after `since`: the instructor's
+    absence is not proven while the classroom itself was failing (the job waits)."""
+    return Room.objects.filter(last_failure_at__gt=since).values_list("session_id", flat=True)

@@ -14,6 +14,8 @@ from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import DateTimeField, F, Q, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
@@ -34,6 +36,7 @@ from kargah.classroom.bbb import (
 )
 from kargah.classroom.models import JoinLog, JoinOutcome, JoinRole, PresenceInterval, Room
 from kargah.core.locks import lock_keys
+from kargah.core.persian import to_persian_digits
 from kargah.core.services import audit_record
 
 logger = logging.getLogger(__name__)
@@ -48,7 +51,17 @@ def welcome_text(*, session: Session) -> str:
             "codes of conduct and speak kindly to one another. Use the chat only for the "
             "class topic; private chat is off. Sit with a wall behind you and use a headset "
             "when you speak."
-        ) % {"title": session.offering.course.title, "number": session.number}
+        ) % {"title": session.offering.course.title, "number": to_persian_digits(session.number)}
+
+
+def room_name(*, session: Session) -> str:
+    """The room's name as everyone inside sees it: in Persian, with Persian digits, whoever
+    happened to open the room first."""
+    with translation.override("fa"):
+        return _("%(title)s, session %(number)s") % {
+            "title": session.offering.course.title,
+            "number": to_persian_digits(session.number),
+        }
 
 
 def end_callback_token(*, room: Room) -> str:
@@ -110,6 +123,15 @@ def room_ensure(*, session: Session, site_url: str = "", client: BBBClient | Non
     room = _room_row(session=session)
     if room.is_open:
         return room
+    try:
+        return _room_open(room=room, session=session, site_url=site_url, client=client)
+    except BBBError:
+        # Outside the failed transaction, so that it stays: the outage detector reads it.
+        room_call_failed(room=room, at=timezone.now())
+        raise
+
+
+def _room_open(*, room: Room, session: Session, site_url: str, client: BBBClient | None) -> Room:
     with transaction.atomic():
         lock_keys(("classroom.room", str(session.pk)))
         room = Room.objects.get(pk=room.pk)
@@ -119,15 +141,13 @@ def room_ensure(*, session: Session, site_url: str = "", client: BBBClient | Non
         params = room_create_params(
             room=room, session=session, site_url=site_url or settings.KARGAH_SITE_URL, now=now
         )
-        name = _("%(title)s, session %(number)s") % {
-            "title": session.offering.course.title,
-            "number": session.number,
-        }
+        name = room_name(session=session)
         # Under the lock: the others wait for this answer, then find the room open.
         (client or bbb_client()).create(meeting_id=room.meeting_id, name=name, params=params)
         reopened = room.ended_at is not None
         room.opened_at, room.ended_at = now, None
-        room.save(update_fields=["opened_at", "ended_at"])
+        room.failing_since, room.last_success_at = None, now
+        room.save(update_fields=["opened_at", "ended_at", "failing_since", "last_success_at"])
         audit_record(
             actor=None,
             action="room.reopened" if reopened else "room.opened",
@@ -135,6 +155,48 @@ def room_ensure(*, session: Session, site_url: str = "", client: BBBClient | Non
             after={"session": session.pk, "records": room.records},
         )
     return room
+
+
+# --- the classroom's health per session (the outage detector's evidence) -------------------
+
+
+def room_call_failed(*, room: Room, at: dt.datetime) -> None:
+    """A call for this session's room failed (down, slow, refused, or the breaker open):
+    the run of failures starts now unless one is going on. One UPDATE, no read: joins and
+    polls at once each leave their failure."""
+    stamp = Value(at, output_field=DateTimeField())
+    Room.objects.filter(pk=room.pk).update(
+        last_failure_at=Greatest(Coalesce(F("last_failure_at"), stamp), stamp),
+        failing_since=Coalesce(F("failing_since"), stamp),
+    )
+
+
+def room_call_succeeded(*, room: Room, at: dt.datetime) -> None:
+    """A call for this session's room succeeded: the run of failures, if any, is over (unless
+    a later failure was recorded meanwhile)."""
+    Room.objects.filter(pk=room.pk).filter(
+        Q(last_failure_at__isnull=True) | Q(last_failure_at__lte=at)
+    ).update(failing_since=None, last_success_at=at)
+
+
+def outage_probe(*, client: BBBClient | None = None, now: dt.datetime | None = None) -> int:
+    """Asks the classroom about each untaught session in its join window whose room is not
+    open (`isMeetingRunning`, the cheapest call), so that an outage is seen even when nobody
+    clicks; returns how many calls failed. The poll runs it every minute."""
+    now = now or timezone.now()
+    client = client or bbb_client()
+    failures = 0
+    for session in selectors.sessions_to_probe(now=now):
+        room = _room_row(session=session)
+        try:
+            client.is_meeting_running(meeting_id=room.meeting_id)
+        except BBBError as exc:
+            logger.warning("classroom probe of session %s: %s", session.pk, exc.detail)
+            room_call_failed(room=room, at=now)
+            failures += 1
+        else:
+            room_call_succeeded(room=room, at=now)
+    return failures
 
 
 @dataclass(frozen=True)
@@ -388,7 +450,9 @@ def presence_sync(*, room: Room, info: MeetingInfo | None, at: dt.datetime) -> N
 def presence_poll(*, client: BBBClient | None = None, now: dt.datetime | None = None) -> int:
     """Asks the classroom who is inside each running room (the beat task's work, beside
     the callbacks, which may be lost); returns how many rooms answered. A server that is
-    down is logged and skipped: the next poll tries again."""
+    down is logged and skipped (the next poll tries again), and the failure is kept on the
+    room for the outage detector; then the sessions due whose rooms are not open are
+    probed (`outage_probe`)."""
     now = now or timezone.now()
     client = client or bbb_client()
     answered = 0
@@ -397,9 +461,12 @@ def presence_poll(*, client: BBBClient | None = None, now: dt.datetime | None = 
             info = client.get_meeting_info(meeting_id=room.meeting_id)
         except BBBError as exc:
             logger.warning("presence poll of room %s: %s", room.pk, exc.detail)
+            room_call_failed(room=room, at=now)
             continue
+        room_call_succeeded(room=room, at=now)
         presence_sync(room=room, info=info, at=now)
         answered += 1
+    outage_probe(client=client, now=now)
     return answered
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +31,26 @@ def sign_in(phone: BrowserContext, live_server_url: str, user: User) -> None:
             }
         ]
     )
+
+
+# axe-core from the npm registry (package.json), injected from node_modules: no CDN.
+AXE = Path(settings.NODE_MODULES) / "axe-core" / "axe.min.js"
+
+
+def serious_axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {
+            "id": violation["id"],
+            "impact": violation["impact"],
+            "help": violation["help"],
+            "nodes": [node["html"][:160] for node in violation["nodes"][:5]],
+        }
+        for violation in results["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
 
 
 def watch(page: Page) -> list[str]:

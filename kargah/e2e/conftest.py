@@ -18,6 +18,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Chromium's own stand-ins: a moving test picture for the camera, a beep for the microphone,
+# and "allow" answered to the permission question without a person.
+FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 # Screenshots and other evidence of a run; git-ignored.
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -47,6 +50,26 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     )
     yield browser
     browser.close()
+
+
+@pytest.fixture(scope="module")
+def media_browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    """Chromium with a fake camera and microphone, allowed without asking (the device
+    check and the way into a class)."""
+    browser = playwright_instance.chromium.launch(
+        executable_path=str(CHROMIUM),
+        args=[*CHROMIUM_ARGS, *FAKE_MEDIA, "--autoplay-policy=no-user-gesture-required"],
+        headless=True,
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def media_phone(media_browser: Browser) -> Iterator[BrowserContext]:
+    context = new_phone(media_browser)
+    yield context
+    context.close()
 
 
 def new_phone(browser: Browser) -> BrowserContext:

@@ -82,11 +82,15 @@ def test_a_family_not_enrolled_gets_no_link(session, child):
 def test_another_familys_child_gets_no_link(session, child):
     other = GuardianFactory.create()
     assert join(other, session, child).status_code == 404
+    log = JoinLog.objects.get()
+    assert (log.user, log.outcome, log.learner, log.role) == (other, "refused", None, "")
 
 
 def test_a_dropped_child_gets_no_link(session, child, guardian):
     Enrollment.objects.filter(learner=child).update(status=EnrollmentStatus.DROPPED)
     assert join(guardian, session, child).status_code == 404
+    assert JoinLog.objects.get().outcome == "refused"
+    assert not Room.objects.exists()
 
 
 def test_an_unpaid_place_gets_no_link(session, offering):
@@ -167,6 +171,20 @@ def test_outside_the_window_a_friendly_page_with_the_time_and_no_link(
     assert JoinLog.objects.filter(outcome="closed").count() == 2
 
 
+def test_the_join_endpoint_at_the_window_boundaries(session, child, guardian, clock):
+    opens = session.starts_at - dt.timedelta(minutes=15)
+    clock.current = opens - dt.timedelta(seconds=1)
+    assert 'data-testid="join-closed"' in join(guardian, session, child).content.decode()
+    clock.current = opens
+    assert _params(join(guardian, session, child))["role"] == ["VIEWER"]
+    clock.current = session.ends_at - dt.timedelta(seconds=1)
+    assert _params(join(guardian, session, child))["role"] == ["VIEWER"]
+    clock.current = session.ends_at
+    assert 'data-testid="join-closed"' in join(guardian, session, child).content.decode()
+    outcomes = list(JoinLog.objects.order_by("at", "id").values_list("outcome", flat=True))
+    assert outcomes == ["closed", "joined", "joined", "closed"]
+
+
 def test_the_window_setting_moves_the_opening(session, clock, settings):
     settings.KARGAH_JOIN_OPENS_MINUTES = 5
     clock.current = session.starts_at - dt.timedelta(minutes=6)
@@ -205,6 +223,24 @@ def test_a_classroom_down_gives_a_persian_page_not_a_500(
     assert JoinLog.objects.filter(outcome="unavailable").count() == 2
 
 
+def test_a_classroom_too_slow_gives_the_persian_page_not_a_500(
+    session, child, guardian, monkeypatch
+):
+    import httpx
+
+    from kargah.classroom.bbb import http as bbb_http
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("no answer within the read timeout", request=request)
+
+    monkeypatch.setattr(bbb_http, "_default_transport", httpx.MockTransport(slow))
+    page = join(guardian, session, child)
+    assert page.status_code == 503
+    assert "کلاس آنلاین اکنون در دسترس نیست" in page.content.decode()
+    assert JoinLog.objects.get().outcome == "unavailable"
+    assert Room.objects.get(session=session).opened_at is None
+
+
 def test_a_classroom_down_leaves_the_offering_page_and_its_buttons_working(
     session, child, guardian, monkeypatch, settings
 ):
@@ -212,6 +248,31 @@ def test_a_classroom_down_leaves_the_offering_page_and_its_buttons_working(
     page = signed_in(guardian).get(f"/catalog/{session.offering_id}/")
     assert page.status_code == 200
     assert f"/class/session/{session.pk}/join/?learner={child.pk}" in page.content.decode()
+
+
+def test_my_classes_and_the_offering_page_never_ask_the_classroom(
+    session, child, guardian, instructor, monkeypatch
+):
+    import httpx
+
+    from kargah.classroom.bbb import http as bbb_http
+
+    asked: list[str] = []
+
+    def down(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        raise httpx.ConnectError("refused", request=request)
+
+    monkeypatch.setattr(bbb_http, "_default_transport", httpx.MockTransport(down))
+    button = f"/class/session/{session.pk}/join/?learner={child.pk}"
+    for path in ("/enroll/schedule/", f"/catalog/{session.offering_id}/"):
+        page = signed_in(guardian).get(path)
+        assert page.status_code == 200, path
+        body = page.content.decode()
+        assert button in body and "</footer>" in body, path  # drawn whole, with its button
+    page = signed_in(instructor).get(f"/catalog/{session.offering_id}/")
+    assert f"/class/session/{session.pk}/join/" in page.content.decode()
+    assert asked == []
 
 
 # --- buttons --------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from kargah.accounts.tests.support import Clock
 from kargah.catalog.models import Session
@@ -38,6 +39,20 @@ def test_the_first_join_creates_the_room_with_the_agreements_rules(
     assert meeting["duration"] == int(minutes)
     assert meeting["record"] is False
     assert AuditLogEntry.objects.filter(action="room.opened", object_id=str(room.pk)).exists()
+
+
+def test_the_rooms_name_and_welcome_are_persian_whoever_opens_it(session: Session):
+    """The first clicker's language (English here) does not become everyone's: the name and
+    the welcome are Persian, with Persian digits."""
+    session.number = 12
+    session.save(update_fields=["number"])
+    with translation.override("en"):
+        room = services.room_ensure(session=session)
+    meeting = server.meeting_get(room.meeting_id)
+    assert meeting is not None
+    title = session.offering.course.title
+    assert meeting["name"] == f"{title}، جلسه ۱۲"
+    assert "۱۲" in meeting["welcome"] and "12" not in meeting["welcome"]
 
 
 def test_the_meeting_id_is_ours_and_not_guessable(session: Session):

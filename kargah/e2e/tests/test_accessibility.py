@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import BrowserContext, Page
 
 from kargah.accounts.tests.factories import CenterFactory, GuardianFactory, LearnerFactory
 from kargah.catalog.models import Offering
 from kargah.catalog.tests.factories import CategoryFactory, CourseFactory, OfferingFactory
-from kargah.e2e.browser import sign_in
+from kargah.e2e.browser import serious_axe_violations, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# axe-core from the npm registry (package.json), injected from node_modules: no CDN.
-AXE = Path(settings.NODE_MODULES) / "axe-core" / "axe.min.js"
 # WCAG 2.5.5 (target size, enhanced): 44×44 CSS px.
 TOUCH_PX = 44
 # The main actions on each page, measured for their size: buttons, the menu button, and the
@@ -47,21 +43,6 @@ def _offering() -> Offering:
     )
 
 
-def _axe_violations(page: Page) -> list[dict[str, Any]]:
-    page.add_script_tag(path=str(AXE))
-    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {
-            "id": violation["id"],
-            "impact": violation["impact"],
-            "help": violation["help"],
-            "nodes": [node["html"][:160] for node in violation["nodes"][:5]],
-        }
-        for violation in results["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
-
-
 @pytest.fixture
 def family_pages(live_server, phone: BrowserContext) -> list[str]:
     """The pages of a family's path: catalog, an offering, registration, wallet, documents."""
@@ -86,7 +67,7 @@ def test_axe_finds_no_serious_or_critical_violation_on_the_family_pages(
     for path in family_pages:
         response = page.goto(live_server.url + path)
         assert response is not None and response.status == 200, path
-        violations = _axe_violations(page)
+        violations = serious_axe_violations(page)
         if violations:
             found[path] = violations
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
@@ -97,7 +78,7 @@ def test_axe_finds_no_serious_violation_for_a_visitor(live_server, page: Page):
     found = {}
     for path in ("/", "/catalog/", f"/catalog/{offering.pk}/", "/accounts/sign-in/"):
         page.goto(live_server.url + path)
-        violations = _axe_violations(page)
+        violations = serious_axe_violations(page)
         if violations:
             found[path] = violations
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)

@@ -6,52 +6,21 @@ serious or critical violation."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright
+from playwright.sync_api import BrowserContext
 
 from kargah.accounts.tests.factories import GuardianFactory, LearnerFactory
 from kargah.devicecheck.models import DeviceCheck
-from kargah.e2e.browser import assert_no_sideways_scroll, sign_in, watch
-from kargah.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, new_phone
+from kargah.e2e.browser import (
+    assert_no_sideways_scroll,
+    serious_axe_violations,
+    sign_in,
+    watch,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-AXE = Path(settings.NODE_MODULES) / "axe-core" / "axe.min.js"
-# Chromium's own stand-ins: a moving test picture for the camera, a beep for the microphone,
-# and "allow" answered to the permission question without a person.
-FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
-
-
-@pytest.fixture(scope="module")
-def media_browser(playwright_instance: Playwright) -> Iterator[Browser]:
-    browser = playwright_instance.chromium.launch(
-        executable_path=str(CHROMIUM),
-        args=[*CHROMIUM_ARGS, *FAKE_MEDIA, "--autoplay-policy=no-user-gesture-required"],
-        headless=True,
-    )
-    yield browser
-    browser.close()
-
-
-@pytest.fixture
-def media_phone(media_browser: Browser) -> Iterator[BrowserContext]:
-    context = new_phone(media_browser)
-    yield context
-    context.close()
-
-
-def _serious_axe_violations(page: Page) -> list[dict[str, object]]:
-    page.add_script_tag(path=str(AXE))
-    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["html"][:160] for n in v["nodes"][:3]]}
-        for v in results["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def test_a_guardian_passes_the_device_check_for_a_child(
@@ -71,7 +40,7 @@ def test_a_guardian_passes_the_device_check_for_a_child(
 
     assert page.get_by_test_id("devicecheck-browser").get_attribute("data-ok") == "true"
     assert_no_sideways_scroll(page)
-    violations = _serious_axe_violations(page)
+    violations = serious_axe_violations(page)
     assert not violations, json.dumps(violations, ensure_ascii=False, indent=1)
 
     page.get_by_role("button", name="روشن کردن دوربین و میکروفون").click()

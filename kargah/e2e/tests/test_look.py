@@ -12,8 +12,7 @@ from playwright.sync_api import Browser, Page
 from kargah.accounts.tests.factories import CenterFactory, GuardianFactory, StaffFactory
 from kargah.catalog.demo import seed_categories
 from kargah.catalog.tests.factories import CourseFactory, OfferingFactory
-from kargah.e2e.browser import assert_no_sideways_scroll, sign_in, watch
-from kargah.e2e.tests.test_accessibility import _axe_violations
+from kargah.e2e.browser import assert_no_sideways_scroll, serious_axe_violations, sign_in, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,13 +61,13 @@ def test_empty_lists_and_staff_pages_pass_axe(live_server, page: Page):
     for path in ("/enroll/schedule/", "/enroll/wallet/", "/wallet/refunds/", "/catalog/?q=ناموجود"):
         page.goto(live_server.url + path)
         assert page.locator('[data-testid="empty-state"], [data-testid="no-results"]').count()
-        if violations := _axe_violations(page):
+        if violations := serious_axe_violations(page):
             found[path] = violations
     sign_in(page.context, live_server.url, StaffFactory.create())
     for path in ("/staff/", "/documents/review/", "/accounts/staff/link-requests/"):
         page.goto(live_server.url + path)
         assert page.locator("body.k-staff").count() == 1
         assert_no_sideways_scroll(page)
-        if violations := _axe_violations(page):
+        if violations := serious_axe_violations(page):
             found[path] = violations
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
