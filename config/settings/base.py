@@ -281,7 +281,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kargah.classroom.tasks.presence_poll",
         "schedule": timedelta(minutes=1),
     },
-    # Teaching: attendance proposed from the classroom's minutes once a session ends;
+    # Teaching: attendance proposed from the classroom's minutes once a session is held;
     # idempotent, and never over a row the instructor confirmed.
     "attendance-fill": {
         "task": "kargah.teaching.tasks.attendance_fill_due",

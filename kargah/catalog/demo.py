@@ -40,10 +40,12 @@ from kargah.catalog.models import (
     Offering,
     OfferingStatus,
     Session,
+    SessionStatus,
     Tag,
     Term,
 )
 from kargah.catalog.selectors import closed_days
+from kargah.catalog.services_lifecycle import session_mark_taught
 from kargah.core.errors import DomainError
 from kargah.core.persian import JALALI_MONTHS_FA, to_persian_digits
 from kargah.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
@@ -938,7 +940,18 @@ def seed_catalog_demo(*, today: dt.date | None = None) -> dict[str, int]:
     seed_tags()
     _families(today)
     _enrol(made, today=today, now=now)
+    _teach_the_past(now=now)
     return catalog_counts()
+
+
+def _teach_the_past(*, now: dt.datetime) -> None:
+    """The demo's classes that began before it was seeded were taught: their instructors were
+    in the room a few minutes after each start. Without this, the lifecycle job's first run
+    would cancel every past session as the instructor's absence (and text the families);
+    with it, the sessions are held and the classes run."""
+    past = Session.objects.filter(starts_at__lt=now, status=SessionStatus.SCHEDULED)
+    for session in past.exclude(offering__status=OfferingStatus.DRAFT):
+        session_mark_taught(session=session, at=session.starts_at + dt.timedelta(minutes=3))
 
 
 def catalog_counts() -> dict[str, int]:

@@ -107,11 +107,13 @@ def attendance_fill_from_classroom(
 
 
 def attendance_fill_due(*, now: dt.datetime | None = None) -> int:
-    """The periodic job: proposes attendance for every session that ended in the last day
-    and was not cancelled (run every few minutes by beat; reruns change nothing)."""
+    """The periodic job: proposes attendance for every session held (taught, and over: the
+    lifecycle job's word) that ended in the last day; a session nobody taught is cancelled
+    and owed a make-up, not filled with absences. Run every few minutes by beat; reruns
+    change nothing."""
     now = now or timezone.now()
-    sessions = Session.objects.filter(ends_at__lte=now, ends_at__gt=now - FILL_LOOKBACK).exclude(
-        status=SessionStatus.CANCELLED
+    sessions = Session.objects.filter(
+        status=SessionStatus.HELD, ends_at__lte=now, ends_at__gt=now - FILL_LOOKBACK
     )
     return sum(
         attendance_fill_from_classroom(session=s) for s in sessions.select_related("offering")

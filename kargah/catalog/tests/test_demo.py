@@ -36,10 +36,12 @@ from kargah.catalog.models import (
 )
 from kargah.catalog.schedule import iranian_weekday
 from kargah.catalog.selectors import CatalogFilters, closed_days, offering_catalog
+from kargah.catalog.services_lifecycle import lifecycle_advance
 from kargah.catalog.tests.test_demo_calendar import sessions_on_official_holidays
 from kargah.core.models import AuditLogEntry
 from kargah.core.persian import to_tehran
 from kargah.enrollment.models import ACTIVE_STATUSES, Enrollment
+from kargah.enrollment.services import offerings_close_registration
 
 COUNTED: list[type[Model]] = [AgeGroup, AuditLogEntry, Category, Course, Enrollment, Holiday]
 COUNTED += [Learner, Offering, Session, Term, User]
@@ -231,3 +233,21 @@ def test_the_demo_catalog_opens_on_classes_a_family_can_register_for(seeded: See
     now = timezone.now()
     first_page = list(offering_catalog(filters=CatalogFilters(), at=now)[:12])
     assert all(offering.registration_is_open(now) for offering in first_page)
+
+
+def test_the_demo_classes_that_began_were_taught_so_the_job_holds_them(seeded: Seeded) -> None:
+    """The minute jobs' first run over the demo (registration closed at quorum, then the
+    lifecycle) holds the sessions already over and runs their classes; it cancels none for
+    an instructor's absence (issue 10, item 3)."""
+    now = timezone.now()
+    past = Session.objects.filter(starts_at__lt=now).exclude(offering__status="draft")
+    assert past.exists()
+    assert not past.filter(taught_at__isnull=True).exists()
+    with transaction.atomic():
+        offerings_close_registration(now=now)
+        report = lifecycle_advance(now=now)
+        assert report.absent_cancelled == []
+        assert report.held
+        assert not Session.objects.filter(status=SessionStatus.CANCELLED).exists()
+        assert Offering.objects.filter(status=OfferingStatus.RUNNING).exists()
+        transaction.set_rollback(True)

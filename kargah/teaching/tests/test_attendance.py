@@ -103,13 +103,17 @@ def test_fill_leaves_out_dropped_places_and_cancelled_sessions(world: World, clo
     assert services.attendance_fill_from_classroom(session=world.session, seen=[]) == 0
 
 
-def test_the_job_fills_sessions_ended_in_the_last_day(world: World, clock: Clock) -> None:
-    clock.current = tehran(TODAY, 16, 30)  # not ended yet
-    assert services.attendance_fill_due() == 0
+def test_the_job_fills_held_sessions_ended_in_the_last_day(world: World, clock: Clock) -> None:
     clock.current = tehran(TODAY, 17, 5)
+    assert services.attendance_fill_due() == 0  # ended, but not (yet) held: nobody taught
+    world.session.status = SessionStatus.HELD  # the lifecycle job: taught, and over
+    world.session.save()
     assert services.attendance_fill_due() == 2
     assert services.attendance_fill_due() == 0  # the next run changes nothing
     assert Attendance.objects.count() == 2
+    clock.current = tehran(TODAY + dt.timedelta(days=1), 17, 1)  # a day on: left alone
+    Attendance.objects.all().delete()
+    assert services.attendance_fill_due() == 0
 
 
 def test_instructor_confirms_within_the_window_with_an_audit_row(

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kargah.accounts.tests.support import Clock
+from kargah.catalog.models import SessionStatus
 from kargah.classroom.models import JoinRole, PresenceInterval
 from kargah.classroom.tests.conftest import fake_bbb  # noqa: F401  (the fake BBB, in-process)
 from kargah.teaching import services
@@ -50,6 +51,8 @@ def test_the_classroom_minutes_become_the_proposal(world: World, clock: Clock) -
     _inside(world, world.child, (16, 12), (17, 5))
     _inside(world, world.other_child, (15, 58), (16, 20))
     clock.current = tehran(TODAY, 17, 6)
+    world.session.status = SessionStatus.HELD  # the lifecycle job: taught, and over
+    world.session.save()
     assert services.attendance_fill_due() == 2
     rows = {a.learner_id: a for a in Attendance.objects.all()}
     assert (rows[world.child.pk].status, rows[world.child.pk].minutes_attended) == (
