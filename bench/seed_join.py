@@ -1,0 +1,355 @@
+"""Data of the join benchmark (`make bench-join`): sessions that start at once, each with
+families holding a confirmed place, a passing device check, a session cookie and a token.
+
+    DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL=postgres://…/kargah_bench_join \
+        python -m bench.seed_join --learners 500 --sessions 20    # build (once)
+    python -m bench.seed_join --reset      # before a round: no rooms, sessions start soon
+    python -m bench.seed_join --report     # after a round: rooms opened, joins logged (JSON)
+
+Built with bulk inserts: a center and a term of its own, one course and one offering per
+session (published, the learners' places confirmed), each offering with one session, and
+L guardians, each with a family, one child with a confirmed place in one of the sessions'
+offerings (round robin), a passing device check of today (so the join is not sent to the
+check first: docs/classroom.md), a database session (the `sessionid` cookie) and a DRF
+token (for the `/bench/write` yardstick). `--reset` deletes the sessions' rooms, join logs
+and presence, moves every session to start in five minutes (the join window is open), and
+empties the fake BBB's store (its create counter with it). Writes the plan (cookies,
+tokens, session and learner ids) to `var/bench/join-plan.json` for bench/join.py. Refuses
+a database whose name lacks "bench".
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+JOIN_TERM = "ترم آزمون ورود به کلاس"
+COURSE_PREFIX = "آزمون ورود به کلاس"
+USER_PREFIX = "bench.join."
+PLAN = Path(__file__).resolve().parent.parent / "var" / "bench" / "join-plan.json"
+# The sessions start this long after a reset: inside the join window (15 minutes before).
+STARTS_IN = dt.timedelta(minutes=5)
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    import django
+
+    django.setup()
+
+
+def _is_bench_database() -> bool:
+    from django.db import connection
+
+    return "bench" in str(connection.settings_dict["NAME"])
+
+
+def _clear_old(term: Any) -> None:
+    from django.contrib.sessions.models import Session as WebSession
+    from rest_framework.authtoken.models import Token
+
+    from kargah.accounts.models import Family, Learner, User
+    from kargah.catalog.models import Course, CourseConditions, Offering, Session
+    from kargah.classroom.models import JoinLog, PresenceInterval, Room
+    from kargah.devicecheck.models import DeviceCheck
+    from kargah.enrollment.models import Enrollment
+
+    old = User.objects.filter(username__startswith=USER_PREFIX)
+    if term is not None:
+        sessions = Session.objects.filter(offering__term=term)
+        JoinLog.objects.filter(session__in=sessions).delete()
+        PresenceInterval.objects.filter(session__in=sessions).delete()
+        Room.objects.filter(session__in=sessions).delete()
+        Enrollment.objects.filter(offering__term=term).delete()
+        sessions.delete()
+        Offering.instructors.through.objects.filter(offering__term=term).delete()
+        Offering.objects.filter(term=term).delete()
+        term.delete()
+    JoinLog.objects.filter(user__in=old).delete()
+    CourseConditions.objects.filter(course__title__startswith=COURSE_PREFIX).delete()
+    Course.objects.filter(title__startswith=COURSE_PREFIX).delete()
+    Token.objects.filter(user__in=old).delete()
+    DeviceCheck.objects.filter(learner__family__guardian__in=old).delete()
+    Enrollment.objects.filter(family__guardian__in=old).delete()
+    Learner.objects.filter(family__guardian__in=old).delete()
+    Family.objects.filter(guardian__in=old).delete()
+    WebSession.objects.filter(session_key__startswith="benchjoin").delete()
+    old.delete()
+
+
+def seed(*, learners: int, sessions: int) -> dict[str, Any]:
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session as WebSession
+    from django.db import transaction
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from kargah.accounts.demo import national_code_for
+    from kargah.accounts.models import Center, Family, Gender, Learner, Province, Role, User
+    from kargah.catalog import services as catalog_services
+    from kargah.catalog.demo import seed_age_groups, seed_categories
+    from kargah.catalog.models import (
+        Course,
+        CourseConditions,
+        Offering,
+        OfferingStatus,
+        Session,
+        Term,
+    )
+    from kargah.core.persian import to_persian_digits
+    from kargah.devicecheck.models import DeviceCheck
+    from kargah.enrollment.models import Enrollment, EnrollmentStatus
+
+    term = Term.objects.filter(name=JOIN_TERM).first()
+    if (
+        term is not None
+        and PLAN.exists()
+        and Offering.objects.filter(term=term).count() == sessions
+        and Enrollment.objects.filter(
+            offering__term=term, status=EnrollmentStatus.CONFIRMED
+        ).count()
+        == learners
+    ):
+        return {"seeded": False}
+
+    now = timezone.now()
+    today = timezone.localdate()
+    starts = now + STARTS_IN
+    with transaction.atomic():
+        _clear_old(term)
+        province, _ = Province.objects.get_or_create(
+            code="bench-join", defaults={"name": "استان آزمون کلاس"}
+        )
+        center, _ = Center.objects.get_or_create(
+            name="مرکز آزمون ورود به کلاس", defaults={"province": province, "is_virtual": True}
+        )
+        category = seed_categories()["painting"]
+        group = seed_age_groups()["be"]
+        term = Term.objects.create(
+            center=center,
+            name=JOIN_TERM,
+            starts_on=today - dt.timedelta(days=30),
+            ends_on=today + dt.timedelta(days=60),
+        )
+        instructor, _ = User.objects.get_or_create(
+            username="bench.join-instructor",
+            defaults={
+                "role": Role.INSTRUCTOR,
+                "center": center,
+                "first_name": "مربی",
+                "last_name": "کلاس",
+                "password": make_password(None),
+            },
+        )
+        courses = Course.objects.bulk_create(
+            Course(
+                center=center,
+                category=category,
+                age_group=group,
+                title=f"{COURSE_PREFIX} {to_persian_digits(i)}",
+                description="کارگاه آزمون ورود به کلاس",
+                session_count=1,
+                session_minutes=60,
+            )
+            for i in range(sessions)
+        )
+        conditions = CourseConditions.objects.bulk_create(
+            CourseConditions(course=c, version=1, text="شرایط را خوانده‌ام و می‌پذیرم.")
+            for c in courses
+        )
+        pattern = [{"weekday": 0, "start": "09:00"}]
+        rows = []
+        for course in courses:
+            offering = Offering(
+                course=course,
+                term=term,
+                center=center,
+                capacity=learners // sessions + 1,
+                quorum=1,
+                fee_rials=0,
+                registration_opens_at=now - dt.timedelta(days=20),
+                registration_closes_at=now - dt.timedelta(days=1),
+                weekly_pattern=pattern,
+                first_date=today,
+                min_age=group.min_age,
+                max_age=group.max_age,
+                status=OfferingStatus.PUBLISHED,
+                published_at=now - dt.timedelta(days=20),
+            )
+            catalog_services._derive_filter_fields(offering)
+            rows.append(offering)
+        offerings = Offering.objects.bulk_create(rows)
+        Offering.instructors.through.objects.bulk_create(
+            Offering.instructors.through(offering_id=o.pk, user_id=instructor.pk)
+            for o in offerings
+        )
+        class_sessions = Session.objects.bulk_create(
+            Session(offering=o, number=1, starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
+            for o in offerings
+        )
+
+        password = make_password(None)
+        guardians = User.objects.bulk_create(
+            User(
+                username=f"{USER_PREFIX}{i}",
+                mobile=f"+98931{i:07d}",
+                role=Role.GUARDIAN,
+                first_name="ولی",
+                last_name=to_persian_digits(i),
+                password=password,
+            )
+            for i in range(learners)
+        )
+        tokens = Token.objects.bulk_create(
+            Token(key=secrets.token_hex(20), user=g) for g in guardians
+        )
+        homes = Family.objects.bulk_create(Family(guardian=g) for g in guardians)
+        birth = today - dt.timedelta(days=9 * 365 + 100)
+        children = Learner.objects.bulk_create(
+            Learner(
+                family=f,
+                first_name="کودک",
+                last_name=to_persian_digits(i),
+                birth_date=birth,
+                national_code=national_code_for(800_000 + i),
+                gender=Gender.BOY,
+                province=province,
+                school_grade=3,
+                data_confirmed_at=now,
+            )
+            for i, f in enumerate(homes)
+        )
+        Enrollment.objects.bulk_create(
+            Enrollment(
+                learner=child,
+                family=home,
+                offering=offerings[i % sessions],
+                status=EnrollmentStatus.CONFIRMED,
+                conditions=conditions[i % sessions],
+                conditions_accepted_at=now,
+                confirmed_at=now,
+            )
+            for i, (child, home) in enumerate(zip(children, homes, strict=True))
+        )
+        # A passing check of today: the gate lets the child straight in (docs/classroom.md).
+        DeviceCheck.objects.bulk_create(
+            DeviceCheck(
+                learner=child,
+                checked_by=g,
+                checked_at=now,
+                browser_name="Chrome",
+                browser_ok=True,
+                camera_ok=True,
+                microphone_ok=True,
+                speaker_ok=True,
+                connection_ok=True,
+                passed=True,
+            )
+            for child, g in zip(children, guardians, strict=True)
+        )
+        # Signed in as a browser would be: a database session per guardian.
+        expires = now + dt.timedelta(days=30)
+        keys = [f"benchjoin{secrets.token_hex(12)}" for _ in guardians]
+        store = SessionStore()
+        WebSession.objects.bulk_create(
+            WebSession(
+                session_key=key,
+                session_data=store.encode(
+                    {
+                        SESSION_KEY: str(g.pk),
+                        BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
+                        HASH_SESSION_KEY: g.get_session_auth_hash(),
+                    }
+                ),
+                expire_date=expires,
+            )
+            for key, g in zip(keys, guardians, strict=True)
+        )
+    plan = {
+        "sessions": [s.pk for s in class_sessions],
+        "learners": [
+            {
+                "session": class_sessions[i % sessions].pk,
+                "learner": child.pk,
+                "cookie": key,
+                "token": token.key,
+            }
+            for i, (child, key, token) in enumerate(zip(children, keys, tokens, strict=True))
+        ],
+    }
+    PLAN.parent.mkdir(parents=True, exist_ok=True)
+    PLAN.write_text(json.dumps(plan))
+    return {"seeded": True}
+
+
+def reset() -> dict[str, Any]:
+    """No rooms, join logs nor presence for the bench sessions, which now start in five
+    minutes; the fake BBB forgets its meetings and its create counter."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from kargah.catalog.models import Session
+    from kargah.classroom.fakebbb import server as fake
+    from kargah.classroom.models import JoinLog, PresenceInterval, Room
+
+    starts = timezone.now() + STARTS_IN
+    with transaction.atomic():
+        sessions = Session.objects.filter(offering__term__name=JOIN_TERM)
+        JoinLog.objects.filter(session__in=sessions).delete()
+        PresenceInterval.objects.filter(session__in=sessions).delete()
+        # The rooms' audit rows are kept: the room ids are new each round.
+        Room.objects.filter(session__in=sessions).delete()
+        count = sessions.update(starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
+    fake.reset()
+    return {"sessions": count}
+
+
+def report() -> dict[str, Any]:
+    from kargah.catalog.models import Session
+    from kargah.classroom.fakebbb import server as fake
+    from kargah.classroom.models import JoinLog, JoinOutcome, Room
+
+    sessions = Session.objects.filter(offering__term__name=JOIN_TERM)
+    return {
+        "rooms": Room.objects.filter(session__in=sessions, opened_at__isnull=False).count(),
+        "joined": JoinLog.objects.filter(
+            session__in=sessions, outcome=JoinOutcome.JOINED
+        ).count(),
+        "bbb_create_calls": fake.create_calls(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--learners", type=int, default=500)
+    parser.add_argument("--sessions", type=int, default=20)
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--reset", action="store_true", help="no rooms, sessions start soon")
+    what.add_argument("--report", action="store_true", help="rooms, joins, create calls (JSON)")
+    args = parser.parse_args(argv)
+    _setup()
+    if not _is_bench_database():
+        raise SystemExit("bench: the database's name must contain 'bench' (rows are deleted)")
+    if args.report:
+        print(json.dumps(report()))
+        return 0
+    if args.reset:
+        print(f"join data reset: {reset()['sessions']} sessions start in five minutes")
+        return 0
+    result = seed(learners=args.learners, sessions=args.sessions)
+    verb = "seeded" if result["seeded"] else "already there"
+    print(f"join data {verb}: {args.learners} learners in {args.sessions} sessions")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
