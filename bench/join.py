@@ -187,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             env,
         )  # fmt: skip
         print(seeded.strip())
+    # The cookies are signed with this run's secret key: new ones every run.
+    _run([PYTHON, "-m", "bench.seed_join", "--sign-in"], env)
     _run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
     machine = _machine(env)
     from bench.seed_join import PLAN
@@ -223,9 +225,9 @@ def main(argv: list[str] | None = None) -> int:
             for p in people[:200]
         ]
         warmed, _ = paced(port, warm, spread=1.0)
-        if any(a.status != 200 for a in warmed):
-            bad = next(a for a in warmed if a.status != 200)
-            raise SystemExit(f"bench: /bench/whoami answered {bad.status}: {bad.body[:300]!r}")
+        if any(a.status != 200 or not a.body.isdigit() for a in warmed):
+            bad = next(a for a in warmed if a.status != 200 or not a.body.isdigit())
+            raise SystemExit(f"bench: not signed in: /bench/whoami {bad.status} {bad.body[:300]!r}")
         _wrk(base + "/bench/bare", threads=2, connections=32, seconds=2, accept="text/plain")
 
         for round_no in range(1, args.rounds + 1):
@@ -255,7 +257,9 @@ def main(argv: list[str] | None = None) -> int:
                 for a in answers
                 if a.status == 302 and _location(a).startswith(bbb_url + "api/join?")
             )
-            counted = dict(json.loads(_run([PYTHON, "-m", "bench.seed_join", "--report"], fake_env)))
+            counted = dict(
+                json.loads(_run([PYTHON, "-m", "bench.seed_join", "--report"], fake_env))
+            )
             counted["links"] = links
             rounds.append(counted)
             joins.append(join)

@@ -4,6 +4,7 @@ families holding a confirmed place, a passing device check, a session cookie and
     DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL=postgres://…/kargah_bench_join \
         python -m bench.seed_join --learners 500 --sessions 20    # build (once)
     python -m bench.seed_join --reset      # before a round: no rooms, sessions start soon
+    python -m bench.seed_join --sign-in    # each run: fresh session cookies and the plan
     python -m bench.seed_join --report     # after a round: rooms opened, joins logged (JSON)
 
 Built with bulk inserts: a center and a term of its own, one course and one offering per
@@ -12,7 +13,7 @@ L guardians, each with a family, one child with a confirmed place in one of the 
 offerings (round robin), a passing device check of today (so the join is not sent to the
 check first: docs/classroom.md), a database session (the `sessionid` cookie) and a DRF
 token (for the `/bench/write` yardstick). `--reset` deletes the sessions' rooms, join logs
-and presence, moves every session to start in five minutes (the join window is open), and
+and presence, moves every session to start in five minutes (the join window is open), dates the device checks now, and
 empties the fake BBB's store (its create counter with it). Writes the plan (cookies,
 tokens, session and learner ids) to `var/bench/join-plan.json` for bench/join.py. Refuses
 a database whose name lacks "bench".
@@ -84,11 +85,7 @@ def _clear_old(term: Any) -> None:
 
 
 def seed(*, learners: int, sessions: int) -> dict[str, Any]:
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session as WebSession
     from django.db import transaction
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
@@ -112,7 +109,6 @@ def seed(*, learners: int, sessions: int) -> dict[str, Any]:
     term = Term.objects.filter(name=JOIN_TERM).first()
     if (
         term is not None
-        and PLAN.exists()
         and Offering.objects.filter(term=term).count() == sessions
         and Enrollment.objects.filter(
             offering__term=term, status=EnrollmentStatus.CONFIRMED
@@ -189,10 +185,9 @@ def seed(*, learners: int, sessions: int) -> dict[str, Any]:
             rows.append(offering)
         offerings = Offering.objects.bulk_create(rows)
         Offering.instructors.through.objects.bulk_create(
-            Offering.instructors.through(offering_id=o.pk, user_id=instructor.pk)
-            for o in offerings
+            Offering.instructors.through(offering_id=o.pk, user_id=instructor.pk) for o in offerings
         )
-        class_sessions = Session.objects.bulk_create(
+        Session.objects.bulk_create(
             Session(offering=o, number=1, starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
             for o in offerings
         )
@@ -209,9 +204,7 @@ def seed(*, learners: int, sessions: int) -> dict[str, Any]:
             )
             for i in range(learners)
         )
-        tokens = Token.objects.bulk_create(
-            Token(key=secrets.token_hex(20), user=g) for g in guardians
-        )
+        Token.objects.bulk_create(Token(key=secrets.token_hex(20), user=g) for g in guardians)
         homes = Family.objects.bulk_create(Family(guardian=g) for g in guardians)
         birth = today - dt.timedelta(days=9 * 365 + 100)
         children = Learner.objects.bulk_create(
@@ -256,39 +249,67 @@ def seed(*, learners: int, sessions: int) -> dict[str, Any]:
             )
             for child, g in zip(children, guardians, strict=True)
         )
-        # Signed in as a browser would be: a database session per guardian.
-        expires = now + dt.timedelta(days=30)
-        keys = [f"benchjoin{secrets.token_hex(12)}" for _ in guardians]
-        store = SessionStore()
+    return {"seeded": True}
+
+
+def sign_in() -> None:
+    """A fresh database session per guardian (the server's secret key signs them, and the
+    benchmark's key is new each run) and the plan for bench/join.py."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session as WebSession
+    from django.db import transaction
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from kargah.catalog.models import Session
+    from kargah.enrollment.models import Enrollment, EnrollmentStatus
+
+    places = list(
+        Enrollment.objects.filter(offering__term__name=JOIN_TERM, status=EnrollmentStatus.CONFIRMED)
+        .select_related("family__guardian")
+        .order_by("pk")
+    )
+    tokens = dict(
+        Token.objects.filter(user__username__startswith=USER_PREFIX).values_list("user_id", "key")
+    )
+    sessions = dict(
+        Session.objects.filter(offering__term__name=JOIN_TERM).values_list("offering_id", "pk")
+    )
+    keys = [f"benchjoin{secrets.token_hex(12)}" for _ in places]
+    store = SessionStore()
+    expires = timezone.now() + dt.timedelta(days=1)
+    with transaction.atomic():
+        WebSession.objects.filter(session_key__startswith="benchjoin").delete()
         WebSession.objects.bulk_create(
             WebSession(
                 session_key=key,
                 session_data=store.encode(
                     {
-                        SESSION_KEY: str(g.pk),
+                        SESSION_KEY: str(place.family.guardian.pk),
                         BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
-                        HASH_SESSION_KEY: g.get_session_auth_hash(),
+                        HASH_SESSION_KEY: place.family.guardian.get_session_auth_hash(),
                     }
                 ),
                 expire_date=expires,
             )
-            for key, g in zip(keys, guardians, strict=True)
+            for key, place in zip(keys, places, strict=True)
         )
     plan = {
-        "sessions": [s.pk for s in class_sessions],
+        "sessions": sorted(sessions.values()),
         "learners": [
             {
-                "session": class_sessions[i % sessions].pk,
-                "learner": child.pk,
+                "session": sessions[place.offering_id],
+                "learner": place.learner_id,
                 "cookie": key,
-                "token": token.key,
+                "token": tokens[place.family.guardian.pk],
             }
-            for i, (child, key, token) in enumerate(zip(children, keys, tokens, strict=True))
+            for key, place in zip(keys, places, strict=True)
         ],
     }
     PLAN.parent.mkdir(parents=True, exist_ok=True)
     PLAN.write_text(json.dumps(plan))
-    return {"seeded": True}
 
 
 def reset() -> dict[str, Any]:
@@ -300,6 +321,7 @@ def reset() -> dict[str, Any]:
     from kargah.catalog.models import Session
     from kargah.classroom.fakebbb import server as fake
     from kargah.classroom.models import JoinLog, PresenceInterval, Room
+    from kargah.devicecheck.models import DeviceCheck
 
     starts = timezone.now() + STARTS_IN
     with transaction.atomic():
@@ -309,6 +331,10 @@ def reset() -> dict[str, Any]:
         # The rooms' audit rows are kept: the room ids are new each round.
         Room.objects.filter(session__in=sessions).delete()
         count = sessions.update(starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
+        # The checks stay current (KARGAH_DEVICE_CHECK_VALID_DAYS) however old the data is.
+        DeviceCheck.objects.filter(
+            learner__family__guardian__username__startswith=USER_PREFIX
+        ).update(checked_at=timezone.now())
     fake.reset()
     return {"sessions": count}
 
@@ -321,9 +347,7 @@ def report() -> dict[str, Any]:
     sessions = Session.objects.filter(offering__term__name=JOIN_TERM)
     return {
         "rooms": Room.objects.filter(session__in=sessions, opened_at__isnull=False).count(),
-        "joined": JoinLog.objects.filter(
-            session__in=sessions, outcome=JoinOutcome.JOINED
-        ).count(),
+        "joined": JoinLog.objects.filter(session__in=sessions, outcome=JoinOutcome.JOINED).count(),
         "bbb_create_calls": fake.create_calls(),
     }
 
@@ -335,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--reset", action="store_true", help="no rooms, sessions start soon")
     what.add_argument("--report", action="store_true", help="rooms, joins, create calls (JSON)")
+    what.add_argument("--sign-in", action="store_true", help="fresh sessions and the plan")
     args = parser.parse_args(argv)
     _setup()
     if not _is_bench_database():
@@ -342,10 +367,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         print(json.dumps(report()))
         return 0
+    if args.sign_in:
+        sign_in()
+        print(f"join plan written: {PLAN}")
+        return 0
     if args.reset:
         print(f"join data reset: {reset()['sessions']} sessions start in five minutes")
         return 0
     result = seed(learners=args.learners, sessions=args.sessions)
+    sign_in()
     verb = "seeded" if result["seeded"] else "already there"
     print(f"join data {verb}: {args.learners} learners in {args.sessions} sessions")
     return 0
