@@ -30,7 +30,6 @@ import asyncio
 import json
 import os
 import secrets
-import shutil
 import statistics
 import subprocess
 import sys
@@ -45,13 +44,14 @@ from bench.run import (
     ROOT,
     _env,
     _free_port,
-    _get,
     _machine,
     _run,
     _serve,
     _stop,
     _wait_ready,
     _wrk,
+    database_url_checked,
+    server_arguments,
 )
 from bench.rush import HOST, WRITE_PATH, Answer, Phase, _phase, _request, _send
 
@@ -116,44 +116,16 @@ def _serve_fake(
         )
 
 
-def _wait_fake(base: str, server: subprocess.Popen[bytes], log: Any) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"bench: the fake BBB exited ({server.returncode}); see {log}")
-        try:
-            status, body = _get(base + FAKE_PATH + "api/")
-            if status == 200 and b"SUCCESS" in body:
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"bench: the fake BBB did not answer within 60 s; see {log}")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="The join rush benchmark.")
     parser.add_argument("--learners", type=int, default=500)
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--spread", type=float, default=1.0, help="seconds the requests span")
     parser.add_argument("--delay-ms", type=int, default=50, help="the fake BBB's answer time")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds (median)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--fake-threads", type=int, default=16, help="threads of the fake BBB")
-    parser.add_argument("--port", type=int, default=8767)
-    parser.add_argument("--no-seed", action="store_true", help="use the data as it is")
-    parser.add_argument(
-        "--settings",
-        default="bench.settings",
-        help="settings module of the server (to measure a change before making it)",
-    )
+    server_arguments(parser, port=8767, rounds="rounds (median)")
     args = parser.parse_args(argv)
-
-    database_url = os.environ.get("BENCH_DATABASE_URL", "")
-    if not database_url.startswith(("postgres://", "postgresql://")):
-        raise SystemExit("bench: set BENCH_DATABASE_URL to a PostgreSQL database (bench/run.sh)")
-    if shutil.which("wrk") is None:
-        raise SystemExit("bench: wrk is missing (bench/run.sh installs it)")
+    database_url = database_url_checked()
 
     port = _free_port(args.port)
     fake_port = _free_port(port + 1)
@@ -206,7 +178,14 @@ def main(argv: list[str] | None = None) -> int:
     rounds: list[dict[str, Any]] = []
     failed: list[str] = []
     try:
-        _wait_fake(fake_base, fake, fake_log)
+        _wait_ready(
+            fake_base,
+            fake,
+            fake_log,
+            path=FAKE_PATH + "api/",
+            expect=b"SUCCESS",
+            name="the fake BBB",
+        )
         _wait_ready(base, server, log)
         print(
             f"machine: {machine['cores']} cores ({machine['cpu']}), {machine['memory']} RAM, "
