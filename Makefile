@@ -6,7 +6,7 @@ PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 
 .PHONY: demo test venv assets messages lint typecheck migrations-check pytest contract serve clean \
-	bench-catalog bench-rush bench-faults bench-page fonts devicecheck-media
+	bench-catalog bench-rush bench-join bench-faults bench-page fonts devicecheck-media
 
 $(BIN)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -75,6 +75,14 @@ bench-catalog: venv assets messages
 bench-rush: venv assets messages
 	BENCH_DB=kargah_bench_rush BENCH_MODULE=bench.rush \
 		BENCH_DATABASE_URL="$(BENCH_RUSH_DATABASE_URL)" bash bench/run.sh $(BENCH_ARGS)
+
+# The join rush (docs/performance.md): 500 learners ask for their join link within one second
+# for 20 sessions that start at once; the fake BBB in a server of its own answers after 50 ms;
+# the one-row write measured in the same run. Its own database, kargah_bench_join (or
+# BENCH_JOIN_DATABASE_URL), and Redis db 9 (or BENCH_JOIN_REDIS_URL).
+bench-join: venv assets messages
+	BENCH_DB=kargah_bench_join BENCH_MODULE=bench.join \
+		BENCH_DATABASE_URL="$(BENCH_JOIN_DATABASE_URL)" bash bench/run.sh $(BENCH_ARGS)
 
 # Registrations under faults (docs/performance.md): the rush against a PostgreSQL cluster and
 # a Redis server of its own (temporary, on ports of their own) while PostgreSQL restarts and

@@ -136,19 +136,28 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
             os.killpg(server.pid, signal.SIGKILL)
 
 
-def _wait_ready(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_ready(
+    base: str,
+    server: subprocess.Popen[bytes],
+    log: Path,
+    *,
+    path: str = "/bench/bare",
+    expect: bytes = b"ok",
+    name: str = "gunicorn",
+) -> None:
+    """Waits (up to 60 s) until `path` answers 200 with `expect` in its body."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"bench: gunicorn exited ({server.returncode}); see {log}")
+            raise SystemExit(f"bench: {name} exited ({server.returncode}); see {log}")
         try:
-            status, body = _get(base + "/bench/bare")
-            if status == 200 and body == b"ok":
+            status, body = _get(base + path)
+            if status == 200 and expect in body:
                 return
         except OSError:
             pass
         time.sleep(0.3)
-    raise SystemExit(f"bench: gunicorn did not answer within 60 s; see {log}")
+    raise SystemExit(f"bench: {name} did not answer within 60 s; see {log}")
 
 
 def _cookie(name: str, session: str) -> str:
@@ -242,28 +251,39 @@ def _machine(env: dict[str, str]) -> dict[str, str]:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="The catalog benchmark.")
-    parser.add_argument("--offerings", type=int, default=2000)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+def server_arguments(parser: argparse.ArgumentParser, *, port: int, rounds: str) -> None:
+    """The options every gunicorn benchmark takes (rounds, workers, port, seeding, settings)."""
+    parser.add_argument("--rounds", type=int, default=3, help=rounds)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=port)
     parser.add_argument("--no-seed", action="store_true", help="use the data as it is")
     parser.add_argument(
         "--settings",
         default="bench.settings",
         help="settings module of the server (to measure a change before making it)",
     )
-    args = parser.parse_args(argv)
 
+
+def database_url_checked() -> str:
+    """BENCH_DATABASE_URL (PostgreSQL), with wrk on the path: what bench/run.sh prepares."""
     database_url = os.environ.get("BENCH_DATABASE_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("bench: set BENCH_DATABASE_URL to a PostgreSQL database (bench/run.sh)")
     if shutil.which("wrk") is None:
         raise SystemExit("bench: wrk is missing (bench/run.sh installs it)")
+    return database_url
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="The catalog benchmark.")
+    parser.add_argument("--offerings", type=int, default=2000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    server_arguments(parser, port=8765, rounds="interleaved rounds (median)")
+    args = parser.parse_args(argv)
+
+    database_url = database_url_checked()
     env = _env(database_url, args.settings)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
 

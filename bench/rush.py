@@ -33,7 +33,6 @@ import asyncio
 import json
 import os
 import random
-import shutil
 import statistics
 import sys
 import time
@@ -51,6 +50,8 @@ from bench.run import (
     _stop,
     _wait_ready,
     _wrk,
+    database_url_checked,
+    server_arguments,
 )
 
 HOST = "127.0.0.1"
@@ -232,24 +233,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rush-capacity", type=int, default=30)
     parser.add_argument("--capacity", type=int, default=3, help="seats of each of the offerings")
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--rounds", type=int, default=3, help="rounds (median)")
     parser.add_argument("--duration", type=int, default=5, help="seconds of wrk on the bare view")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
-    parser.add_argument("--port", type=int, default=8766)
-    parser.add_argument("--no-seed", action="store_true", help="use the data as it is")
-    parser.add_argument(
-        "--settings",
-        default="bench.settings",
-        help="settings module of the server (to measure a change before making it)",
-    )
+    server_arguments(parser, port=8766, rounds="rounds (median)")
     args = parser.parse_args(argv)
 
-    database_url = os.environ.get("BENCH_DATABASE_URL", "")
-    if not database_url.startswith(("postgres://", "postgresql://")):
-        raise SystemExit("bench: set BENCH_DATABASE_URL to a PostgreSQL database (bench/run.sh)")
-    if shutil.which("wrk") is None:
-        raise SystemExit("bench: wrk is missing (bench/run.sh installs it)")
+    database_url = database_url_checked()
     env = _env(database_url, args.settings)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
 

@@ -79,14 +79,93 @@ def _runtime_models() -> list[Any]:
     return found
 
 
-def seed(*, families: int, offerings: int, rush_capacity: int, capacity: int) -> dict[str, Any]:
+def bench_center(
+    *,
+    code: str,
+    province_name: str,
+    center_name: str,
+    term_name: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    instructor: str,
+) -> tuple[Any, Any, Any, Any]:
+    """A virtual center of a benchmark's own with a term and an instructor (also used by
+    bench/seed_join.py): (province, center, term, instructor)."""
     from django.contrib.auth.hashers import make_password
-    from django.db import transaction
+
+    from kargah.accounts.models import Center, Province, Role, User
+    from kargah.catalog.models import Term
+
+    province, _ = Province.objects.get_or_create(code=code, defaults={"name": province_name})
+    center, _ = Center.objects.get_or_create(
+        name=center_name, defaults={"province": province, "is_virtual": True}
+    )
+    term = Term.objects.create(center=center, name=term_name, starts_on=starts_on, ends_on=ends_on)
+    teacher, _ = User.objects.get_or_create(
+        username=instructor,
+        defaults={
+            "role": Role.INSTRUCTOR,
+            "center": center,
+            "first_name": "مربی",
+            "last_name": "آزمون",
+            "password": make_password(None),
+        },
+    )
+    return province, center, term, teacher
+
+
+def bench_families(
+    *, prefix: str, mobile: str, count: int, province: Any, national_codes_from: int, gender: str
+) -> tuple[list[Any], list[Any], list[Any]]:
+    """`count` guardians (usernames `prefix` + i), each with a DRF token, a family and one
+    nine-year-old child, in bulk: (guardians, families, children)."""
+    from django.contrib.auth.hashers import make_password
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
 
     from kargah.accounts.demo import national_code_for
-    from kargah.accounts.models import Center, Family, Gender, Learner, Province, Role, User
+    from kargah.accounts.models import Family, Learner, Role, User
+    from kargah.core.persian import to_persian_digits
+
+    now = timezone.now()
+    password = make_password(None)
+    guardians = User.objects.bulk_create(
+        User(
+            username=f"{prefix}{i}",
+            mobile=f"{mobile}{i:07d}",
+            role=Role.GUARDIAN,
+            first_name="ولی",
+            last_name=to_persian_digits(i),
+            password=password,
+        )
+        for i in range(count)
+    )
+    Token.objects.bulk_create(Token(key=secrets.token_hex(20), user=g) for g in guardians)
+    homes = Family.objects.bulk_create(Family(guardian=g) for g in guardians)
+    birth = timezone.localdate() - dt.timedelta(days=9 * 365 + 100)  # nine at the first session
+    children = Learner.objects.bulk_create(
+        Learner(
+            family=f,
+            first_name="کودک",
+            last_name=to_persian_digits(i),
+            birth_date=birth,
+            national_code=national_code_for(national_codes_from + i),
+            gender=gender,
+            province=province,
+            school_grade=3,
+            data_confirmed_at=now,
+        )
+        for i, f in enumerate(homes)
+    )
+    return guardians, homes, children
+
+
+def seed(*, families: int, offerings: int, rush_capacity: int, capacity: int) -> dict[str, Any]:
+    from django.db import transaction
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from kargah.accounts.models import Family, Gender, Learner, User
     from kargah.catalog import schedule
     from kargah.catalog import services as catalog_services
     from kargah.catalog.demo import seed_age_groups, seed_categories
@@ -131,30 +210,17 @@ def seed(*, families: int, offerings: int, rush_capacity: int, capacity: int) ->
         Family.objects.filter(guardian__in=old).delete()
         old.delete()
 
-        province, _ = Province.objects.get_or_create(
-            code="bench-rush", defaults={"name": "استان آزمون"}
-        )
-        center, _ = Center.objects.get_or_create(
-            name="مرکز آزمون ثبت‌نام هجومی", defaults={"province": province, "is_virtual": True}
+        province, center, term, instructor = bench_center(
+            code="bench-rush",
+            province_name="استان آزمون",
+            center_name="مرکز آزمون ثبت‌نام هجومی",
+            term_name=RUSH_TERM,
+            starts_on=today - dt.timedelta(days=10),
+            ends_on=today + dt.timedelta(days=200),
+            instructor="bench.rush-instructor",
         )
         category = seed_categories()["painting"]
         group = seed_age_groups()["be"]
-        term = Term.objects.create(
-            center=center,
-            name=RUSH_TERM,
-            starts_on=today - dt.timedelta(days=10),
-            ends_on=today + dt.timedelta(days=200),
-        )
-        instructor, _ = User.objects.get_or_create(
-            username="bench.rush-instructor",
-            defaults={
-                "role": Role.INSTRUCTOR,
-                "center": center,
-                "first_name": "مربی",
-                "last_name": "آزمون",
-                "password": make_password(None),
-            },
-        )
 
         # Offering 0 is the rush: Thursdays 09:00. The others: Saturday to Wednesday.
         specs = [(rush_capacity, [{"weekday": 5, "start": "09:00"}])]
@@ -213,34 +279,13 @@ def seed(*, families: int, offerings: int, rush_capacity: int, capacity: int) ->
             for n, (begins, ends) in enumerate(plan.sessions, start=1)
         )
 
-        password = make_password(None)
-        guardians = User.objects.bulk_create(
-            User(
-                username=f"bench.rush.{i}",
-                mobile=f"+98930{i:07d}",
-                role=Role.GUARDIAN,
-                first_name="ولی",
-                last_name=to_persian_digits(i),
-                password=password,
-            )
-            for i in range(families)
-        )
-        Token.objects.bulk_create(Token(key=secrets.token_hex(20), user=g) for g in guardians)
-        homes = Family.objects.bulk_create(Family(guardian=g) for g in guardians)
-        birth = today - dt.timedelta(days=9 * 365 + 100)  # nine at the first session
-        Learner.objects.bulk_create(
-            Learner(
-                family=f,
-                first_name="کودک",
-                last_name=to_persian_digits(i),
-                birth_date=birth,
-                national_code=national_code_for(700_000 + i),
-                gender=Gender.GIRL,
-                province=province,
-                school_grade=3,
-                data_confirmed_at=now,
-            )
-            for i, f in enumerate(homes)
+        _guardians, homes, _learners = bench_families(
+            prefix="bench.rush.",
+            mobile="+98930",
+            count=families,
+            province=province,
+            national_codes_from=700_000,
+            gender=Gender.GIRL,
         )
         Account.objects.bulk_create(
             Account(kind=AccountKind.FAMILY_WALLET, family=f) for f in homes

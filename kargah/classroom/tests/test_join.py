@@ -305,3 +305,52 @@ def test_the_calendar_points_at_the_join_page(session):
     body = Client().get(f"/catalog/{session.offering_id}/calendar.ics").content.decode()
     assert f"/class/session/{session.pk}/join/" in body.replace("\r\n ", "")
     assert "checksum" not in body
+
+
+# --- the hot path (make bench-join, docs/performance.md) ----------------------------------
+
+
+def test_the_one_query_check_agrees_with_the_list_of_joinable_children(offering, child, guardian):
+    """`learner_joinable` (one child, one query) keeps the rules of `learners_joinable`:
+    own, linked by an approved link, paid for by the family; not pending links, not other
+    families, not instructors, not a child without a confirmed place."""
+    linked = GuardianFactory.create()
+    LearnerLink.objects.create(
+        learner=child, family=linked.family, status=LinkStatus.APPROVED, requested_by=linked
+    )
+    pending = GuardianFactory.create()
+    LearnerLink.objects.create(
+        learner=child, family=pending.family, status=LinkStatus.REQUESTED, requested_by=pending
+    )
+    payer = GuardianFactory.create()
+    paid = EnrollmentFactory.create(offering=offering, family=payer.family).learner
+    waiting = LearnerFactory.create(family=guardian.family)
+    EnrollmentFactory.create(
+        offering=offering, learner=waiting, status=EnrollmentStatus.AWAITING_PAYMENT
+    )
+    people = [
+        guardian,
+        linked,
+        pending,
+        payer,
+        GuardianFactory.create(),
+        InstructorFactory.create(),
+    ]
+    checked = 0
+    for person in people:
+        allowed = set(selectors.learners_joinable(user=person, offering=offering))
+        for learner in (child, paid, waiting):
+            one = selectors.learner_joinable(user=person, offering=offering, learner_id=learner.pk)
+            assert one == (learner if learner in allowed else None), (person, learner)
+            checked += one is not None
+    assert checked == 3  # the guardian and the linked one for the child; the payer for theirs
+
+
+def test_a_join_into_an_open_room_reads_little(session, child, guardian, django_assert_num_queries):
+    """Once the room is open a join takes no lock: the session and user, the class session,
+    the child's place, the device check, the room, and the join log's insert."""
+    join(guardian, session, child)
+    client = signed_in(guardian)
+    with django_assert_num_queries(7):
+        response = client.get(f"/class/session/{session.pk}/join/?learner={child.pk}")
+    assert response.status_code == 302
