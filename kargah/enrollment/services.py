@@ -63,6 +63,8 @@ from kargah.enrollment.models import (
     WaitingStatus,
 )
 from kargah.notifications.services import sms_queue
+from kargah.sla.models import ServiceEventKind
+from kargah.sla.services import service_event_record
 from kargah.wallet.models import AccountKind, TransactionKind
 from kargah.wallet.selectors import wallet_balance
 from kargah.wallet.services import (
@@ -200,7 +202,9 @@ def _waiting_transition(entry: WaitingListEntry, new_status: str, *, now: dt.dat
         entry.ended_at = now
 
 
-def _save(enrollment: Enrollment, *, actor: Any, action: str, before: dict[str, Any]) -> None:
+def _save(
+    enrollment: Enrollment, *, actor: Any, action: str, before: dict[str, Any], reason: str = ""
+) -> None:
     enrollment.save()
     audit_record(
         actor=actor,
@@ -208,6 +212,7 @@ def _save(enrollment: Enrollment, *, actor: Any, action: str, before: dict[str, 
         obj=enrollment,
         before=before,
         after=snapshot(enrollment, ENROLLMENT_AUDIT_FIELDS),
+        reason=reason,
     )
 
 
@@ -1330,25 +1335,52 @@ def _offering_transition(offering: Offering, new_status: str) -> None:
     offering.save(update_fields=["status"])
 
 
-def _quorum_cancel_enrollment(
-    enrollment: Enrollment, *, now: dt.datetime, report: CloseReport
-) -> None:
-    """One place of an offering cancelled below quorum: what was paid goes to the wallet
-    (the unique reference credits it once however often the job runs)."""
+def _cancel_place(
+    enrollment: Enrollment,
+    *,
+    now: dt.datetime,
+    cause: str,
+    kind: str,
+    action: str,
+    actor: Any = None,
+    reason: str = "",
+) -> int:
+    """The step every cancellation not of the family's making shares (quorum P2, the
+    center): the place is cancelled and audited, and what was paid goes to the wallet (the
+    unique reference `enrollment:<id>:<cause>` credits it once however often it runs).
+    Returns the Rials credited. The caller holds the seat lock and frees the seat."""
     before = snapshot(enrollment, ENROLLMENT_AUDIT_FIELDS)
     paid = enrollment.paid_rials if enrollment.status in PAID_STATUSES else 0
     _transition(enrollment, EnrollmentStatus.CANCELLED, now=now)
-    if paid:
-        _credit(
-            enrollment, cause="quorum", kind=TransactionKind.QUORUM_CREDIT, actor=None,
-            amount=paid,
-        )  # fmt: skip
-        report.credited_enrollments += 1
-        report.credited_rials += paid
-    _save(enrollment, actor=None, action="enrollment.cancelled_quorum", before=before)
+    _credit(enrollment, cause=cause, kind=kind, actor=actor, amount=paid)
+    _save(enrollment, actor=actor, action=action, before=before, reason=reason)
+    return paid
+
+
+def _similar_lines(enrollment: Enrollment, now: dt.datetime) -> str:
+    """Up to three similar open classes for the child, as the lines of an SMS (rule 3)."""
     from kargah.enrollment.selectors import similar_offerings
 
     similar = similar_offerings(learner=enrollment.learner, offering=enrollment.offering, now=now)
+    if not similar:
+        return ""
+    text = " " + _("Similar classes for %(name)s:") % {"name": enrollment.learner.first_name}
+    for other in similar:
+        text += f"\n{other.course.title}: {_offering_url(other)}"
+    return text
+
+
+def _quorum_cancel_enrollment(
+    enrollment: Enrollment, *, now: dt.datetime, report: CloseReport
+) -> None:
+    """One place of an offering cancelled below quorum: what was paid goes to the wallet."""
+    paid = _cancel_place(
+        enrollment, now=now, cause="quorum", kind=TransactionKind.QUORUM_CREDIT,
+        action="enrollment.cancelled_quorum",
+    )  # fmt: skip
+    if paid:
+        report.credited_enrollments += 1
+        report.credited_rials += paid
     with translation.override("fa"):
         if paid:
             body = _(
@@ -1361,12 +1393,7 @@ def _quorum_cancel_enrollment(
                 "Kargah: «%(title)s» did not reach its minimum number of learners and is "
                 "cancelled; the registration of %(name)s is cancelled."
             ) % {"title": enrollment.offering.course.title, "name": enrollment.learner.first_name}
-        if similar:
-            body += " " + _("Similar classes for %(name)s:") % {
-                "name": enrollment.learner.first_name
-            }
-            for other in similar:
-                body += f"\n{other.course.title}: {_offering_url(other)}"
+        body += _similar_lines(enrollment, now)
     _tell(enrollment, body, "quorum_cancelled")
 
 
@@ -1464,6 +1491,185 @@ def offerings_close_registration(*, now: dt.datetime | None = None) -> CloseRepo
         report.credited_enrollments += part.credited_enrollments
         report.credited_rials += part.credited_rials
     return report
+
+
+# --- cancelled by the center ----------------------------------------------------------------
+
+# An offering the center may still cancel: once finished there is nothing left to cancel.
+CENTER_CANCELLABLE = (
+    OfferingStatus.DRAFT,
+    OfferingStatus.PUBLISHED,
+    OfferingStatus.REGISTRATION_CLOSED,
+    OfferingStatus.RUNNING,
+)
+
+
+@dataclass
+class CancelReport:
+    """What cancelling an offering did; `already` when an earlier run had cancelled it."""
+
+    offering: Offering
+    cancelled_places: int = 0
+    credited_rials: int = 0
+    already: bool = False
+
+
+def _check_center_staff(actor: User, offering: Offering) -> None:
+    from kargah.catalog.services import _check_manages
+
+    _check_manages(actor, offering.center)
+
+
+def _check_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("Give the reason for the cancellation."), code="reason")
+    return reason
+
+
+def _wallet_url() -> str:
+    return _site_url(reverse("wallet:refund_create"))
+
+
+def _center_cancel_body(enrollment: Enrollment, *, paid: int, reason: str, whole: bool) -> str:
+    """The SMS of a place cancelled by the center: why, the credit and the one-click way
+    to the bank refund (the wallet page), and for a whole class, similar open classes."""
+    values = {
+        "title": enrollment.offering.course.title,
+        "name": enrollment.learner.first_name,
+        "reason": reason,
+        "amount": format_money(paid),
+        "wallet": _wallet_url(),
+    }
+    with translation.override("fa"):
+        if whole:
+            body = _("Kargah: the center has cancelled «%(title)s» (%(reason)s).") % values
+        else:
+            body = (
+                _(
+                    "Kargah: the center has cancelled the registration of %(name)s in «%(title)s» "
+                    "(%(reason)s)."
+                )
+                % values
+            )
+        if paid:
+            body += (
+                " "
+                + _(
+                    "%(amount)s are in your wallet for another class; to have them paid to your "
+                    "bank account, ask on your wallet page: %(wallet)s"
+                )
+                % values
+            )
+    return body
+
+
+def offering_cancel(
+    *, actor: User, offering: Offering, reason: str, now: dt.datetime | None = None
+) -> CancelReport:
+    """Cancels an offering by the center (not quorum; DOMAIN rule 3 by analogy, rule 9):
+    every active place is cancelled and what its family paid goes to its wallet through the
+    ledger at once, the waiting list ends, the seats are freed, and each family is told by
+    one SMS with the way to a bank refund and up to three similar open classes. Audited and
+    recorded as a service event, in the same transaction.
+
+    Under the offering's seat lock and row lock, a second run (after or alongside the
+    first) finds the offering cancelled and changes nothing (`already`); each credit's
+    unique reference is the last guard."""
+    _check_center_staff(actor, offering)
+    reason = _check_reason(reason)
+    now = now or _now()
+    sms: list[tuple[Enrollment, str]] = []
+    with transaction.atomic():
+        _lock_seats(offering.pk)
+        locked = _offering_to_cancel(offering.pk)
+        report = CancelReport(offering=locked)
+        if locked.status == OfferingStatus.CANCELLED:
+            report.already = True
+            return report
+        if locked.status not in CENTER_CANCELLABLE:
+            raise DomainError(_("A finished class cannot be cancelled."), code="status")
+        before = {"status": locked.status}
+        _offering_transition(locked, OfferingStatus.CANCELLED)
+        offers = 0
+        for entry in WaitingListEntry.objects.select_for_update().filter(
+            offering=locked, status__in=WAITING_OPEN_STATUSES
+        ):
+            offers += entry.status == WaitingStatus.OFFERED
+            _waiting_transition(entry, WaitingStatus.EXPIRED, now=now)
+            entry.save(update_fields=["status", "ended_at"])
+        active = list(
+            Enrollment.objects.select_for_update()
+            .select_related("learner", "family__guardian", "offering__course__category")
+            .filter(offering=locked, status__in=ACTIVE_STATUSES)
+            .order_by("id")
+        )
+        for enrollment in active:
+            paid = _cancel_place(
+                enrollment, now=now, cause="cancel", kind=TransactionKind.CANCEL_CREDIT,
+                action="enrollment.cancelled_by_center", actor=actor, reason=reason,
+            )  # fmt: skip
+            report.cancelled_places += 1
+            report.credited_rials += paid
+            sms.append((enrollment, _center_cancel_body(
+                enrollment, paid=paid, reason=reason, whole=True,
+            ) + _similar_lines(enrollment, now)))  # fmt: skip
+        _free_seats(locked.pk, offers + len(active))
+        audit_record(
+            actor=actor, action="offering.cancelled_by_center", obj=locked, before=before,
+            after={"status": locked.status, "places": report.cancelled_places,
+                   "credited_rials": report.credited_rials},
+            reason=reason,
+        )  # fmt: skip
+        service_event_record(
+            kind=ServiceEventKind.OFFERING_CANCELLED, offering=locked, at=now, cause="center",
+            details={"reason": reason, "by": actor.pk, "places": report.cancelled_places,
+                     "credited_rials": report.credited_rials},
+        )  # fmt: skip
+        for enrollment, body in sms:
+            _tell(enrollment, body, "offering_cancelled")
+        catalog_changed()
+    return report
+
+
+def _offering_to_cancel(offering_id: int) -> Offering:
+    """The offering, row-locked and read afresh (the race test's control run replaces this
+    with a plain read, to show what the lock prevents)."""
+    return (
+        Offering.objects.select_for_update().select_related("course", "center").get(pk=offering_id)
+    )
+
+
+def enrollment_cancel_by_center(
+    *, actor: User, enrollment: Enrollment, reason: str, now: dt.datetime | None = None
+) -> Enrollment:
+    """Cancels one place by the center (e.g. the learner was moved, for a reason given):
+    what the family paid goes to its wallet at once, the seat goes to the waiting list, the
+    change is audited with the reason and the family is told. A place already ended is
+    refused, so a second click or run moves no money."""
+    _check_center_staff(actor, enrollment.offering)
+    reason = _check_reason(reason)
+    now = now or _now()
+    with transaction.atomic():
+        _lock_seats(enrollment.offering_id, families=[enrollment.family_id])
+        locked = (
+            Enrollment.objects.select_for_update()
+            .select_related("learner", "family__guardian", "offering__course")
+            .get(pk=enrollment.pk)
+        )
+        if locked.status not in ACTIVE_STATUSES:
+            raise DomainError(_("This registration has already ended."), code="status")
+        paid = _cancel_place(
+            locked, now=now, cause="cancel", kind=TransactionKind.CANCEL_CREDIT,
+            action="enrollment.cancelled_by_center", actor=actor, reason=reason,
+        )  # fmt: skip
+        _seat_freed(locked.offering, now)
+        _tell(
+            locked,
+            _center_cancel_body(locked, paid=paid, reason=reason, whole=False),
+            "enrollment_cancelled_by_center",
+        )
+    return locked
 
 
 # --- the end of a class (issue 10) -------------------------------------------------------

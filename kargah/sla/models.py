@@ -12,6 +12,7 @@ class ServiceEventKind(models.TextChoices):
     SESSION_CANCELLED = "session_cancelled", _("Session cancelled by the center")
     MAKEUP_SCHEDULED = "makeup_scheduled", _("Make-up session scheduled")
     MAKEUP_HELD = "makeup_held", _("Make-up session held")
+    OFFERING_CANCELLED = "offering_cancelled", _("Class cancelled by the center")
 
 
 class ServiceEvent(models.Model):

@@ -78,6 +78,7 @@ class TransactionKind(models.TextChoices):
     DROP_CREDIT = "drop_credit", _("Credit for a dropped class")
     SWITCH = "switch", _("Class switch")
     QUORUM_CREDIT = "quorum_credit", _("Credit for a class below quorum")
+    CANCEL_CREDIT = "cancel_credit", _("Credit for a place cancelled by the center")
     HOLD_RELEASED = "hold_released", _("Unpaid hold released")
     REFUND_REQUESTED = "refund_requested", _("Refund to bank requested")
     REFUND_REJECTED = "refund_rejected", _("Refund to bank rejected")
