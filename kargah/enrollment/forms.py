@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kargah.accounts.models import Learner
 from kargah.catalog.models import Offering
-from kargah.core.forms import Form, ModelChoiceField
+from kargah.core.forms import Form, ModelChoiceField, NameField
 
 
 class LearnerChoiceField(ModelChoiceField):
@@ -85,3 +85,19 @@ class SwitchForm(Form):
         field.queryset = Offering.objects.filter(
             pk__in=[offering.pk for offering in offerings]
         ).select_related("course")
+
+
+class CenterCancelForm(Form):
+    """The center cancels a class or one place: a reason kept in the record and told to
+    the families, and a confirmation that the money goes back (a second, deliberate step)."""
+
+    reason = NameField(
+        title=True,
+        label=_("Reason (told to the families and kept in the record)"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I confirm: the places are cancelled and what was paid goes to the wallets."),
+        required=True,
+    )

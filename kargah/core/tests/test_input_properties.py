@@ -120,6 +120,7 @@ def form_builders(world: World) -> dict[type, Build]:
         enrollment_forms.WaitingListForm: lambda d: enrollment_forms.WaitingListForm(
             d, learners=[world.learner]
         ),
+        enrollment_forms.CenterCancelForm: lambda d: enrollment_forms.CenterCancelForm(d),
         enrollment_forms.SwitchForm: lambda d: enrollment_forms.SwitchForm(
             d, offerings=[world.offering]
         ),
@@ -275,6 +276,7 @@ _FORM_CLASSES = [
     enrollment_forms.RegisterForm,
     enrollment_forms.WaitingListForm,
     enrollment_forms.SwitchForm,
+    enrollment_forms.CenterCancelForm,
     payments_forms.TopUpForm,
     wallet_forms.RefundRequestForm,
     wallet_forms.RefundRejectForm,

@@ -1,0 +1,11 @@
+"""URLs of the enrollment's staff pages, under /staff/."""
+
+from django.urls import path
+
+from kargah.enrollment import views_staff as views
+
+app_name = "enrollment_staff"
+urlpatterns = [
+    path("offerings/<int:offering_id>/cancel/", views.offering_cancel, name="offering_cancel"),
+    path("places/<int:enrollment_id>/cancel/", views.enrollment_cancel, name="enrollment_cancel"),
+]
