@@ -1124,6 +1124,19 @@ def waiting_list_end_for_family(*, learner: Learner, family_id: int, actor: Any)
 # --- drop and switch (R4) ----------------------------------------------------------------
 
 
+def _locked_active_place(enrollment_id: int) -> Enrollment:
+    """The place row-locked and read afresh; one that has ended is refused (so a second
+    drop or cancellation changes nothing)."""
+    locked = (
+        Enrollment.objects.select_for_update()
+        .select_related("learner", "family__guardian", "offering__course")
+        .get(pk=enrollment_id)
+    )
+    if locked.status not in ACTIVE_STATUSES:
+        raise DomainError(_("This registration has already ended."), code="status")
+    return locked
+
+
 def drop_deadline(offering: Offering) -> dt.datetime | None:
     """R4: dropping or switching is possible until one day before registration closes:
     until the same wall-clock time in Tehran on the day before registration closes
@@ -1171,13 +1184,7 @@ def enrollment_drop(*, guardian: User, enrollment: Enrollment) -> Enrollment:
     now = _now()
     with transaction.atomic():
         _lock_seats(enrollment.offering_id, families=[family.pk])
-        locked = (
-            Enrollment.objects.select_for_update()
-            .select_related("learner", "family__guardian", "offering__course")
-            .get(pk=enrollment.pk)
-        )
-        if locked.status not in ACTIVE_STATUSES:
-            raise DomainError(_("This registration has already ended."), code="status")
+        locked = _locked_active_place(enrollment.pk)
         before = snapshot(locked, ENROLLMENT_AUDIT_FIELDS)
         if locked.status == EnrollmentStatus.AWAITING_PAYMENT:
             _transition(locked, EnrollmentStatus.CANCELLED, now=now)
@@ -1652,13 +1659,7 @@ def enrollment_cancel_by_center(
     now = now or _now()
     with transaction.atomic():
         _lock_seats(enrollment.offering_id, families=[enrollment.family_id])
-        locked = (
-            Enrollment.objects.select_for_update()
-            .select_related("learner", "family__guardian", "offering__course")
-            .get(pk=enrollment.pk)
-        )
-        if locked.status not in ACTIVE_STATUSES:
-            raise DomainError(_("This registration has already ended."), code="status")
+        locked = _locked_active_place(enrollment.pk)
         paid = _cancel_place(
             locked, now=now, cause="cancel", kind=TransactionKind.CANCEL_CREDIT,
             action="enrollment.cancelled_by_center", actor=actor, reason=reason,

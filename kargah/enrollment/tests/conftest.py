@@ -76,6 +76,17 @@ def top_up(family: Family, amount: int, reference: str | None = None) -> None:
     )
 
 
+def register_paid(offering: Offering, child: Learner | None = None) -> Enrollment:
+    """A child of a new family registered and paid for from the wallet (topped up)."""
+    from kargah.enrollment.services import enrollment_create
+
+    child = child or make_child()
+    top_up(child.family, int(offering.fee_rials or 0))
+    return enrollment_create(
+        guardian=child.family.guardian, learner=child, offering=offering, accept_terms=True
+    ).enrollment
+
+
 def no_negative_wallet() -> bool:
     from django.db.models import Sum
 

@@ -18,8 +18,8 @@ from kargah.enrollment.tests.conftest import (
     make_child,
     make_offering,
     money_is_sound,
+    register_paid,
     row_counts,
-    top_up,
 )
 from kargah.notifications.models import OutboxMessage
 from kargah.sla.models import ServiceEvent, ServiceEventKind
@@ -27,14 +27,6 @@ from kargah.wallet.models import LedgerTransaction, TransactionKind
 from kargah.wallet.selectors import wallet_balance
 
 pytestmark = pytest.mark.django_db
-
-
-def register_paid(offering, child=None):
-    child = child or make_child()
-    top_up(child.family, offering.fee_rials)
-    return services.enrollment_create(
-        guardian=child.family.guardian, learner=child, offering=offering, accept_terms=True
-    ).enrollment
 
 
 def staff_of(offering):

@@ -22,21 +22,13 @@ from kargah.enrollment.tests.conftest import (
     make_child,
     make_offering,
     money_is_sound,
-    top_up,
+    register_paid,
 )
 from kargah.notifications.models import OutboxMessage
 from kargah.wallet.models import LedgerTransaction
 from kargah.wallet.selectors import wallet_balance
 
 pytestmark = pytest.mark.django_db
-
-
-def register_paid(offering, child=None):
-    child = child or make_child()
-    top_up(child.family, offering.fee_rials)
-    return services.enrollment_create(
-        guardian=child.family.guardian, learner=child, offering=offering, accept_terms=True
-    ).enrollment
 
 
 def close_time(*offerings):
