@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import jdatetime
 import pytest
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from kargah.accounts.tests.factories import CenterFactory, LearnerFactory, StaffFactory
@@ -16,6 +18,7 @@ from kargah.catalog.services_published import offering_change_published
 from kargah.catalog.tests.factories import EnrollmentFactory, InstructorFactory
 from kargah.core.errors import DomainError, NotAllowed
 from kargah.core.models import AuditLogEntry
+from kargah.core.persian import to_tehran
 from kargah.enrollment.models import EnrollmentStatus, WaitingListEntry, WaitingStatus
 from kargah.notifications.models import OutboxMessage
 
@@ -115,7 +118,7 @@ def test_each_enrolled_family_is_told_once_in_persian(offering, staff):
     assert "سفال" in body and "۴" in body and "مریم نوری" in body and REASON in body
     assert list(offering.instructors.all()) == [other]
     record = AuditLogEntry.objects.get(action="offering.changed")
-    assert set(record.after) == {"capacity", "quorum", "instructors", "waiting_offered"}
+    assert set(record.after or {}) == {"capacity", "quorum", "instructors", "waiting_offered"}
 
 
 def test_quorum_above_capacity_is_refused(offering, staff):
@@ -204,3 +207,61 @@ def test_staff_of_another_center_may_not_change_it(offering):
         offering_change_published(actor=stranger, offering=offering, capacity=9, reason=REASON)
     offering.refresh_from_db()
     assert offering.capacity == 3
+
+
+# --- the staff page -------------------------------------------------------------------------
+
+
+def change_page(offering) -> str:
+    return reverse("catalog_staff:offering_change", args=[offering.pk])
+
+
+def window_data(offering, **extra):
+    opens = to_tehran(offering.registration_opens_at)
+    closes = to_tehran(offering.registration_closes_at)
+    return {
+        "capacity": "۳", "quorum": "۲",
+        "registration_opens_date": jdatetime.date.fromgregorian(date=opens.date()).strftime(
+            "%Y/%m/%d"
+        ),
+        "registration_opens_time": opens.strftime("%H:%M"),
+        "registration_closes_date": jdatetime.date.fromgregorian(date=closes.date()).strftime(
+            "%Y/%m/%d"
+        ),
+        "registration_closes_time": closes.strftime("%H:%M"),
+        "instructors": list(offering.instructors.values_list("pk", flat=True)),
+        "reason": REASON,
+        **extra,
+    }  # fmt: skip
+
+
+def test_the_staff_page_raises_the_capacity_and_tells_the_families(client, offering, staff):
+    client.force_login(staff)
+    detail = client.get(reverse("catalog_staff:offering_detail", args=[offering.pk]))
+    assert change_page(offering) in detail.content.decode()
+    assert client.get(change_page(offering)).status_code == 200
+    response = client.post(change_page(offering), window_data(offering, capacity="۶"))
+    assert response.status_code == 302
+    offering.refresh_from_db()
+    assert offering.capacity == 6
+    assert len(change_sms()) == 2
+
+
+def test_the_staff_page_shows_the_refusal_and_changes_nothing(client, offering, staff):
+    client.force_login(staff)
+    before = rows()
+    with translation.override("fa"):
+        response = client.post(
+            change_page(offering), window_data(offering, capacity="۲", quorum="۱")
+        )
+    assert response.status_code == 200
+    assert "ظرفیت نمی‌تواند کمتر" in response.content.decode()
+    assert rows() == before
+
+
+def test_the_staff_page_is_for_the_offerings_own_center(client, offering):
+    client.force_login(StaffFactory.create(center=CenterFactory.create()))
+    assert client.get(change_page(offering)).status_code == 404
+    assert client.post(change_page(offering), window_data(offering)).status_code == 404
+    client.force_login(InstructorFactory.create(center=offering.center))
+    assert client.get(change_page(offering)).status_code == 403
