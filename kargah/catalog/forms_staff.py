@@ -181,6 +181,13 @@ def _number_widget() -> forms.TextInput:
     return forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr"})
 
 
+def capacity_field(label: Any) -> forms.IntegerField:
+    """A number of seats (a capacity, or a quorum), from one to MAX_CAPACITY."""
+    return forms.IntegerField(
+        label=label, min_value=1, max_value=MAX_CAPACITY, widget=_number_widget()
+    )
+
+
 # --- course --------------------------------------------------------------------------------
 
 
@@ -276,15 +283,8 @@ class OfferingForm(Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    capacity = forms.IntegerField(
-        label=_("Capacity"), min_value=1, max_value=MAX_CAPACITY, widget=_number_widget()
-    )
-    quorum = forms.IntegerField(
-        label=_("Quorum (minimum enrolment)"),
-        min_value=1,
-        max_value=MAX_CAPACITY,
-        widget=_number_widget(),
-    )
+    capacity = capacity_field(_("Capacity"))
+    quorum = capacity_field(_("Quorum (minimum enrolment)"))
     fee_rials = RialField(label=unit_text(_("Fee (%(unit)s)")), required=False)
     registration_opens_date = JalaliDateField(label=_("Registration opens on"), required=False)
     registration_opens_time = TimeOfDayField(label=_("at (Tehran time)"), required=False)
@@ -373,15 +373,8 @@ class OfferingChangeForm(Form):
     quorum and the window until registration closes, the instructors while it is taught.
     The fee is not here: it never changes once published."""
 
-    capacity = forms.IntegerField(
-        label=_("Capacity"), min_value=1, max_value=MAX_CAPACITY, widget=_number_widget()
-    )
-    quorum = forms.IntegerField(
-        label=_("Quorum (minimum enrolment)"),
-        min_value=1,
-        max_value=MAX_CAPACITY,
-        widget=_number_widget(),
-    )
+    capacity = capacity_field(_("Capacity"))
+    quorum = capacity_field(_("Quorum (minimum enrolment)"))
     registration_opens_date = JalaliDateField(label=_("Registration opens on"))
     registration_opens_time = TimeOfDayField(label=_("at (Tehran time)"))
     registration_closes_date = JalaliDateField(label=_("Registration closes on"))

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kargah.accounts.models import Role, User
 from kargah.catalog.cache import catalog_changed
@@ -116,6 +117,11 @@ def _check_instructors(offering: Offering, instructors: list[User]) -> None:
             )
 
 
+def _dated(sentence: str, when: str) -> Callable[[], str]:
+    """A sentence of the families' message with its date, translated when the message is."""
+    return lambda: _(sentence) % {"when": when}
+
+
 def _family_message(offering: Offering, lines: list[Callable[[], str]], reason: str) -> str:
     with translation.override("fa"):
         return _("Kargah: «%(title)s» has changed. %(changes)s Reason: %(reason)s") % {
@@ -215,24 +221,21 @@ def offering_change_published(
             registered = locked.enrollments.filter(status__in=ACTIVE_STATUSES).exists()
             _check_window(locked, opens, closes, now=now, registered=registered)
             assert opens is not None and closes is not None  # checked just above
-            shown_opens, shown_closes = (
-                format_jalali_datetime(opens),
-                format_jalali_datetime(closes),
-            )
-            if opens != locked.registration_opens_at:
-                note(
-                    "registration_opens_at",
-                    locked.registration_opens_at and locked.registration_opens_at.isoformat(),
-                    opens and opens.isoformat(),
-                    lambda: _("Registration opens on %(when)s.") % {"when": shown_opens},
-                )
-            if closes != locked.registration_closes_at:
-                note(
+            for field, value, sentence in (
+                ("registration_opens_at", opens, gettext_noop("Registration opens on %(when)s.")),
+                (
                     "registration_closes_at",
-                    locked.registration_closes_at and locked.registration_closes_at.isoformat(),
-                    closes and closes.isoformat(),
-                    lambda: _("Registration closes on %(when)s.") % {"when": shown_closes},
-                )
+                    closes,
+                    gettext_noop("Registration closes on %(when)s."),
+                ),
+            ):
+                old = getattr(locked, field)
+                if value != old:
+                    shown = format_jalali_datetime(value)
+                    note(
+                        field, old and old.isoformat(), value.isoformat(),
+                        _dated(sentence, shown),
+                    )  # fmt: skip
             locked.registration_opens_at, locked.registration_closes_at = opens, closes
 
         new_instructors: list[User] | None = None
