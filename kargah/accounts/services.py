@@ -624,7 +624,9 @@ def staff_user_create(
             first_name=first_name,
             last_name=last_name,
             mobile=mobile,
-            is_staff=role in (Role.CENTER_STAFF, Role.FINANCE, Role.QUALITY, Role.ADMINISTRATOR),
+            # The Django admin is the administrator's alone: every other staff role works
+            # at its desk, whose services audit and tell families (issue 11 item 11).
+            is_staff=role == Role.ADMINISTRATOR,
             is_superuser=role == Role.ADMINISTRATOR,
         )
         audit_record(

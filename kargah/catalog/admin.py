@@ -1,5 +1,6 @@
-"""Admin for the catalog. Schedules of published offerings change through the staff pages
-(the reschedule service), so sessions are read-only here."""
+"""Admin for the catalog. A published offering and every session change only through the
+staff pages' services (audited, families told: issue 11), so here they are read-only; a
+draft stays editable."""
 
 from typing import Any
 
@@ -13,6 +14,7 @@ from kargah.catalog.models import (
     CourseConditions,
     Holiday,
     Offering,
+    OfferingStatus,
     Session,
     Tag,
     Term,
@@ -81,6 +83,18 @@ class OfferingAdmin(ModelAdmin):
     readonly_fields = ("status", "published_at", "seats_taken")
     filter_horizontal = ("instructors",)
     inlines = [SessionInline]
+
+    # The admin was a back door round offering_change_published (issue 11 item 11): once
+    # published, capacity, fee, window and pattern are seen here, changed on the staff page.
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.status != OfferingStatus.DRAFT:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.status != OfferingStatus.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(Holiday)

@@ -23,6 +23,7 @@ from kargah.catalog.models import (
     Category,
     Course,
     Offering,
+    OfferingStatus,
     Term,
 )
 from kargah.catalog.selectors import (
@@ -180,6 +181,13 @@ def _number_widget() -> forms.TextInput:
     return forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr"})
 
 
+def capacity_field(label: Any) -> forms.IntegerField:
+    """A number of seats (a capacity, or a quorum), from one to MAX_CAPACITY."""
+    return forms.IntegerField(
+        label=label, min_value=1, max_value=MAX_CAPACITY, widget=_number_widget()
+    )
+
+
 # --- course --------------------------------------------------------------------------------
 
 
@@ -244,6 +252,25 @@ class CourseForm(Form):
         }
 
 
+def clean_registration_window(form: forms.Form, data: dict[str, Any]) -> None:
+    """Puts `registration_opens_at` and `registration_closes_at` (Tehran date and time, or
+    None) into the cleaned data of a form with the four window fields."""
+    for which in ("opens", "closes"):
+        date_field, time_field = f"registration_{which}_date", f"registration_{which}_time"
+        day, time = data.get(date_field), data.get(time_field)
+        data[f"registration_{which}_at"] = None
+        if form.has_error(date_field) or form.has_error(time_field):
+            continue
+        if (day is None) != (time is None):
+            missing = time_field if time is None else date_field
+            form.add_error(missing, _("Give both the date and the time."))
+        elif day is not None and time is not None:
+            data[f"registration_{which}_at"] = tehran_datetime(day, time)
+    opens, closes = data.get("registration_opens_at"), data.get("registration_closes_at")
+    if opens and closes and opens >= closes:
+        form.add_error("registration_closes_date", _("Registration must open before it closes."))
+
+
 # --- offering ------------------------------------------------------------------------------
 
 
@@ -256,15 +283,8 @@ class OfferingForm(Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    capacity = forms.IntegerField(
-        label=_("Capacity"), min_value=1, max_value=MAX_CAPACITY, widget=_number_widget()
-    )
-    quorum = forms.IntegerField(
-        label=_("Quorum (minimum enrolment)"),
-        min_value=1,
-        max_value=MAX_CAPACITY,
-        widget=_number_widget(),
-    )
+    capacity = capacity_field(_("Capacity"))
+    quorum = capacity_field(_("Quorum (minimum enrolment)"))
     fee_rials = RialField(label=unit_text(_("Fee (%(unit)s)")), required=False)
     registration_opens_date = JalaliDateField(label=_("Registration opens on"), required=False)
     registration_opens_time = TimeOfDayField(label=_("at (Tehran time)"), required=False)
@@ -303,22 +323,7 @@ class OfferingForm(Form):
         capacity, quorum = data.get("capacity"), data.get("quorum")
         if capacity is not None and quorum is not None and quorum > capacity:
             self.add_error("quorum", _("The quorum cannot be more than the capacity."))
-        for which in ("opens", "closes"):
-            date_field, time_field = f"registration_{which}_date", f"registration_{which}_time"
-            day, time = data.get(date_field), data.get(time_field)
-            data[f"registration_{which}_at"] = None
-            if self.has_error(date_field) or self.has_error(time_field):
-                continue
-            if (day is None) != (time is None):
-                missing = time_field if time is None else date_field
-                self.add_error(missing, _("Give both the date and the time."))
-            elif day is not None and time is not None:
-                data[f"registration_{which}_at"] = tehran_datetime(day, time)
-        opens, closes = data.get("registration_opens_at"), data.get("registration_closes_at")
-        if opens and closes and opens >= closes:
-            self.add_error(
-                "registration_closes_date", _("Registration must open before it closes.")
-            )
+        clean_registration_window(self, data)
         return data
 
     def weekly_pattern(self) -> list[dict[str, Any]]:
@@ -361,6 +366,86 @@ class OfferingForm(Form):
             "weekly_pattern": self.weekly_pattern(),
             "first_date": data["first_date"],
         }
+
+
+class OfferingChangeForm(Form):
+    """What the center may change of a published offering (services_published): capacity,
+    quorum and the window until registration closes, the instructors while it is taught.
+    The fee is not here: it never changes once published."""
+
+    capacity = capacity_field(_("Capacity"))
+    quorum = capacity_field(_("Quorum (minimum enrolment)"))
+    registration_opens_date = JalaliDateField(label=_("Registration opens on"))
+    registration_opens_time = TimeOfDayField(label=_("at (Tehran time)"))
+    registration_closes_date = JalaliDateField(label=_("Registration closes on"))
+    registration_closes_time = TimeOfDayField(label=_("at (Tehran time)"))
+    instructors = ModelMultipleChoiceField(
+        label=_("Instructors"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    reason = NameField(
+        title=True,
+        label=_("Reason (sent to the families)"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    WINDOW_FIELDS = (
+        "capacity", "quorum", "registration_opens_date", "registration_opens_time",
+        "registration_closes_date", "registration_closes_time",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, user: User, offering: Offering, **kwargs: Any) -> None:
+        opens = offering.registration_opens_at and offering.registration_opens_at.astimezone(TEHRAN)
+        closes = offering.registration_closes_at and offering.registration_closes_at.astimezone(
+            TEHRAN
+        )
+        kwargs.setdefault(
+            "initial",
+            {
+                "capacity": offering.capacity,
+                "quorum": offering.quorum,
+                "registration_opens_date": opens and opens.date(),
+                "registration_opens_time": opens and opens.time(),
+                "registration_closes_date": closes and closes.date(),
+                "registration_closes_time": closes and closes.time(),
+                "instructors": list(offering.instructors.values_list("pk", flat=True)),
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.offering = offering
+        self.fields["instructors"].queryset = instructor_list_for_staff(user=user).filter(  # type: ignore[attr-defined]
+            center_id=offering.center_id
+        )
+        self.fields["instructors"].widget.attrs["class"] = "form-check-input"
+        self.seats_and_window = offering.status == OfferingStatus.PUBLISHED
+        if not self.seats_and_window:  # registration has closed: only who teaches changes
+            for name in self.WINDOW_FIELDS:
+                del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.seats_and_window:
+            return data
+        capacity, quorum = data.get("capacity"), data.get("quorum")
+        if capacity is not None and quorum is not None and quorum > capacity:
+            self.add_error("quorum", _("The quorum cannot be more than the capacity."))
+        clean_registration_window(self, data)
+        return data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        kwargs: dict[str, Any] = {
+            "instructors": list(data["instructors"]),
+            "reason": data["reason"],
+        }
+        if self.seats_and_window:
+            kwargs.update(
+                capacity=data["capacity"],
+                quorum=data["quorum"],
+                registration_opens_at=data["registration_opens_at"],
+                registration_closes_at=data["registration_closes_at"],
+            )
+        return kwargs
 
 
 # --- sessions and holidays ---------------------------------------------------------------

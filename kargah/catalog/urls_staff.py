@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("offerings/<int:offering_id>/", views.offering_detail, name="offering_detail"),
     path("offerings/<int:offering_id>/publish/", views.offering_publish, name="offering_publish"),
+    path("offerings/<int:offering_id>/change/", views.offering_change, name="offering_change"),
     path(
         "sessions/<int:session_id>/reschedule/",
         views.session_reschedule,

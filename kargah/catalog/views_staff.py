@@ -26,13 +26,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kargah.accounts.models import Center, Role, User
 from kargah.accounts.selectors import center_list_for_staff
-from kargah.catalog import importing, selectors, services, services_lifecycle
+from kargah.catalog import (
+    importing,
+    selectors,
+    services,
+    services_lifecycle,
+    services_published,
+)
 from kargah.catalog.forms_staff import (
     CourseForm,
     HolidayForm,
     HolidayMoveForm,
     ImportForm,
     MakeupSlotForm,
+    OfferingChangeForm,
     OfferingForm,
     RescheduleForm,
     SessionCancelForm,
@@ -352,6 +359,7 @@ def offering_detail(request: HttpRequest, offering_id: int) -> HttpResponse:
             "problems": services.offering_publication_problems(offering) if is_draft else [],
             "is_draft": is_draft,
             "can_reschedule": offering.status in RESCHEDULABLE,
+            "can_change": offering.status in services_published.WHILE_TAUGHT,
             "cancel_form": SessionCancelForm(),
             "instructors": list(offering.instructors.all()),
             "pattern": _pattern_text(offering),
@@ -385,6 +393,42 @@ def offering_publish(request: HttpRequest, offering_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The offering is published with its whole schedule."))
     return redirect("catalog_staff:offering_detail", offering_id=offering.pk)
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def offering_change(request: HttpRequest, offering_id: int) -> HttpResponse:
+    """A published offering's capacity, quorum, window and instructors (issue 11)."""
+    user = _user(request)
+    offering = selectors.offering_get_for_staff(user=user, offering_id=offering_id)
+    if offering.status == OfferingStatus.DRAFT:
+        return redirect("catalog_staff:offering_detail", offering_id=offering.pk)
+    if offering.status not in services_published.WHILE_TAUGHT:
+        raise Http404
+    form = OfferingChangeForm(request.POST or None, user=user, offering=offering)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = services_published.offering_change_published(
+                actor=user, offering=offering, **form.service_kwargs()
+            )
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The offering was changed; %(told)s families are told by SMS.")
+                % {"told": localize_digits(outcome.told)},
+            )
+            if outcome.offered:
+                messages.success(
+                    request,
+                    _("%(count)s new seats were offered to the waiting list.")
+                    % {"count": localize_digits(outcome.offered)},
+                )
+            return redirect("catalog_staff:offering_detail", offering_id=offering.pk)
+    return render(
+        request, "catalog/staff/offering_change.html", {"form": form, "offering": offering}
+    )
 
 
 def _session_page(

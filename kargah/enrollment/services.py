@@ -1068,6 +1068,25 @@ def waiting_list_join(*, guardian: User, learner: Learner, offering: Offering) -
     return entry
 
 
+def seats_lock(*, offering_id: int) -> None:
+    """The offering's seat lock, for a service of another part that changes what the seats
+    are (the center's capacity change, issue 11): the lock every registration takes."""
+    _lock_seats(offering_id)
+
+
+def seats_release_expired(*, offering: Offering) -> None:
+    """Frees the offering's expired holds and waiting-list offers, so that `seats_taken`
+    counts only the seats really held. Under `seats_lock`, in the caller's transaction."""
+    _release_expired(offering, _now())
+
+
+def waiting_list_offer_free_seats(*, offering: Offering) -> list[WaitingListEntry]:
+    """Offers each free seat to the next waiting family in order, as a freed seat is (after
+    the center raised the capacity, issue 11). Under `seats_lock`, in the caller's
+    transaction; `offering` is the row as it is now, with its course."""
+    return _offer_free_seats(offering, _now())
+
+
 def waiting_list_leave(*, guardian: User, entry: WaitingListEntry) -> WaitingListEntry:
     """Takes a learner off a waiting list; a seat offered to them passes to the next."""
     _check_payer(guardian, entry)

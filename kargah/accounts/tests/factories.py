@@ -50,7 +50,7 @@ class StaffFactory(factory.django.DjangoModelFactory[User]):
     username = factory.Sequence(lambda n: f"staff{n}")
     role = Role.CENTER_STAFF
     center = factory.SubFactory(CenterFactory)
-    is_staff = True
+    is_staff = False  # the admin is the administrator's alone (issue 11)
     password = factory.PostGenerationMethodCall("set_password", "staff-pass-1403")
 
     @factory.post_generation

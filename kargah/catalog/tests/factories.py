@@ -108,7 +108,7 @@ class InstructorFactory(factory.django.DjangoModelFactory[User]):
     center = factory.SubFactory(CenterFactory)
     first_name = "مریم"
     last_name = factory.Sequence(lambda n: f"مربی {n}")
-    is_staff = True
+    is_staff = False  # the admin is the administrator's alone (issue 11)
 
 
 class OfferingFactory(factory.django.DjangoModelFactory[Offering]):

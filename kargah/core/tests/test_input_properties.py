@@ -88,6 +88,7 @@ class World:
         self.admin = User.objects.create(username="admin-props", role=Role.ADMINISTRATOR)
         self.learner = LearnerFactory.create()
         self.offering = OfferingFactory.create()
+        self.published = OfferingFactory.create(published=True, course__center=center)
 
 
 def form_builders(world: World) -> dict[type, Build]:
@@ -104,6 +105,9 @@ def form_builders(world: World) -> dict[type, Build]:
         ),
         forms_staff.CourseForm: lambda d: forms_staff.CourseForm(d, user=world.admin),
         forms_staff.OfferingForm: lambda d: forms_staff.OfferingForm(d, user=world.staff),
+        forms_staff.OfferingChangeForm: lambda d: forms_staff.OfferingChangeForm(
+            d, user=world.staff, offering=world.published
+        ),
         forms_staff.RescheduleForm: lambda d: forms_staff.RescheduleForm(d),
         forms_staff.SessionCancelForm: lambda d: forms_staff.SessionCancelForm(d),
         forms_staff.MakeupSlotForm: lambda d: forms_staff.MakeupSlotForm(d),
@@ -265,6 +269,7 @@ _FORM_CLASSES = [
     forms_public.FamilyChildForm,
     forms_staff.CourseForm,
     forms_staff.OfferingForm,
+    forms_staff.OfferingChangeForm,
     forms_staff.RescheduleForm,
     forms_staff.SessionCancelForm,
     forms_staff.MakeupSlotForm,
