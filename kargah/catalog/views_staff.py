@@ -204,7 +204,9 @@ def _unconfirmed_plan(form: OfferingForm) -> bool:
     if plan is None:  # the service refuses it with its own message
         return False
     starts = [start for start, _end in plan.sessions]
-    return form.unconfirmed(selectors.schedule_warnings(term=form.cleaned_data["term"], starts=starts))
+    return form.unconfirmed(
+        selectors.schedule_warnings(term=form.cleaned_data["term"], starts=starts)
+    )
 
 
 @staff_page
