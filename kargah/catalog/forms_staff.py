@@ -32,6 +32,7 @@ from kargah.catalog.selectors import (
     term_list_for_staff,
 )
 from kargah.core.forms import (
+    ConfirmWarningsMixin,
     Form,
     JalaliDateField,
     ModelChoiceField,
@@ -274,7 +275,7 @@ def clean_registration_window(form: forms.Form, data: dict[str, Any]) -> None:
 # --- offering ------------------------------------------------------------------------------
 
 
-class OfferingForm(Form):
+class OfferingForm(ConfirmWarningsMixin, Form):
     course = CourseChoiceField(label=_("Course"), queryset=Course.objects.none())
     term = TermChoiceField(label=_("Term"), queryset=Term.objects.none())
     instructors = ModelMultipleChoiceField(
@@ -309,7 +310,7 @@ class OfferingForm(Form):
         course.show_center = many_centers
         term = self.fields["term"]
         assert isinstance(term, TermChoiceField)
-        term.queryset = term_list_for_staff(user=user)
+        term.queryset = term_list_for_staff(user=user).filter(closed_at__isnull=True)
         term.show_center = many_centers
         self.fields["instructors"].queryset = instructor_list_for_staff(user=user)  # type: ignore[attr-defined]
         weekdays = self.fields["weekdays"]
@@ -451,7 +452,7 @@ class OfferingChangeForm(Form):
 # --- sessions and holidays ---------------------------------------------------------------
 
 
-class RescheduleForm(Form):
+class RescheduleForm(ConfirmWarningsMixin, Form):
     date = JalaliDateField(label=_("New date"))
     time = TimeOfDayField(label=_("New start time (Tehran)"))
     # Sent to the families by SMS: tidied, and refused with bidi controls (kargah.core.forms).

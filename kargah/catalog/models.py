@@ -176,12 +176,16 @@ class CourseConditions(models.Model):
 
 
 class Term(models.Model):
+    """A teaching season of a center; once closed it takes no new offerings (those in it
+    run on)."""
+
     center = models.ForeignKey(
         Center, on_delete=models.PROTECT, related_name="terms", verbose_name=_("center")
     )
     name = models.CharField(_("name"), max_length=100)
     starts_on = models.DateField(_("starts"))
     ends_on = models.DateField(_("ends"))
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
     class Meta:
         ordering = ["-starts_on"]
@@ -193,6 +197,10 @@ class Term(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class OfferingStatus(models.TextChoices):

@@ -22,6 +22,7 @@ from django.db.models import (
 )
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kargah.accounts.models import Center, Role, User
 from kargah.accounts.selectors import center_list_for_staff
@@ -36,7 +37,17 @@ from kargah.catalog.models import (
     Tag,
     Term,
 )
-from kargah.core.persian import TEHRAN, search_key, search_terms, to_tehran
+from kargah.core.persian import (
+    TEHRAN,
+    format_jalali_date,
+    localize_digits,
+    search_key,
+    search_terms,
+    to_tehran,
+)
+
+# Python's weekday() of Friday, the Iranian week's day off.
+FRIDAY = 4
 
 PUBLIC_STATUSES = (
     OfferingStatus.PUBLISHED,
@@ -45,10 +56,10 @@ PUBLIC_STATUSES = (
 )
 
 
-def closed_days(*, center: Center, start: dt.date, end: dt.date) -> dict[dt.date, str]:
-    """The days in [start, end] with no class at this center: national official holidays,
-    those of the center's province, and the center's own closures (names joined)."""
-    rows = (
+def holidays_of_center(*, center: Center, start: dt.date, end: dt.date) -> QuerySet[Holiday]:
+    """The holidays and closures in [start, end] that close this center: national official
+    holidays, those of the center's province, and the center's own closures."""
+    return (
         Holiday.objects.filter(date__gte=start, date__lte=end, is_removed=False)
         .filter(
             Q(source=HolidaySource.OFFICIAL, province__isnull=True)
@@ -56,8 +67,13 @@ def closed_days(*, center: Center, start: dt.date, end: dt.date) -> dict[dt.date
             | Q(source=HolidaySource.CENTER, center=center)
         )
         .order_by("date", "name")
-        .values_list("date", "name")
     )
+
+
+def closed_days(*, center: Center, start: dt.date, end: dt.date) -> dict[dt.date, str]:
+    """The days in [start, end] with no class at this center: national official holidays,
+    those of the center's province, and the center's own closures (names joined)."""
+    rows = holidays_of_center(center=center, start=start, end=end).values_list("date", "name")
     days: dict[dt.date, str] = {}
     for day, name in rows:
         days[day] = f"{days[day]}؛ {name}" if day in days else name
@@ -327,6 +343,48 @@ def course_list_for_staff(*, user: User) -> QuerySet[Course]:
 
 def term_list_for_staff(*, user: User) -> QuerySet[Term]:
     return Term.objects.filter(center__in=center_list_for_staff(user=user)).select_related("center")
+
+
+def term_get_for_staff(*, user: User, term_id: int) -> Term:
+    """One term of the staff member's centers; else 404."""
+    term = term_list_for_staff(user=user).filter(pk=term_id).first()
+    if term is None:
+        raise Http404
+    return term
+
+
+def course_get_for_staff(*, user: User, course_id: int) -> Course:
+    """One course of the staff member's centers, its conditions versions prefetched; else 404."""
+    course = course_list_for_staff(user=user).prefetch_related("conditions").filter(pk=course_id)
+    found = course.first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def schedule_warnings(*, term: Term, starts: Sequence[dt.datetime]) -> list[str]:
+    """What a person must confirm before sessions at these times are saved (item 10): a
+    session outside the offering's term, or on a Friday (the Iranian week's day off, rule 11)."""
+    warnings: list[str] = []
+    days = [to_tehran(start).date() for start in starts]
+    outside = [day for day in days if not term.starts_on <= day <= term.ends_on]
+    if outside:
+        warnings.append(
+            _("%(count)s sessions fall outside the term «%(term)s» (%(first)s to %(last)s).")
+            % {
+                "count": localize_digits(len(outside)),
+                "term": term.name,
+                "first": format_jalali_date(term.starts_on),
+                "last": format_jalali_date(term.ends_on),
+            }
+        )
+    fridays = [day for day in days if day.weekday() == FRIDAY]
+    if fridays:
+        warnings.append(
+            _("%(count)s sessions fall on a Friday, the weekly day off.")
+            % {"count": localize_digits(len(fridays))}
+        )
+    return warnings
 
 
 def instructor_list_for_staff(*, user: User) -> QuerySet[User]:

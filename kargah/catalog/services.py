@@ -199,6 +199,8 @@ def offering_create(
     instructors = list(instructors)
     if term.center_id != course.center_id:
         raise DomainError(_("The term belongs to another center."), code="term")
+    if term.closed_at is not None:
+        raise DomainError(_("The term is closed: it takes no new offerings."), code="term_closed")
     for person in instructors:
         if person.role != Role.INSTRUCTOR or person.center_id != course.center_id:
             raise DomainError(

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from kargah.catalog import views_staff as views
+from kargah.catalog import views_terms
 
 app_name = "catalog_staff"
 urlpatterns = [
@@ -33,6 +34,16 @@ urlpatterns = [
     path("holidays/<int:jalali_year>/add/", views.holiday_add, name="holiday_add"),
     path("holidays/item/<int:holiday_id>/move/", views.holiday_move, name="holiday_move"),
     path("holidays/item/<int:holiday_id>/remove/", views.holiday_remove, name="holiday_remove"),
+    path("terms/", views_terms.term_list, name="term_list"),
+    path("terms/new/", views_terms.term_create, name="term_create"),
+    path("terms/<int:term_id>/", views_terms.term_detail, name="term_detail"),
+    path("terms/<int:term_id>/edit/", views_terms.term_edit, name="term_edit"),
+    path("terms/<int:term_id>/close/", views_terms.term_close, name="term_close"),
+    path(
+        "courses/<int:course_id>/conditions/",
+        views_terms.course_conditions,
+        name="course_conditions",
+    ),
     path("calendar/", views.month_today, name="month_today"),
     path("calendar/<int:year>/<int:month>/", views.month, name="month"),
 ]

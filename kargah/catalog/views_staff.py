@@ -204,6 +204,18 @@ def _preview(form: OfferingForm) -> tuple[Plan | None, str]:
         return None, str(exc.message)
 
 
+def _unconfirmed_plan(form: OfferingForm) -> bool:
+    """Whether the planned sessions have warnings (outside the term, on a Friday) that the
+    form's "confirm" box has not confirmed; then nothing is saved (item 10)."""
+    plan, _problem = _preview(form)
+    if plan is None:  # the service refuses it with its own message
+        return False
+    starts = [start for start, _end in plan.sessions]
+    return form.unconfirmed(
+        selectors.schedule_warnings(term=form.cleaned_data["term"], starts=starts)
+    )
+
+
 @staff_page
 @require_http_methods(["GET", "POST"])
 def offering_create(request: HttpRequest) -> HttpResponse:
@@ -212,7 +224,7 @@ def offering_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and request.GET.get("course", "").isdigit():
         initial["course"] = int(request.GET["course"])
     form = OfferingForm(request.POST or None, user=user, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not _unconfirmed_plan(form):
         try:
             offering = services.offering_create(actor=user, **form.service_kwargs())
         except DomainError as exc:
@@ -456,7 +468,13 @@ def session_reschedule(request: HttpRequest, session_id: int) -> HttpResponse:
     form = RescheduleForm(
         request.POST or None, initial={"date": start.date(), "time": start.time()}
     )
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not form.unconfirmed(
+            selectors.schedule_warnings(term=session.offering.term, starts=[form.starts_at()])
+        )
+    ):
         try:
             moved = services.session_reschedule(
                 actor=user,

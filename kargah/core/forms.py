@@ -70,6 +70,29 @@ class ModelForm(PersianDigitsMixin, forms.ModelForm):
     pass
 
 
+class ConfirmWarningsMixin(forms.Form):
+    """A form whose save waits for a confirmation when the view found warnings (item 10 of
+    issue 11: sessions outside the term, on a Friday): the warnings are shown with a
+    "confirm" box, and without the box ticked nothing is saved."""
+
+    confirm = forms.BooleanField(
+        label=_("I have read the warnings above and want to save anyway"), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.warnings: list[str] = []
+
+    def unconfirmed(self, warnings: list[str]) -> bool:
+        """Whether there are warnings the person has not confirmed (then an error is on the
+        form and the view saves nothing)."""
+        self.warnings = warnings
+        if warnings and not self.cleaned_data.get("confirm"):
+            self.add_error("confirm", _("Read the warnings and tick the box to confirm."))
+            return True
+        return False
+
+
 # --- choices of rows -------------------------------------------------------------------------
 
 _NOT_IN_LIST = _("Choose one of the options in the list.")

@@ -30,7 +30,8 @@ class DocumentUploadForm(Form):
 class DocumentReviewForm(Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
-        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+        # No decision is pre-chosen (issue 11, item 10): an empty answer is refused.
+        choices=[("", _("Choose a decision")), ("approve", _("Approve")), ("reject", _("Reject"))],
     )
     # The family reads it: tidied, and refused with bidi controls (kargah.core.forms).
     reason = NameField(

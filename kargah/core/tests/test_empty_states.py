@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from kargah.accounts.models import Role, User
 from kargah.accounts.tests.factories import GuardianFactory, LearnerFactory, StaffFactory
-from kargah.catalog.tests.factories import OfferingFactory
+from kargah.catalog.tests.factories import InstructorFactory, OfferingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +79,10 @@ def test_the_staff_pages_wear_the_calmer_key():
     assert (
         'class="bg-body-tertiary k-staff"'
         in client.get(reverse("documents:review")).content.decode()
+    )
+    client.force_login(InstructorFactory.create())
+    assert (
+        'class="bg-body-tertiary k-staff"' in client.get(reverse("teaching:desk")).content.decode()
     )
     client.force_login(GuardianFactory.create())
     page = client.get(reverse("enrollment:wallet")).content.decode()

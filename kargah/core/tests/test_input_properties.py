@@ -28,7 +28,7 @@ from kargah.accounts import forms as accounts_forms
 from kargah.accounts.models import Role, User
 from kargah.accounts.tests.factories import CenterFactory, LearnerFactory, StaffFactory
 from kargah.catalog import api as catalog_api
-from kargah.catalog import forms_public, forms_staff
+from kargah.catalog import forms_public, forms_staff, forms_terms
 from kargah.catalog.tests.factories import OfferingFactory
 from kargah.core import forms as core_forms
 from kargah.core import serializers as core_serializers
@@ -114,6 +114,8 @@ def form_builders(world: World) -> dict[type, Build]:
         forms_staff.HolidayForm: lambda d: forms_staff.HolidayForm(d, user=world.admin),
         forms_staff.HolidayMoveForm: lambda d: forms_staff.HolidayMoveForm(d),
         forms_staff.ImportForm: lambda d: forms_staff.ImportForm(d, {}),
+        forms_terms.TermForm: lambda d: forms_terms.TermForm(d, user=world.admin),
+        forms_terms.ConditionsForm: lambda d: forms_terms.ConditionsForm(d),
         documents_forms.DocumentUploadForm: lambda d: documents_forms.DocumentUploadForm(
             d, {}, names=["کارنامه"]
         ),
@@ -140,7 +142,12 @@ def form_builders(world: World) -> dict[type, Build]:
 
 
 # Bases of the forms above, never built alone.
-ABSTRACT_FORMS = {core_forms.Form, core_forms.ModelForm, enrollment_forms._LearnerForm}
+ABSTRACT_FORMS = {
+    core_forms.Form,
+    core_forms.ModelForm,
+    core_forms.ConfirmWarningsMixin,
+    enrollment_forms._LearnerForm,
+}
 
 INPUT_SERIALIZERS: list[type[serializers.Serializer]] = [
     accounts_api.MobileSerializer,
@@ -275,6 +282,8 @@ _FORM_CLASSES = [
     forms_staff.MakeupSlotForm,
     forms_staff.HolidayForm,
     forms_staff.HolidayMoveForm,
+    forms_terms.TermForm,
+    forms_terms.ConditionsForm,
     forms_staff.ImportForm,
     documents_forms.DocumentUploadForm,
     documents_forms.DocumentReviewForm,
