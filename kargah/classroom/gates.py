@@ -6,21 +6,21 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from kargah.accounts.models import Learner
-from kargah.devicecheck.selectors import device_check_current
-
 # The join link's parameter that says "go on without the check": the device check page's
 # "go on anyway" link carries it, so the gate does not send the child back in a loop.
 SKIP_PARAMETER = "device_check"
 SKIP_VALUE = "skip"
 
 
-def device_check_gate(*, learner: Learner, next_url: str, skipped: bool = False) -> str | None:
-    """The URL to send the learner to before the class, when their device check is missing
-    or older than KARGAH_DEVICE_CHECK_VALID_DAYS, with a way to go on to `next_url`; None to
-    go straight in (a current check, or the family chose to go on without one)."""
-    if skipped or device_check_current(learner=learner) is not None:
+def device_check_gate(
+    *, learner_id: int, checked: bool, next_url: str, skipped: bool = False
+) -> str | None:
+    """The URL to send the learner to before the class when `checked` is false (their device
+    check is missing or older than KARGAH_DEVICE_CHECK_VALID_DAYS: the join reads it with the
+    session, selectors.join_read), with a way to go on to `next_url`; None to go straight in
+    (a current check, or the family chose to go on without one)."""
+    if checked or skipped:
         return None
     separator = "&" if "?" in next_url else "?"
     go_on = f"{next_url}{separator}{urlencode({SKIP_PARAMETER: SKIP_VALUE})}"
-    return f"{reverse('devicecheck:check')}?{urlencode({'learner': learner.pk, 'next': go_on})}"
+    return f"{reverse('devicecheck:check')}?{urlencode({'learner': learner_id, 'next': go_on})}"

@@ -9,14 +9,16 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import Greatest
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Concat, Greatest
 from django.utils import timezone
 
 from kargah.accounts.models import Learner, LearnerLink, LinkStatus, Role, User
 from kargah.accounts.selectors import linked_learner_ids
 from kargah.catalog.models import Offering, OfferingStatus, Session, SessionStatus
 from kargah.classroom.models import ClassroomSettings, JoinRole, PresenceInterval, Room
+from kargah.devicecheck.models import DeviceCheck
+from kargah.devicecheck.selectors import valid_since
 from kargah.enrollment.models import Enrollment, EnrollmentStatus
 
 # A place that lets its learner into the room (only confirmed: R4, docs/classroom.md).
@@ -62,7 +64,7 @@ class JoinAccess:
     role: str
     full_name: str
     person_key: str
-    learner: Learner | None = None
+    learner_id: int | None = None
 
 
 def _family_id(user: User | AnonymousUser) -> int | None:
@@ -92,27 +94,32 @@ def learners_joinable(*, user: User | AnonymousUser, offering: Offering) -> Quer
     )
 
 
+def _places_joinable(*, user: User | AnonymousUser, learner_id: int) -> QuerySet[Enrollment] | None:
+    """This child's places that let this person bring them in (R4: confirmed only): a
+    learner's own; a guardian's own child, a linked one (approved link) or one whose place
+    the family pays for, the family found through its guardian. None for anyone else."""
+    if not user.is_authenticated or user.role not in (Role.LEARNER, Role.GUARDIAN):
+        return None
+    places = Enrollment.objects.filter(status__in=JOINING_STATUSES, learner_id=learner_id)
+    if user.role == Role.LEARNER:
+        return places.filter(learner__user=user)
+    linked = LearnerLink.objects.filter(family__guardian=user, status=LinkStatus.APPROVED).values(
+        "learner_id"
+    )
+    return places.filter(
+        Q(learner__family__guardian=user) | Q(learner_id__in=linked) | Q(family__guardian=user)
+    )
+
+
 def learner_joinable(
     *, user: User | AnonymousUser, offering: Offering, learner_id: int
 ) -> Learner | None:
     """The one child of `learners_joinable` with this id, or None: the same rules in one
-    query (the join's hot path, docs/performance.md), the family found through its
-    guardian rather than read first."""
-    if not user.is_authenticated or user.role not in (Role.LEARNER, Role.GUARDIAN):
+    query, the family found through its guardian rather than read first."""
+    places = _places_joinable(user=user, learner_id=learner_id)
+    if places is None:
         return None
-    places = Enrollment.objects.filter(
-        offering=offering, status__in=JOINING_STATUSES, learner_id=learner_id
-    )
-    if user.role == Role.LEARNER:
-        places = places.filter(learner__user=user)
-    else:
-        linked = LearnerLink.objects.filter(
-            family__guardian=user, status=LinkStatus.APPROVED
-        ).values("learner_id")
-        places = places.filter(
-            Q(learner__family__guardian=user) | Q(learner_id__in=linked) | Q(family__guardian=user)
-        )
-    place = places.select_related("learner").order_by().first()
+    place = places.filter(offering=offering).select_related("learner").order_by().first()
     return place.learner if place is not None else None
 
 
@@ -124,31 +131,82 @@ def is_instructor_of(*, user: User | AnonymousUser, offering: Offering) -> bool:
     )
 
 
-def join_access(
-    *, user: User | AnonymousUser, session: Session, learner_id: int | None
-) -> JoinAccess | None:
-    """As whom the person joins, or None (nobody else joins: the view answers 404). With a
-    learner, only that child's confirmed place counts; without one, only the offering's
-    instructors (a guardian cannot pose as one)."""
-    offering = session.offering
-    if learner_id is not None:
-        learner = learner_joinable(user=user, offering=offering, learner_id=learner_id)
-        if learner is None:
-            return None
-        return JoinAccess(
-            role=JoinRole.VIEWER,
-            full_name=learner.full_name,
-            person_key=f"learner-{learner.pk}",
-            learner=learner,
+@dataclass(frozen=True)
+class JoinRead:
+    """Everything a click on a join button reads, from one query (the join rush's hot path,
+    docs/performance.md): the class session with its offering, course, center and room (None
+    before the first join), as whom the person may join (None: nobody, a 404), and whether
+    the child has a current passing device check (R5, R8–R10)."""
+
+    session: Session
+    room: Room | None
+    access: JoinAccess | None
+    device_checked: bool
+
+
+def join_read(
+    *,
+    user: User | AnonymousUser,
+    session_id: int,
+    learner_id: int | None,
+    now: dt.datetime | None = None,
+) -> JoinRead | None:
+    """The session (None when there is no such session) and the person checked now. With a
+    learner, only that child's confirmed place in the offering counts; without one, only the
+    offering's instructors (a guardian cannot pose as one). The checks are subqueries of the
+    session's row, so the answer costs one round trip whatever the person."""
+    found = Session.objects.select_related("offering__course", "offering__center", "room").filter(
+        pk=session_id
+    )
+    places = None if learner_id is None else _places_joinable(user=user, learner_id=learner_id)
+    if places is not None and learner_id is not None:
+        name = places.filter(offering_id=OuterRef("offering_id")).order_by()
+        found = found.annotate(
+            joining_name=Subquery(
+                name.values_list(
+                    Concat("learner__first_name", Value(" "), "learner__last_name"), flat=True
+                )[:1]
+            ),
+            device_checked=Exists(
+                DeviceCheck.objects.filter(
+                    learner_id=learner_id, passed=True, checked_at__gte=valid_since(now=now)
+                )
+            ),
         )
-    if is_instructor_of(user=user, offering=offering):
+    elif learner_id is None and user.is_authenticated and user.role == Role.INSTRUCTOR:
+        teaches = Offering.instructors.through.objects.filter(
+            offering_id=OuterRef("offering_id"), user_id=user.pk
+        )
+        found = found.annotate(teaches=Exists(teaches))
+    session = found.first()
+    if session is None:
+        return None
+    try:
+        room: Room | None = session.room
+    except Room.DoesNotExist:
+        room = None
+    access = None
+    joining_name: str | None = getattr(session, "joining_name", None)
+    if joining_name is not None and learner_id is not None:
+        access = JoinAccess(
+            role=JoinRole.VIEWER,
+            full_name=joining_name,
+            person_key=f"learner-{learner_id}",
+            learner_id=learner_id,
+        )
+    elif getattr(session, "teaches", False):
         assert isinstance(user, User)
-        return JoinAccess(
+        access = JoinAccess(
             role=JoinRole.MODERATOR,
             full_name=user.get_full_name() or user.username,
             person_key=f"user-{user.pk}",
         )
-    return None
+    return JoinRead(
+        session=session,
+        room=room,
+        access=access,
+        device_checked=bool(getattr(session, "device_checked", False)),
+    )
 
 
 @dataclass(frozen=True)

@@ -214,11 +214,13 @@ def join_log(
     access: selectors.JoinAccess | None = None,
     at: dt.datetime | None = None,
 ) -> JoinLog:
-    """Records one click on a join button, whatever came of it."""
+    """Records one click on a join button, whatever came of it: one INSERT in the request's
+    autocommit, no transaction or savepoint around it (the row is alone), written before the
+    answer so that no click goes unrecorded."""
     return JoinLog.objects.create(
         session=session,
         user=user,
-        learner=access.learner if access else None,
+        learner_id=access.learner_id if access else None,
         full_name=access.full_name if access else "",
         role=access.role if access else "",
         outcome=outcome,
@@ -235,16 +237,22 @@ def join_start(
     ip: str | None,
     site_url: str = "",
     client: BBBClient | None = None,
+    room: Room | None = None,
 ) -> JoinResult:
     """Opens the room if needed and builds a fresh join URL for this person (never stored,
     never sent by SMS); logs the join. BBBError when the classroom is unavailable (logged
-    too). The caller has checked access and the window."""
+    too). The caller has checked access and the window. A `room` the caller read open is
+    used as it is: no read, no lock, no transaction (the rush's fast path); any other goes
+    through room_ensure and its lock."""
     client = client or bbb_client()
-    try:
-        room = room_ensure(session=session, site_url=site_url, client=client)
-    except BBBError:
-        join_log(session=session, user=user, outcome=JoinOutcome.UNAVAILABLE, ip=ip, access=access)
-        raise
+    if room is None or not room.is_open:
+        try:
+            room = room_ensure(session=session, site_url=site_url, client=client)
+        except BBBError:
+            join_log(
+                session=session, user=user, outcome=JoinOutcome.UNAVAILABLE, ip=ip, access=access
+            )
+            raise
     url = client.join_url(
         meeting_id=room.meeting_id,
         full_name=access.full_name,

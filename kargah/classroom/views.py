@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -57,22 +57,27 @@ def _unavailable(request: HttpRequest, session: Session) -> HttpResponse:
 @require_safe
 @login_required
 def join(request: HttpRequest, session_id: int) -> HttpResponse:
-    """Checks the person now and sends them into the room with a fresh join URL (302)."""
+    """Checks the person now and sends them into the room with a fresh join URL (302). The
+    session, the person, the device check and the room come from one query (join_read); an
+    open room is joined without a lock or a transaction, then one INSERT logs the click."""
     user = request.user
     assert isinstance(user, User)
-    session = _session(session_id)
     learner_id = _learner_param(request)
-    ip = client_ip(request)
-    if learner_id is None and not selectors.is_instructor_of(user=user, offering=session.offering):
+    read = selectors.join_read(user=user, session_id=session_id, learner_id=learner_id)
+    if read is None:
+        raise Http404
+    if learner_id is None and read.access is None:
         # A family that came from the calendar or the page without a child chosen.
-        learners = list(selectors.learners_joinable(user=user, offering=session.offering))
-        if len(learners) == 1:
-            learner_id = learners[0].pk
-        elif learners:
+        learners = list(selectors.learners_joinable(user=user, offering=read.session.offering))
+        if len(learners) > 1:
             return render(
-                request, "classroom/choose.html", {"session": session, "learners": learners}
+                request, "classroom/choose.html", {"session": read.session, "learners": learners}
             )
-    access = selectors.join_access(user=user, session=session, learner_id=learner_id)
+        if learners:
+            learner_id = learners[0].pk
+            read = selectors.join_read(user=user, session_id=session_id, learner_id=learner_id)
+            assert read is not None
+    session, access, ip = read.session, read.access, client_ip(request)
     if access is None:
         services.join_log(session=session, user=user, outcome=JoinOutcome.REFUSED, ip=ip)
         raise Http404
@@ -82,9 +87,10 @@ def join(request: HttpRequest, session_id: int) -> HttpResponse:
             session=session, user=user, outcome=JoinOutcome.CLOSED, ip=ip, access=access
         )
         return render(request, "classroom/closed.html", {"session": session, "window": window})
-    if access.learner is not None:
+    if access.learner_id is not None:
         gate = device_check_gate(
-            learner=access.learner,
+            learner_id=access.learner_id,
+            checked=read.device_checked,
             next_url=request.get_full_path(),
             skipped=request.GET.get(SKIP_PARAMETER) == SKIP_VALUE,
         )
@@ -92,12 +98,17 @@ def join(request: HttpRequest, session_id: int) -> HttpResponse:
             return redirect(gate)
     try:
         result = services.join_start(
-            session=session, user=user, access=access, ip=ip, site_url=_site_url(request)
+            session=session,
+            user=user,
+            access=access,
+            ip=ip,
+            site_url=_site_url(request),
+            room=read.room,
         )
     except BBBError as exc:
         logger.warning("join session %s: %s", session.pk, exc.detail)
         return _unavailable(request, session)
-    return redirect(result.url)
+    return HttpResponseRedirect(result.url)
 
 
 @require_safe

@@ -38,12 +38,16 @@ def _storm(monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[Session, list
 
     def click(i: int) -> None:
         learner = learners[i]
-        access = selectors.join_access(
-            user=learner.family.guardian, session=session, learner_id=learner.pk
+        read = selectors.join_read(
+            user=learner.family.guardian, session_id=session.pk, learner_id=learner.pk
         )
-        assert access is not None
+        assert read is not None and read.access is not None
         services.join_start(
-            session=session, user=learner.family.guardian, access=access, ip="127.0.0.1"
+            session=read.session,
+            user=learner.family.guardian,
+            access=read.access,
+            ip="127.0.0.1",
+            room=read.room,
         )
 
     return session, run_n_concurrently(click, JOINS)
