@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 # Staff pages wear Kargah's look in a calmer key (`body.k-staff`, static/css/kargah.css):
-# the center desk's namespace, and the staff pages of the other apps by their URL names.
-STAFF_NAMESPACES = frozenset({"catalog_staff", "admin"})
+# the center desk's and the quality desk's namespaces, and the staff pages of the other apps by their URL names.
+STAFF_NAMESPACES = frozenset({"catalog_staff", "admin", "quality"})
 STAFF_URL_NAME_PREFIXES = ("staff_", "finance_", "review")
 
 
