@@ -9,6 +9,7 @@ import openpyxl
 from django.utils.translation import gettext as _
 
 from kargah.core.persian import format_jalali_date, format_tehran_time, to_latin_digits
+from kargah.wallet.models import LedgerEntry
 from kargah.wallet.selectors import AccountPeriod
 
 
@@ -28,8 +29,8 @@ def _sheet_bytes(title: str, headers: list[str], rows: list[list[object]]) -> by
     return buffer.getvalue()
 
 
-def _when(entry: object) -> list[object]:
-    created = entry.transaction.created_at  # type: ignore[attr-defined]
+def _when(entry: LedgerEntry) -> list[object]:
+    created = entry.transaction.created_at
     # Latin digits in the cells, so that a spreadsheet sorts and filters them.
     return [
         to_latin_digits(format_jalali_date(created)),
@@ -57,7 +58,7 @@ def ledger_xlsx(period: AccountPeriod) -> bytes:
                 str(entry.transaction.get_kind_display()),
                 str(family) if family else "",
                 entry.amount,
-                entry.balance,  # type: ignore[attr-defined]
+                entry.balance,
             ]
         )
     rows.append(["", "", "", _("Closing balance"), "", "", period.closing])
@@ -68,6 +69,6 @@ def statement_xlsx(period: AccountPeriod) -> bytes:
     headers = [_("Date"), _("Time"), _("Description"), _("Amount (Rials)"), _("Balance (Rials)")]
     rows: list[list[object]] = [["", "", _("Opening balance"), "", period.opening]]
     for entry in period.entries:
-        rows.append([*_when(entry), entry.description, entry.amount, entry.balance])  # type: ignore[attr-defined]
+        rows.append([*_when(entry), entry.description, entry.amount, entry.balance])
     rows.append(["", "", _("Closing balance"), "", period.closing])
     return _sheet_bytes(_("Statement"), headers, rows)

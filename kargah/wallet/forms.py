@@ -96,8 +96,8 @@ class LedgerPeriodForm(Form):
     account = forms.ChoiceField(
         label=_("Account"), required=False, choices=[("", _("All accounts")), *AccountKind.choices]
     )
-    start = JalaliDateField(label=_("From"), required=False, max_length=10)
-    end = JalaliDateField(label=_("To"), required=False, max_length=10)
+    start = JalaliDateField(label=_("From"), required=False)
+    end = JalaliDateField(label=_("To"), required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -217,7 +217,7 @@ def _with_running_balance(period: AccountPeriod, entries: QuerySet[LedgerEntry])
     )
     for entry in rows:
         balance += entry.amount
-        entry.balance = balance  # type: ignore[attr-defined]
+        entry.balance = balance
         if entry.amount < 0:
             period.debits -= entry.amount
         else:

@@ -132,6 +132,7 @@ def form_builders(world: World) -> dict[type, Build]:
         wallet_forms.RefundRequestForm: lambda d: wallet_forms.RefundRequestForm(d),
         wallet_forms.RefundRejectForm: lambda d: wallet_forms.RefundRejectForm(d),
         wallet_forms.RefundPaidForm: lambda d: wallet_forms.RefundPaidForm(d),
+        wallet_forms.LedgerPeriodForm: lambda d: wallet_forms.LedgerPeriodForm(d),
         devicecheck_forms.DeviceCheckForm: lambda d: devicecheck_forms.DeviceCheckForm(d),
         teaching_forms.AttendanceMarkForm: lambda d: teaching_forms.AttendanceMarkForm(d),
         teaching_forms.ConductNoteForm: lambda d: teaching_forms.ConductNoteForm(d),
