@@ -72,32 +72,13 @@ def reconciliation_mismatches() -> tuple[list[dict[str, Any]], int, int]:
             mismatches.append(
                 _row(MismatchKind.NOT_POSTED, payment_id, "", amount, 0, None, family_id)
             )
-        elif len(found) > 1:
-            for reference, posted, txn_id in found:
-                mismatches.append(
-                    _row(
-                        MismatchKind.POSTED_TWICE,
-                        payment_id,
-                        reference,
-                        amount,
-                        posted,
-                        txn_id,
-                        family_id,
-                    )
-                )
-        elif found[0][1] != amount:
-            reference, posted, txn_id = found[0]
-            mismatches.append(
-                _row(
-                    MismatchKind.AMOUNT_DIFFERS,
-                    payment_id,
-                    reference,
-                    amount,
-                    posted,
-                    txn_id,
-                    family_id,
-                )
-            )
+            continue
+        # Net, so that a double posting mended by a reversing one reads as settled.
+        if sum(posted for _ref, posted, _txn in found) == amount:
+            continue
+        kind = MismatchKind.POSTED_TWICE if len(found) > 1 else MismatchKind.AMOUNT_DIFFERS
+        for reference, posted, txn_id in found:
+            mismatches.append(_row(kind, payment_id, reference, amount, posted, txn_id, family_id))
     return mismatches, len(verified), count
 
 

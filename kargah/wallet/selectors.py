@@ -226,19 +226,34 @@ def _with_running_balance(period: AccountPeriod, entries: QuerySet[LedgerEntry])
     return period
 
 
+def _account_period(
+    entries: QuerySet[LedgerEntry],
+    *,
+    kind: str,
+    label: str,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> AccountPeriod:
+    low, high = period_bounds(start, end)
+    opening = 0
+    if low is not None:
+        before = entries.filter(transaction__created_at__lt=low)
+        opening = int(before.aggregate(s=Sum("amount"))["s"] or 0)
+    period = AccountPeriod(kind=kind, label=label, opening=opening)
+    return _with_running_balance(period, _in_period(entries, low, high))
+
+
 def ledger_account_period(
     *, kind: str, start: dt.date | None, end: dt.date | None
 ) -> AccountPeriod:
     """One kind of account over the period, with its entries and the running balance."""
-    low, high = period_bounds(start, end)
-    base = LedgerEntry.objects.filter(account__kind=kind)
-    opening = 0
-    if low is not None:
-        opening = int(
-            base.filter(transaction__created_at__lt=low).aggregate(s=Sum("amount"))["s"] or 0
-        )
-    period = AccountPeriod(kind=kind, label=str(AccountKind(kind).label), opening=opening)
-    return _with_running_balance(period, _in_period(base, low, high))
+    return _account_period(
+        LedgerEntry.objects.filter(account__kind=kind),
+        kind=kind,
+        label=str(AccountKind(kind).label),
+        start=start,
+        end=end,
+    )
 
 
 def family_statement(
@@ -246,16 +261,12 @@ def family_statement(
 ) -> AccountPeriod:
     """A family's wallet over the period, each entry in the plain words of the family's own
     wallet page (`describe_wallet_entries`) with the balance after it."""
-    low, high = period_bounds(start, end)
-    base = LedgerEntry.objects.filter(
-        account__kind=AccountKind.FAMILY_WALLET, account__family=family
+    period = _account_period(
+        LedgerEntry.objects.filter(account__kind=AccountKind.FAMILY_WALLET, account__family=family),
+        kind=AccountKind.FAMILY_WALLET,
+        label=str(family),
+        start=start,
+        end=end,
     )
-    opening = 0
-    if low is not None:
-        opening = int(
-            base.filter(transaction__created_at__lt=low).aggregate(s=Sum("amount"))["s"] or 0
-        )
-    period = AccountPeriod(kind=AccountKind.FAMILY_WALLET, label=str(family), opening=opening)
-    _with_running_balance(period, _in_period(base, low, high))
     describe_wallet_entries(period.entries)
     return period

@@ -287,6 +287,7 @@ _FORM_CLASSES = [
     wallet_forms.RefundRequestForm,
     wallet_forms.RefundRejectForm,
     wallet_forms.RefundPaidForm,
+    wallet_forms.LedgerPeriodForm,
     devicecheck_forms.DeviceCheckForm,
     teaching_forms.AttendanceMarkForm,
     teaching_forms.ConductNoteForm,

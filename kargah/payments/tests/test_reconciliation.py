@@ -114,6 +114,21 @@ def test_a_payment_posted_twice_is_listed_with_both_postings(family, start_top_u
     ]
 
 
+def test_a_double_posting_mended_by_a_reversal_reconciles(family, start_top_up):
+    attempt = _paid(start_top_up, 1_200_000)
+    _post(family, 1_200_000, f"payment:{attempt.pk}:again")
+    assert reconciliation_run().mismatches != []
+    ledger_post(  # the ledger is append-only: the mend is a new, balanced transaction
+        reference=f"payment:{attempt.pk}:reversal",
+        kind=TransactionKind.PAYMENT_RECEIVED,
+        entries=[
+            (family_wallet(family), -1_200_000),
+            (system_account(AccountKind.GATEWAY_CLEARING), 1_200_000),
+        ],
+    )
+    assert reconciliation_run().mismatches == []
+
+
 def test_a_payment_posted_for_another_amount_is_listed(family):
     attempt = _verified_without_posting(family, 2_000_000)
     _post(family, 200_000, f"payment:{attempt.pk}")

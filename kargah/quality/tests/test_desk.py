@@ -12,13 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kargah.accounts.models import Role
-from kargah.accounts.tests.factories import CenterFactory, GuardianFactory, StaffFactory
+from kargah.accounts.tests.factories import CenterFactory
 from kargah.catalog.models import Offering, OfferingStatus
 from kargah.catalog.tests.factories import EnrollmentFactory, OfferingFactory, SessionFactory
 from kargah.enrollment.models import Enrollment, EnrollmentStatus
 from kargah.sla.models import ServiceEvent, ServiceEventKind
 from kargah.teaching.models import Attendance, AttendanceStatus
 from kargah.wallet.models import LedgerTransaction, RefundRequest, RefundStatus
+from kargah.wallet.tests.test_finance_books import role_client
 
 pytestmark = pytest.mark.django_db
 
@@ -51,16 +52,8 @@ def world() -> dict[str, object]:
     return {"place": place, "other": other, "refund": refund}
 
 
-def _client(role: str) -> Client:
-    client = Client()
-    client.force_login(
-        GuardianFactory.create() if role == "guardian" else StaffFactory.create(role=role)
-    )
-    return client
-
-
 def test_the_supervisor_reads_every_page_across_centers(world):
-    client = _client(Role.QUALITY)
+    client = role_client(Role.QUALITY)
     pages = {name: client.get(reverse(f"quality:{name}")) for name in PAGES}
     assert {name: page.status_code for name, page in pages.items()} == dict.fromkeys(PAGES, 200)
     for page in pages.values():
@@ -101,7 +94,7 @@ def _rows() -> tuple[int, ...]:
 
 
 def test_the_supervisor_changes_nothing(world):
-    client = _client(Role.QUALITY)
+    client = role_client(Role.QUALITY)
     before = _rows()
     place, refund = world["place"], world["refund"]
     posts = [reverse(f"quality:{name}") for name in PAGES] + [
@@ -133,7 +126,7 @@ def test_the_supervisor_changes_nothing(world):
     ],
 )
 def test_who_sees_the_desk(role, world):
-    client = _client(role)
+    client = role_client(role)
     expected = 200 if role in (Role.QUALITY, Role.ADMINISTRATOR) else 404
     for name in PAGES:
         assert client.get(reverse(f"quality:{name}")).status_code == expected, (role, name)

@@ -63,7 +63,8 @@ def history(clock: Clock, family: Family) -> Family:
     return family
 
 
-def _client(role: str | None) -> Client:
+def role_client(role: str | None) -> Client:
+    """A client signed in as someone of the role (a guardian, or staff); None: signed out."""
     client = Client()
     if role == "guardian":
         client.force_login(GuardianFactory.create())
@@ -112,7 +113,7 @@ def test_the_ledger_summary_sums_every_account_and_balances(history):
 
 
 def test_the_ledger_page_filters_by_jalali_period_and_account(history):
-    client = _client(Role.FINANCE)
+    client = role_client(Role.FINANCE)
     url = reverse("wallet:finance_ledger")
     page = client.get(url, {"account": "family_wallet", "start": "۱۴۰۳/۰۱/۱۲", "end": "1403/01/31"})
     assert page.status_code == 200
@@ -128,7 +129,7 @@ def test_the_ledger_page_filters_by_jalali_period_and_account(history):
 
 
 def test_the_exports_have_persian_headers_jalali_dates_and_the_sums(history):
-    client = _client(Role.FINANCE)
+    client = role_client(Role.FINANCE)
     answer = client.get(
         reverse("wallet:finance_statement", args=[history.pk]),
         {"start": "1403/01/01", "end": "1403/12/29", "format": "xlsx"},
@@ -153,7 +154,7 @@ def test_the_exports_have_persian_headers_jalali_dates_and_the_sums(history):
 
 
 def test_the_reconciliation_page_shows_the_latest_report(family):
-    client = _client(Role.FINANCE)
+    client = role_client(Role.FINANCE)
     url = reverse("wallet:finance_reconciliation")
     assert "report" in client.get(url).context and client.get(url).context["report"] is None
     top_up(family, 1_000_000, "unbacked-top-up")  # a clearing posting without a payment
@@ -177,7 +178,7 @@ READS = {Role.FINANCE, Role.QUALITY, Role.ADMINISTRATOR}
 
 @pytest.mark.parametrize("role", ROLES)
 def test_who_may_read_the_books(role, family):
-    client = _client(role)
+    client = role_client(role)
     urls = [
         reverse("wallet:finance_ledger"),
         reverse("wallet:finance_statement", args=[family.pk]),
@@ -195,11 +196,11 @@ def test_who_may_read_the_books(role, family):
 
 @pytest.mark.parametrize("role", [Role.QUALITY, Role.CENTER_STAFF, "guardian"])
 def test_only_finance_runs_the_check_and_nobody_posts_to_the_books(role, family):
-    client = _client(role)
+    client = role_client(role)
     answer = client.post(reverse("wallet:finance_reconciliation_run"))
     assert answer.status_code == (403 if role == Role.QUALITY else 404)
     assert ReconciliationReport.objects.count() == 0
-    finance = _client(Role.FINANCE)
+    finance = role_client(Role.FINANCE)
     assert finance.post(reverse("wallet:finance_ledger")).status_code == 403
 
 
