@@ -27,6 +27,7 @@ urlpatterns = [
     path("device-check/", include("kargah.devicecheck.urls")),
     path("class/", include("kargah.classroom.urls")),
     path("desk/", include("kargah.teaching.urls")),
+    path("quality/", include("kargah.quality.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "kargah.sla",
     "kargah.classroom",
     "kargah.teaching",
+    "kargah.quality",
 ]
 
 MIDDLEWARE = [
@@ -286,6 +288,12 @@ CELERY_BEAT_SCHEDULE = {
     "attendance-fill": {
         "task": "kargah.teaching.tasks.attendance_fill_due",
         "schedule": timedelta(minutes=5),
+    },
+    # Finance: verified payments against the ledger, each night at 03:30 Tehran time (the
+    # report is kept; finance reads it in the morning).
+    "payments-reconcile": {
+        "task": "kargah.payments.tasks.reconciliation_run",
+        "schedule": crontab(hour=3, minute=30),
     },
 }
 

@@ -49,6 +49,7 @@ from kargah.catalog.services_lifecycle import session_mark_taught
 from kargah.core.errors import DomainError
 from kargah.core.persian import JALALI_MONTHS_FA, to_persian_digits
 from kargah.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
+from kargah.payments.models import PaymentAttempt, PaymentPurpose, PaymentStatus
 from kargah.wallet.models import AccountKind, TransactionKind
 from kargah.wallet.services import family_wallet, ledger_post, system_account
 
@@ -844,10 +845,24 @@ def _enrol(made: Iterable[_Made], *, today: dt.date, now: dt.datetime) -> int:
 
 def _record_demo_payment(enrolment: Enrollment, fee: int) -> None:
     """The money of a demo enrolment, as the real flow moves it: paid in through the bank
-    into the family's wallet, then from the wallet to the course's revenue."""
-    wallet = family_wallet(enrolment.learner.family)
+    (a verified sandbox payment, so that finance's reconciliation finds every posting
+    backed) into the family's wallet, then from the wallet to the course's revenue."""
+    family = enrolment.learner.family
+    wallet = family_wallet(family)
+    now = timezone.now()
+    attempt = PaymentAttempt.objects.create(
+        family=family,
+        amount=fee,
+        purpose=PaymentPurpose.ENROLLMENT,
+        enrollment=enrolment,
+        gateway="sandbox",
+        status=PaymentStatus.VERIFIED,
+        ref_id=f"demo-{enrolment.pk}",
+        expires_at=now,
+        verified_at=now,
+    )
     ledger_post(
-        reference=f"demo-payment:enrollment:{enrolment.pk}",
+        reference=f"payment:{attempt.pk}",
         kind=TransactionKind.PAYMENT_RECEIVED,
         entries=[(system_account(AccountKind.GATEWAY_CLEARING), -fee), (wallet, fee)],
     )

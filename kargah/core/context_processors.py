@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 # Staff pages wear Kargah's look in a calmer key (`body.k-staff`, static/css/kargah.css):
-# the center desk's and the instructor's desk's namespaces, and the staff pages of the other
-# apps by their URL names.
-STAFF_NAMESPACES = frozenset({"catalog_staff", "enrollment_staff", "teaching", "admin"})
+# the desks' namespaces (the center's, its cancellations, the instructor's, the quality
+# supervisor's), and the staff pages of the other apps by their URL names.
+STAFF_NAMESPACES = frozenset({"catalog_staff", "enrollment_staff", "teaching", "quality", "admin"})
 STAFF_URL_NAME_PREFIXES = ("staff_", "finance_", "review")
 
 

@@ -139,3 +139,23 @@ class SandboxPayment(models.Model):
 
     def __str__(self) -> str:
         return f"sandbox:{self.authority} ({self.amount})"
+
+
+class ReconciliationReport(models.Model):
+    """One run of the reconciliation of verified gateway payments against the ledger's
+    gateway-clearing postings (kargah.payments.reconciliation). Kept, not sent: finance
+    reads the latest on its desk; an empty `mismatches` is a clean ledger."""
+
+    ran_at = models.DateTimeField(_("run at"), db_index=True)
+    payments_checked = models.PositiveIntegerField(_("verified payments checked"))
+    postings_checked = models.PositiveIntegerField(_("postings checked"))
+    # [{"kind": …, "payment": id | None, "reference": str, "amount": Rials, "posted": Rials}]
+    mismatches = models.JSONField(_("mismatches"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-ran_at", "-id"]
+        verbose_name = _("reconciliation report")
+        verbose_name_plural = _("reconciliation reports")
+
+    def __str__(self) -> str:
+        return f"{self.ran_at:%Y-%m-%d %H:%M} ({len(self.mismatches)})"

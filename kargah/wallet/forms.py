@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -10,12 +12,14 @@ from kargah.core.errors import DomainError
 from kargah.core.forms import (
     MAX_RIALS,
     Form,
+    JalaliDateField,
     MoneyField,
     NameField,
     min_transfer_rials,
     rials_message,
     unit_text,
 )
+from kargah.wallet.models import AccountKind
 from kargah.wallet.refunds import clean_account_holder, normalize_sheba
 
 
@@ -83,3 +87,21 @@ class RefundPaidForm(Form):
         max_length=100,
         widget=forms.TextInput(attrs={"dir": "ltr"}),
     )
+
+
+class LedgerPeriodForm(Form):
+    """Finance's ledger and statement filter: an account and a Jalali date range (either
+    end may be left open). The account is ignored on a family's statement."""
+
+    account = forms.ChoiceField(
+        label=_("Account"), required=False, choices=[("", _("All accounts")), *AccountKind.choices]
+    )
+    start = JalaliDateField(label=_("From"), required=False)
+    end = JalaliDateField(label=_("To"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            raise ValidationError(_("The end of the period comes before its start."), code="period")
+        return data

@@ -111,6 +111,9 @@ class LedgerEntry(AppendOnly):
     # What the entry is for the family, in plain words: set on rows read through
     # kargah.wallet.selectors.describe_wallet_entries, never stored.
     description: str
+    # The account's balance after the entry: set by the statement and ledger selectors
+    # (kargah.wallet.selectors.family_statement), never stored.
+    balance: int
 
     transaction = models.ForeignKey(
         LedgerTransaction,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from kargah.accounts.models import Family
-from kargah.core.persian import localize_digits
+from kargah.core.persian import TEHRAN, localize_digits
 from kargah.wallet.models import AccountKind, LedgerEntry, Rials, TransactionKind
 
 
@@ -124,3 +126,147 @@ def _describe(
         **words,
         "kind": entry.transaction.get_kind_display(),
     }
+
+
+# --- finance: the ledger by account and period, a family's statement ---------------------------
+
+
+@dataclass
+class AccountPeriod:
+    """One account (or every family wallet together) over a period: balance before it, the
+    entries in it (oldest first, each with `balance` after it), and the balance at its end.
+    All sums of entries (rule 9); nothing is kept."""
+
+    kind: str
+    label: str
+    opening: Rials
+    debits: Rials = (
+        0  # money out of the account in the period (negative entries), as a positive sum
+    )
+    credits: Rials = 0
+    entries: list[LedgerEntry] = field(default_factory=list)
+
+    @property
+    def closing(self) -> Rials:
+        return self.opening + self.credits - self.debits
+
+
+def period_bounds(
+    start: dt.date | None, end: dt.date | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Tehran midnights: from the start day's beginning to the day after the end day."""
+    low = dt.datetime.combine(start, dt.time(), tzinfo=TEHRAN) if start else None
+    high = (
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=TEHRAN) if end else None
+    )
+    return low, high
+
+
+def _in_period(
+    entries: QuerySet[LedgerEntry], low: dt.datetime | None, high: dt.datetime | None
+) -> QuerySet[LedgerEntry]:
+    if low is not None:
+        entries = entries.filter(transaction__created_at__gte=low)
+    if high is not None:
+        entries = entries.filter(transaction__created_at__lt=high)
+    return entries
+
+
+def ledger_summary(*, start: dt.date | None, end: dt.date | None) -> list[AccountPeriod]:
+    """Each kind of account over the period (family wallets summed together): one query
+    for the balances before it and one for the period's movements."""
+    low, high = period_bounds(start, end)
+    opening: dict[str, int] = {}
+    if low is not None:
+        opening = dict(
+            LedgerEntry.objects.filter(transaction__created_at__lt=low)
+            .values_list("account__kind")
+            .annotate(s=Sum("amount"))
+            .values_list("account__kind", "s")
+        )
+    moves = {
+        kind: (int(out or 0), int(into or 0))
+        for kind, out, into in _in_period(LedgerEntry.objects.all(), low, high)
+        .values_list("account__kind")
+        .annotate(
+            out=Sum("amount", filter=Q(amount__lt=0)), into=Sum("amount", filter=Q(amount__gt=0))
+        )
+        .values_list("account__kind", "out", "into")
+    }
+    rows = []
+    for kind in AccountKind:
+        out, into = moves.get(kind.value, (0, 0))
+        rows.append(
+            AccountPeriod(
+                kind=kind.value,
+                label=str(kind.label),
+                opening=int(opening.get(kind.value) or 0),
+                debits=-out,
+                credits=into,
+            )
+        )
+    return rows
+
+
+def _with_running_balance(period: AccountPeriod, entries: QuerySet[LedgerEntry]) -> AccountPeriod:
+    balance = period.opening
+    rows = list(
+        entries.select_related("transaction", "account__family__guardian").order_by(
+            "transaction__created_at", "transaction_id", "id"
+        )
+    )
+    for entry in rows:
+        balance += entry.amount
+        entry.balance = balance
+        if entry.amount < 0:
+            period.debits -= entry.amount
+        else:
+            period.credits += entry.amount
+    period.entries = rows
+    return period
+
+
+def _account_period(
+    entries: QuerySet[LedgerEntry],
+    *,
+    kind: str,
+    label: str,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> AccountPeriod:
+    low, high = period_bounds(start, end)
+    opening = 0
+    if low is not None:
+        before = entries.filter(transaction__created_at__lt=low)
+        opening = int(before.aggregate(s=Sum("amount"))["s"] or 0)
+    period = AccountPeriod(kind=kind, label=label, opening=opening)
+    return _with_running_balance(period, _in_period(entries, low, high))
+
+
+def ledger_account_period(
+    *, kind: str, start: dt.date | None, end: dt.date | None
+) -> AccountPeriod:
+    """One kind of account over the period, with its entries and the running balance."""
+    return _account_period(
+        LedgerEntry.objects.filter(account__kind=kind),
+        kind=kind,
+        label=str(AccountKind(kind).label),
+        start=start,
+        end=end,
+    )
+
+
+def family_statement(
+    *, family: Family, start: dt.date | None, end: dt.date | None
+) -> AccountPeriod:
+    """A family's wallet over the period, each entry in the plain words of the family's own
+    wallet page (`describe_wallet_entries`) with the balance after it."""
+    period = _account_period(
+        LedgerEntry.objects.filter(account__kind=AccountKind.FAMILY_WALLET, account__family=family),
+        kind=AccountKind.FAMILY_WALLET,
+        label=str(family),
+        start=start,
+        end=end,
+    )
+    describe_wallet_entries(period.entries)
+    return period

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kargah.wallet import views
+from kargah.wallet import views, views_finance
 
 app_name = "wallet"
 urlpatterns = [
@@ -24,6 +24,22 @@ urlpatterns = [
         "finance/refunds/<int:refund_id>/paid/",
         views.finance_refund_paid,
         name="finance_refund_paid",
+    ),
+    path("finance/ledger/", views_finance.finance_ledger, name="finance_ledger"),
+    path(
+        "finance/families/<int:family_id>/statement/",
+        views_finance.finance_statement,
+        name="finance_statement",
+    ),
+    path(
+        "finance/reconciliation/",
+        views_finance.finance_reconciliation,
+        name="finance_reconciliation",
+    ),
+    path(
+        "finance/reconciliation/run/",
+        views_finance.finance_reconciliation_run,
+        name="finance_reconciliation_run",
     ),
     path("finance/refunds/payout.csv", views.finance_payout_file, name="finance_payout_file"),
 ]

@@ -154,6 +154,11 @@ def test_every_demo_enrolment_was_paid_through_the_ledger(seeded: Seeded) -> Non
         assert enrolment.paid_rials == enrolment.fee_rials == enrolment.offering.fee_rials
         assert f"enrollment:{enrolment.pk}:paid" in paid
     assert ledger_is_balanced()
+    # Paid in through verified sandbox payments: finance's reconciliation finds nothing amiss.
+    from kargah.payments.reconciliation import reconciliation_mismatches
+
+    mismatches, payments_checked, _postings = reconciliation_mismatches()
+    assert mismatches == [] and payments_checked > 0
 
 
 def test_enrolments_fit_the_learner_and_keep_the_conditions(seeded: Seeded) -> None:
