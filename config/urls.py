@@ -24,6 +24,8 @@ urlpatterns = [
     path("payments/", include("kargah.payments.urls")),
     path("enroll/", include("kargah.enrollment.urls")),
     path("staff/", include("kargah.enrollment.urls_staff")),
+    path("staff/", include("kargah.teaching.urls_staff")),
+    path("staff/reports/", include("kargah.reports.urls")),
     path("device-check/", include("kargah.devicecheck.urls")),
     path("class/", include("kargah.classroom.urls")),
     path("desk/", include("kargah.teaching.urls")),

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "kargah.classroom",
     "kargah.teaching",
     "kargah.quality",
+    "kargah.reports",
 ]
 
 MIDDLEWARE = [
@@ -151,6 +152,7 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/vazirmatn", NODE_MODULES / "vazirmatn"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
 ]
 # Hashed names and a gzip and a brotli copy of each file (the `brotli` package): WhiteNoise
 # serves the smallest the browser accepts, hashed names cached for a year as immutable.

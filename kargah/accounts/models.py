@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kargah.accounts.validators import mask_national_code, mobile_for_display
+from kargah.accounts.validators import mask_mobile, mask_national_code, mobile_for_display
 
 
 class Province(models.Model):
@@ -265,8 +265,7 @@ class LearnerLink(models.Model):
     @property
     def requester_mobile_masked(self) -> str:
         """What the owner is shown of the requester: enough to recognise, not to call."""
-        mobile = mobile_for_display(self.requested_by.mobile or "")
-        return f"{mobile[:4]}***{mobile[-4:]}" if len(mobile) >= 8 else "***"
+        return mask_mobile(self.requested_by.mobile or "")
 
 
 class LearnerAddAttempt(models.Model):

@@ -67,6 +67,13 @@ def mobile_for_display(e164: str) -> str:
     return e164
 
 
+def mask_mobile(e164: str) -> str:
+    """A guardian's number as lists show it: enough to recognise, not to call
+    (+989121234567 → 0912***4567)."""
+    mobile = mobile_for_display(e164 or "")
+    return f"{mobile[:4]}***{mobile[-4:]}" if len(mobile) >= 8 else "***"
+
+
 def is_valid_national_code(code: str) -> bool:
     """The Iranian national code (کد ملی): ten digits, the last a mod-11 check digit."""
     if not re.fullmatch(r"[0-9]{10}", code) or len(set(code)) == 1:

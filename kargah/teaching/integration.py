@@ -1,5 +1,6 @@
 """The desk's few calls into its neighbours: the classroom (join window, presence), the
-device check and the session's cancellation (issue 10, parts A, B and C), in one place."""
+device check, the session's cancellation (issue 10, parts A, B and C) and the ledger's word
+on what a place paid (issue 11), in one place."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from kargah.catalog.services_lifecycle import session_cancel
 from kargah.classroom.selectors import join_window, session_presence
 from kargah.devicecheck.models import DeviceCheck
 from kargah.devicecheck.selectors import device_checks_for_learners, is_current
+from kargah.wallet.selectors import course_revenue_by_enrollment
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,11 @@ def device_checks(learner_ids: list[int]) -> dict[int, DeviceCheck]:
 def device_check_counts(check: DeviceCheck | None) -> bool:
     """Whether a device check passed and is recent enough to count (KARGAH_DEVICE_CHECK_*)."""
     return is_current(check)
+
+
+def paid_by_place(enrollment_ids: list[int]) -> dict[int, int]:
+    """What each place has brought into course revenue, in Rials, read from the ledger."""
+    return course_revenue_by_enrollment(enrollment_ids)
 
 
 def session_cancel_reported(*, actor: User, session: Session, reason: str) -> Session:

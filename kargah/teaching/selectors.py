@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from kargah.accounts.models import Learner, Role, User
 from kargah.accounts.selectors import center_list_for_staff, visible_to_family
+from kargah.accounts.validators import mask_mobile
 from kargah.catalog.models import Offering, Session, SessionStatus
 from kargah.core.persian import to_tehran
 from kargah.devicecheck.models import DeviceCheck
@@ -212,6 +213,94 @@ def roster(*, offering: Offering, now: dt.datetime | None = None) -> list[Roster
         )
         for learner in learners
     ]
+
+
+# --- the center's roster (issue 11, item 5) -----------------------------------------------
+
+
+def may_see_family_contacts(*, user: User | AnonymousUser, offering: Offering) -> bool:
+    """Who may reveal a guardian's number and export the roster with national codes: the
+    staff of the offering's center and administrators. Never an instructor (the desk's roster
+    shows neither), nor finance or quality, who work with money and service levels, not
+    with children's contacts."""
+    return may_oversee(user=user, offering=offering)
+
+
+@dataclass(frozen=True)
+class StaffRosterRow:
+    """A learner of the roster as the center's staff see it: the instructor's row, the
+    place, the guardian (their number masked until revealed) and what the place paid."""
+
+    row: RosterRow
+    enrollment: Enrollment
+    guardian: User
+    paid_rials: int
+
+    @property
+    def learner(self) -> Learner:
+        return self.row.learner
+
+    @property
+    def guardian_mobile_masked(self) -> str:
+        return mask_mobile(self.guardian.mobile or "")
+
+
+def _predecessors(place_ids: list[int]) -> dict[int, list[int]]:
+    """Each place with the places it was switched from, back to the first: a switched place
+    carries the money of the one it came from (kargah.enrollment's switch)."""
+    chains = {pk: [pk] for pk in place_ids}
+    owner = {pk: pk for pk in place_ids}
+    frontier = place_ids
+    while frontier:
+        found = list(
+            Enrollment.objects.filter(switched_to_id__in=frontier).values_list(
+                "pk", "switched_to_id"
+            )
+        )
+        for pk, successor in found:
+            owner[pk] = owner[successor]
+            chains[owner[pk]].append(pk)
+        frontier = [pk for pk, _successor in found]
+    return chains
+
+
+def staff_roster(*, offering: Offering, now: dt.datetime | None = None) -> list[StaffRosterRow]:
+    """The instructor's roster with each place, its guardian and the money it paid (net
+    course revenue of the place and the places it was switched from, from the ledger)."""
+    rows = roster(offering=offering, now=now)
+    places = {
+        place.learner_id: place
+        for place in Enrollment.objects.filter(
+            offering=offering, status__in=ROSTER_STATUSES
+        ).select_related("family__guardian")
+    }
+    chains = _predecessors([place.pk for place in places.values()])
+    paid = integration.paid_by_place([pk for chain in chains.values() for pk in chain])
+    result = []
+    for row in rows:
+        place = places[row.learner.pk]
+        result.append(
+            StaffRosterRow(
+                row=row,
+                enrollment=place,
+                guardian=place.family.guardian,
+                paid_rials=sum(paid.get(pk, 0) for pk in chains[place.pk]),
+            )
+        )
+    return result
+
+
+def staff_roster_learner(*, offering: Offering, learner_id: int) -> Learner:
+    """A learner with a place on the offering's roster, else 404."""
+    learner = (
+        roster_learners(offering=offering)
+        .select_related("family__guardian")
+        .filter(pk=learner_id)
+        .first()
+    )
+    if learner is None:
+        raise Http404
+    return learner
 
 
 # --- the attendance sheet -----------------------------------------------------------------

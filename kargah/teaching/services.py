@@ -1,6 +1,7 @@
 """Writes of teaching: attendance proposed from the classroom and confirmed or corrected by
 the instructor (R7: an absence is recorded and owes no make-up), conduct notes (R6), and an
-instructor's report of a problem with a session (P3)."""
+instructor's report of a problem with a session (P3), and the center's audited looks at
+family contacts: a guardian's number revealed, the roster exported."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kargah.accounts.models import Learner, User
+from kargah.accounts.validators import mobile_for_display
 from kargah.catalog.models import Offering, Session, SessionStatus
 from kargah.core.errors import DomainError, NotAllowed
 from kargah.core.locks import lock_keys
 from kargah.core.services import audit_record, snapshot
+from kargah.enrollment.models import Enrollment
 from kargah.teaching import integration, selectors
+from kargah.teaching.exports import roster_workbook
 from kargah.teaching.integration import SeenInRoom
 from kargah.teaching.models import (
     Attendance,
@@ -226,3 +230,42 @@ def session_report_problem(*, actor: User, session: Session, reason: str) -> Ses
     if not reason.strip():
         raise DomainError(_("Write what the problem is."), code="reason")
     return integration.session_cancel_reported(actor=actor, session=session, reason=reason.strip())
+
+
+# --- the center's roster: a guardian's number and the export (issue 11, item 5) -----------
+
+
+def guardian_mobile_reveal(*, actor: User, offering: Offering, learner: Learner) -> str:
+    """The full number of the guardian of a learner on the roster, for the center's staff
+    (to call about the child); every reveal is an audit row, so that who looked is known."""
+    if not selectors.may_see_family_contacts(user=actor, offering=offering):
+        raise NotAllowed(_("Only the center's staff see a guardian's number."))
+    place = (
+        Enrollment.objects.filter(
+            offering=offering, learner=learner, status__in=selectors.ROSTER_STATUSES
+        )
+        .select_related("family__guardian")
+        .first()
+    )
+    if place is None:
+        raise DomainError(_("This learner has no place in the class."), code="not_enrolled")
+    guardian = place.family.guardian
+    with transaction.atomic():
+        audit_record(
+            actor=actor, action="roster.mobile_revealed", obj=guardian,
+            after={"offering": offering.pk, "learner": learner.pk},
+        )  # fmt: skip
+    return mobile_for_display(guardian.mobile or "")
+
+
+def roster_export(*, actor: User, offering: Offering) -> bytes:
+    """The roster as XLSX with national codes and the guardians' numbers, for the center's
+    staff; audited like a reveal, with how many learners it held."""
+    if not selectors.may_see_family_contacts(user=actor, offering=offering):
+        raise NotAllowed(_("Only the center's staff export the roster."))
+    rows = selectors.staff_roster(offering=offering)
+    with transaction.atomic():
+        audit_record(
+            actor=actor, action="roster.exported", obj=offering, after={"learners": len(rows)}
+        )
+    return roster_workbook(offering=offering, rows=rows)

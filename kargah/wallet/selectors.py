@@ -47,6 +47,26 @@ _PAYMENT_REF = re.compile(r"^payment:(\d+)$")
 _REFUND_REF = re.compile(r"^refund:(\d+):")
 
 
+def course_revenue_by_enrollment(enrollment_ids: Iterable[int]) -> dict[int, Rials]:
+    """What each place has brought into course revenue, net of what went back (a drop, a
+    cancellation, a switch's difference): the sum of the course revenue entries of the
+    transactions whose reference names the place ("enrollment:<id>:<cause>")."""
+    ids = sorted(set(enrollment_ids))
+    if not ids:
+        return {}
+    names = Q()
+    for pk in ids:
+        names |= Q(transaction__reference__startswith=f"enrollment:{pk}:")
+    totals = dict.fromkeys(ids, 0)
+    for reference, amount in LedgerEntry.objects.filter(
+        names, account__kind=AccountKind.COURSE_REVENUE
+    ).values_list("transaction__reference", "amount"):
+        match = _ENROLLMENT_REF.search(reference)
+        if match and int(match.group(1)) in totals:
+            totals[int(match.group(1))] += amount
+    return totals
+
+
 def _ids(entries: list[LedgerEntry], pattern: re.Pattern[str]) -> dict[int, int]:
     found = {}
     for entry in entries:

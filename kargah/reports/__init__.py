@@ -1,0 +1,1 @@
+"""Reports with charts for the staff: enrolments, fill rate, quorum cancellations, money."""
