@@ -40,6 +40,7 @@ from kargah.documents import api as documents_api
 from kargah.documents import forms as documents_forms
 from kargah.enrollment import api as enrollment_api
 from kargah.enrollment import forms as enrollment_forms
+from kargah.enrollment import forms_messages as enrollment_forms_messages
 from kargah.payments import forms as payments_forms
 from kargah.teaching import api as teaching_api
 from kargah.teaching import forms as teaching_forms
@@ -127,6 +128,9 @@ def form_builders(world: World) -> dict[type, Build]:
         enrollment_forms.CenterCancelForm: lambda d: enrollment_forms.CenterCancelForm(d),
         enrollment_forms.SwitchForm: lambda d: enrollment_forms.SwitchForm(
             d, offerings=[world.offering]
+        ),
+        enrollment_forms_messages.FamilyMessageForm: (
+            lambda d: enrollment_forms_messages.FamilyMessageForm(d)
         ),
         payments_forms.TopUpForm: lambda d: payments_forms.TopUpForm(d),
         wallet_forms.RefundRequestForm: lambda d: wallet_forms.RefundRequestForm(d),
@@ -282,6 +286,7 @@ _FORM_CLASSES = [
     enrollment_forms.WaitingListForm,
     enrollment_forms.SwitchForm,
     enrollment_forms.CenterCancelForm,
+    enrollment_forms_messages.FamilyMessageForm,
     payments_forms.TopUpForm,
     wallet_forms.RefundRequestForm,
     wallet_forms.RefundRejectForm,
