@@ -28,7 +28,7 @@ from kargah.accounts import forms as accounts_forms
 from kargah.accounts.models import Role, User
 from kargah.accounts.tests.factories import CenterFactory, LearnerFactory, StaffFactory
 from kargah.catalog import api as catalog_api
-from kargah.catalog import forms_public, forms_staff
+from kargah.catalog import forms_drafts, forms_public, forms_staff
 from kargah.catalog.tests.factories import OfferingFactory
 from kargah.core import forms as core_forms
 from kargah.core import serializers as core_serializers
@@ -107,6 +107,12 @@ def form_builders(world: World) -> dict[type, Build]:
         forms_staff.CourseForm: lambda d: forms_staff.CourseForm(d, user=world.admin),
         forms_staff.OfferingForm: lambda d: forms_staff.OfferingForm(d, user=world.staff),
         forms_staff.OfferingChangeForm: lambda d: forms_staff.OfferingChangeForm(
+            d, user=world.staff, offering=world.published
+        ),
+        forms_drafts.CourseEditForm: lambda d: forms_drafts.CourseEditForm(
+            d, user=world.staff, course=world.published.course
+        ),
+        forms_drafts.OfferingEditForm: lambda d: forms_drafts.OfferingEditForm(
             d, user=world.staff, offering=world.published
         ),
         forms_staff.RescheduleForm: lambda d: forms_staff.RescheduleForm(d),
@@ -274,6 +280,8 @@ _FORM_CLASSES = [
     forms_staff.CourseForm,
     forms_staff.OfferingForm,
     forms_staff.OfferingChangeForm,
+    forms_drafts.CourseEditForm,
+    forms_drafts.OfferingEditForm,
     forms_staff.RescheduleForm,
     forms_staff.SessionCancelForm,
     forms_staff.MakeupSlotForm,
