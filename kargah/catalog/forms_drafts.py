@@ -7,9 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from kargah.accounts.models import User
-from kargah.catalog.forms_staff import CourseForm, OfferingForm
+from kargah.catalog.forms_staff import CourseForm, OfferingForm, offering_initial
 from kargah.catalog.models import Course, Offering
-from kargah.core.persian import TEHRAN
 
 
 class CourseEditForm(CourseForm):
@@ -41,23 +40,13 @@ class CourseEditForm(CourseForm):
 
 class OfferingEditForm(OfferingForm):
     def __init__(self, *args: Any, user: User, offering: Offering, **kwargs: Any) -> None:
-        opens = offering.registration_opens_at and offering.registration_opens_at.astimezone(TEHRAN)
-        closes = offering.registration_closes_at and offering.registration_closes_at.astimezone(
-            TEHRAN
-        )
         pattern = offering.weekly_pattern or []
         kwargs.setdefault(
             "initial",
             {
+                **offering_initial(offering),
                 "term": offering.term_id,
-                "instructors": list(offering.instructors.values_list("pk", flat=True)),
-                "capacity": offering.capacity,
-                "quorum": offering.quorum,
                 "fee_rials": offering.fee_rials,
-                "registration_opens_date": opens and opens.date(),
-                "registration_opens_time": opens and opens.time(),
-                "registration_closes_date": closes and closes.date(),
-                "registration_closes_time": closes and closes.time(),
                 "weekdays": [slot["weekday"] for slot in pattern],
                 "start_time": pattern[0]["start"] if pattern else None,
                 "first_date": offering.first_date,
