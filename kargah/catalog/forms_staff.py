@@ -253,6 +253,22 @@ class CourseForm(Form):
         }
 
 
+def offering_initial(offering: Offering) -> dict[str, Any]:
+    """What an offering's forms show first: its seats, instructors and registration window
+    (as Tehran dates and times)."""
+    initial: dict[str, Any] = {
+        "capacity": offering.capacity,
+        "quorum": offering.quorum,
+        "instructors": list(offering.instructors.values_list("pk", flat=True)),
+    }
+    for which in ("opens", "closes"):
+        moment = getattr(offering, f"registration_{which}_at")
+        local = moment and moment.astimezone(TEHRAN)
+        initial[f"registration_{which}_date"] = local and local.date()
+        initial[f"registration_{which}_time"] = local and local.time()
+    return initial
+
+
 def clean_registration_window(form: forms.Form, data: dict[str, Any]) -> None:
     """Puts `registration_opens_at` and `registration_closes_at` (Tehran date and time, or
     None) into the cleaned data of a form with the four window fields."""
@@ -396,22 +412,7 @@ class OfferingChangeForm(Form):
     )  # fmt: skip
 
     def __init__(self, *args: Any, user: User, offering: Offering, **kwargs: Any) -> None:
-        opens = offering.registration_opens_at and offering.registration_opens_at.astimezone(TEHRAN)
-        closes = offering.registration_closes_at and offering.registration_closes_at.astimezone(
-            TEHRAN
-        )
-        kwargs.setdefault(
-            "initial",
-            {
-                "capacity": offering.capacity,
-                "quorum": offering.quorum,
-                "registration_opens_date": opens and opens.date(),
-                "registration_opens_time": opens and opens.time(),
-                "registration_closes_date": closes and closes.date(),
-                "registration_closes_time": closes and closes.time(),
-                "instructors": list(offering.instructors.values_list("pk", flat=True)),
-            },
-        )
+        kwargs.setdefault("initial", offering_initial(offering))
         super().__init__(*args, **kwargs)
         self.offering = offering
         self.fields["instructors"].queryset = instructor_list_for_staff(user=user).filter(  # type: ignore[attr-defined]

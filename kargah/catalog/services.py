@@ -176,6 +176,39 @@ def _derive_filter_fields(offering: Offering) -> None:
     offering.search_text = search_key(f"{course.title} {course.description}")
 
 
+def check_offering_fields(
+    *,
+    course: Course,
+    term: Term,
+    instructors: list[User],
+    capacity: int,
+    quorum: int,
+    fee_rials: int | None,
+) -> None:
+    """What an offering of `course` must be, created or edited as a draft: a term and
+    instructors of the course's center, a term still open, a quorum within the capacity, a fee
+    in whole Toman."""
+    if term.center_id != course.center_id:
+        raise DomainError(_("The term belongs to another center."), code="term")
+    if term.closed_at is not None:
+        raise DomainError(_("The term is closed: it takes no new offerings."), code="term_closed")
+    for person in instructors:
+        if person.role != Role.INSTRUCTOR or person.center_id != course.center_id:
+            raise DomainError(
+                _("%(name)s is not an instructor of this center.") % {"name": person},
+                code="instructor",
+            )
+    if not 1 <= quorum <= capacity:
+        raise DomainError(
+            _("Capacity must be at least the quorum, and the quorum at least one."), code="capacity"
+        )
+    # A fee is a whole number of Toman (issue 9): the site shows no tenth of a Toman.
+    if fee_rials is not None and fee_rials % RIALS_PER_TOMAN:
+        raise DomainError(
+            _("A fee is a whole number of Toman: its last digit in Rials is 0."), code="fee"
+        )
+
+
 def offering_create(
     *,
     actor: User,
@@ -197,25 +230,10 @@ def offering_create(
     when the pattern and first date are given."""
     _check_manages(actor, course.center)
     instructors = list(instructors)
-    if term.center_id != course.center_id:
-        raise DomainError(_("The term belongs to another center."), code="term")
-    if term.closed_at is not None:
-        raise DomainError(_("The term is closed: it takes no new offerings."), code="term_closed")
-    for person in instructors:
-        if person.role != Role.INSTRUCTOR or person.center_id != course.center_id:
-            raise DomainError(
-                _("%(name)s is not an instructor of this center.") % {"name": person},
-                code="instructor",
-            )
-    if not 1 <= quorum <= capacity:
-        raise DomainError(
-            _("Capacity must be at least the quorum, and the quorum at least one."), code="capacity"
-        )
-    # A fee is a whole number of Toman (issue 9): the site shows no tenth of a Toman.
-    if fee_rials is not None and fee_rials % RIALS_PER_TOMAN:
-        raise DomainError(
-            _("A fee is a whole number of Toman: its last digit in Rials is 0."), code="fee"
-        )
+    check_offering_fields(
+        course=course, term=term, instructors=instructors, capacity=capacity, quorum=quorum,
+        fee_rials=fee_rials,
+    )  # fmt: skip
     with transaction.atomic():
         offering = Offering(
             course=course,

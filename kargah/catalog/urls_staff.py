@@ -2,14 +2,16 @@
 
 from django.urls import path
 
+from kargah.catalog import views_drafts, views_terms
 from kargah.catalog import views_staff as views
-from kargah.catalog import views_terms
 
 app_name = "catalog_staff"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("courses/new/", views.course_create, name="course_create"),
+    path("courses/<int:course_id>/edit/", views_drafts.course_edit, name="course_edit"),
     path("offerings/new/", views.offering_create, name="offering_create"),
+    path("offerings/<int:offering_id>/edit/", views_drafts.offering_edit, name="offering_edit"),
     path("offerings/preview/", views.offering_preview, name="offering_preview"),
     path("offerings/import/", views.offering_import, name="offering_import"),
     path(

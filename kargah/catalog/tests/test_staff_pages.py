@@ -123,6 +123,8 @@ def _pages(offering: Offering) -> dict[str, tuple[str, str]]:
         "import_template": ("get", "/staff/offerings/import/template.csv"),
         "offering_detail": ("get", f"/staff/offerings/{offering.pk}/"),
         "offering_publish": ("post", f"/staff/offerings/{offering.pk}/publish/"),
+        "offering_edit": ("get", f"/staff/offerings/{offering.pk}/edit/"),
+        "course_edit": ("get", f"/staff/courses/{offering.course_id}/edit/"),
         "session_reschedule": ("get", f"/staff/sessions/{session.pk}/reschedule/"),
         "holidays": ("get", "/staff/holidays/1403/"),
         "holiday_add": ("post", "/staff/holidays/1403/add/"),
@@ -135,6 +137,8 @@ def _pages(offering: Offering) -> dict[str, tuple[str, str]]:
 # Pages that name one object of a center: another center's staff get 404 there.
 OBJECT_PAGES = {
     "offering_detail",
+    "offering_edit",
+    "course_edit",
     "offering_publish",
     "session_reschedule",
     "holiday_move",

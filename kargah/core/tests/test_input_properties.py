@@ -28,7 +28,7 @@ from kargah.accounts import forms as accounts_forms
 from kargah.accounts.models import Role, User
 from kargah.accounts.tests.factories import CenterFactory, LearnerFactory, StaffFactory
 from kargah.catalog import api as catalog_api
-from kargah.catalog import forms_public, forms_staff, forms_terms
+from kargah.catalog import forms_drafts, forms_public, forms_staff, forms_terms
 from kargah.catalog.tests.factories import OfferingFactory
 from kargah.core import forms as core_forms
 from kargah.core import serializers as core_serializers
@@ -40,6 +40,7 @@ from kargah.documents import api as documents_api
 from kargah.documents import forms as documents_forms
 from kargah.enrollment import api as enrollment_api
 from kargah.enrollment import forms as enrollment_forms
+from kargah.enrollment import forms_messages as enrollment_forms_messages
 from kargah.payments import forms as payments_forms
 from kargah.teaching import api as teaching_api
 from kargah.teaching import forms as teaching_forms
@@ -108,6 +109,12 @@ def form_builders(world: World) -> dict[type, Build]:
         forms_staff.OfferingChangeForm: lambda d: forms_staff.OfferingChangeForm(
             d, user=world.staff, offering=world.published
         ),
+        forms_drafts.CourseEditForm: lambda d: forms_drafts.CourseEditForm(
+            d, user=world.staff, course=world.published.course
+        ),
+        forms_drafts.OfferingEditForm: lambda d: forms_drafts.OfferingEditForm(
+            d, user=world.staff, offering=world.published
+        ),
         forms_staff.RescheduleForm: lambda d: forms_staff.RescheduleForm(d),
         forms_staff.SessionCancelForm: lambda d: forms_staff.SessionCancelForm(d),
         forms_staff.MakeupSlotForm: lambda d: forms_staff.MakeupSlotForm(d),
@@ -129,6 +136,9 @@ def form_builders(world: World) -> dict[type, Build]:
         enrollment_forms.CenterCancelForm: lambda d: enrollment_forms.CenterCancelForm(d),
         enrollment_forms.SwitchForm: lambda d: enrollment_forms.SwitchForm(
             d, offerings=[world.offering]
+        ),
+        enrollment_forms_messages.FamilyMessageForm: (
+            lambda d: enrollment_forms_messages.FamilyMessageForm(d)
         ),
         payments_forms.TopUpForm: lambda d: payments_forms.TopUpForm(d),
         wallet_forms.RefundRequestForm: lambda d: wallet_forms.RefundRequestForm(d),
@@ -278,6 +288,8 @@ _FORM_CLASSES = [
     forms_staff.CourseForm,
     forms_staff.OfferingForm,
     forms_staff.OfferingChangeForm,
+    forms_drafts.CourseEditForm,
+    forms_drafts.OfferingEditForm,
     forms_staff.RescheduleForm,
     forms_staff.SessionCancelForm,
     forms_staff.MakeupSlotForm,
@@ -292,6 +304,7 @@ _FORM_CLASSES = [
     enrollment_forms.WaitingListForm,
     enrollment_forms.SwitchForm,
     enrollment_forms.CenterCancelForm,
+    enrollment_forms_messages.FamilyMessageForm,
     payments_forms.TopUpForm,
     wallet_forms.RefundRequestForm,
     wallet_forms.RefundRejectForm,
