@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import BrowserContext, Page, Response
+from playwright.sync_api import BrowserContext, Page, Request, Response
 
 from kargah.accounts.models import User
 from kargah.core.persian import money_in_toman
@@ -61,8 +61,14 @@ def watch(page: Page) -> list[str]:
         if response.status >= 400:
             failures.append(f"{response.status} {response.url}")
 
+    def check_failed(request: Request) -> None:
+        # Going to the next page aborts what the last one still fetched (its favicon, say):
+        # the browser's own doing, not the server's.
+        if request.failure != "net::ERR_ABORTED":
+            failures.append(f"failed {request.url} {request.failure}")
+
     page.on("response", check_response)
-    page.on("requestfailed", lambda request: failures.append(f"failed {request.url}"))
+    page.on("requestfailed", check_failed)
     page.on("pageerror", lambda error: failures.append(f"script error {error}"))
     return failures
 

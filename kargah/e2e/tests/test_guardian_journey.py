@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import cast
 
 import pytest
-from playwright.sync_api import Page, Response
+from playwright.sync_api import Page
 
 from kargah.accounts.demo import national_code_for
 from kargah.accounts.models import Learner, Province
 from kargah.accounts.tests.factories import ProvinceFactory
 from kargah.core.persian import to_latin_digits, to_persian_digits
-from kargah.e2e.browser import assert_no_sideways_scroll
+from kargah.e2e.browser import assert_no_sideways_scroll, watch
 from kargah.notifications.models import OutboxMessage, OutboxStatus
 from kargah.notifications.sms.fake import FakeSmsProvider
 
@@ -27,15 +27,7 @@ def test_guardian_signs_in_and_adds_a_child_on_a_phone(
     national_code = national_code_for(5)
 
     # Every asset and page must load; nothing may come from outside the live server.
-    failures: list[str] = []
-
-    def check_response(response: Response) -> None:
-        if response.status >= 400:
-            failures.append(f"{response.status} {response.url}")
-
-    page.on("response", check_response)
-    page.on("requestfailed", lambda request: failures.append(f"failed {request.url}"))
-    page.on("pageerror", lambda error: failures.append(f"script error {error}"))
+    failures = watch(page)
 
     # Home page → sign-in.
     page.goto(live_server.url + "/")
