@@ -60,8 +60,13 @@ class OfferingEditForm(OfferingForm):
             center_id=offering.center_id
         )
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        # The same course, not a field here: the preview (and its warnings) plans with it.
+        cleaned["course"] = self.offering.course
+        return cleaned
+
     def service_kwargs(self) -> dict[str, Any]:
-        self.cleaned_data["course"] = self.offering.course  # the same course, not a field here
         kwargs = super().service_kwargs()
         del kwargs["course"]
         return kwargs

@@ -13,7 +13,7 @@ from kargah.catalog import selectors, services_drafts
 from kargah.catalog.forms_drafts import CourseEditForm, OfferingEditForm
 from kargah.catalog.models import Course, OfferingStatus
 from kargah.catalog.services_published import WHILE_TAUGHT
-from kargah.catalog.views_staff import _refused, _user, staff_page
+from kargah.catalog.views_staff import _refused, _user, staff_page, unconfirmed_plan
 from kargah.core.errors import DomainError
 
 
@@ -51,7 +51,8 @@ def offering_edit(request: HttpRequest, offering_id: int) -> HttpResponse:
             return redirect("catalog_staff:offering_change", offering_id=offering.pk)
         return redirect("catalog_staff:offering_detail", offering_id=offering.pk)
     form = OfferingEditForm(request.POST or None, user=user, offering=offering)
-    if request.method == "POST" and form.is_valid():
+    # Sessions outside the term or on a Friday wait for a confirmation, as on creation.
+    if request.method == "POST" and form.is_valid() and not unconfirmed_plan(form):
         try:
             services_drafts.offering_update(actor=user, offering=offering, **form.service_kwargs())
         except DomainError as exc:

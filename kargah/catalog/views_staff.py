@@ -204,7 +204,7 @@ def _preview(form: OfferingForm) -> tuple[Plan | None, str]:
         return None, str(exc.message)
 
 
-def _unconfirmed_plan(form: OfferingForm) -> bool:
+def unconfirmed_plan(form: OfferingForm) -> bool:
     """Whether the planned sessions have warnings (outside the term, on a Friday) that the
     form's "confirm" box has not confirmed; then nothing is saved (item 10)."""
     plan, _problem = _preview(form)
@@ -224,7 +224,7 @@ def offering_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and request.GET.get("course", "").isdigit():
         initial["course"] = int(request.GET["course"])
     form = OfferingForm(request.POST or None, user=user, initial=initial)
-    if request.method == "POST" and form.is_valid() and not _unconfirmed_plan(form):
+    if request.method == "POST" and form.is_valid() and not unconfirmed_plan(form):
         try:
             offering = services.offering_create(actor=user, **form.service_kwargs())
         except DomainError as exc:

@@ -18,7 +18,7 @@ from kargah.catalog.tests.conftest import MakeOffering, tehran
 from kargah.catalog.tests.factories import InstructorFactory, TermFactory
 from kargah.core.errors import DomainError
 from kargah.core.models import AuditLogEntry
-from kargah.core.persian import search_key
+from kargah.core.persian import TEHRAN, search_key
 
 pytestmark = pytest.mark.django_db
 
@@ -266,3 +266,32 @@ def test_the_offering_page_links_to_the_draft_edit_pages(
     page = client.get(f"/staff/offerings/{draft.pk}/").content.decode()
     assert f"/staff/offerings/{draft.pk}/edit/" in page
     assert f"/staff/courses/{draft.course_id}/edit/" in page
+
+
+def test_a_draft_moved_onto_fridays_waits_for_a_confirmation(
+    client: Client, draft: Offering, staff: User
+):
+    """As on creation (issue 11, item 10): sessions on a Friday are saved only once the
+    person ticks "confirm"; before that the draft stays as it was."""
+    client.force_login(staff)
+    url = f"/staff/offerings/{draft.pk}/edit/"
+    data = {
+        "term": draft.term_id,
+        "instructors": [p.pk for p in draft.instructors.all()],
+        "capacity": "۱۵",
+        "quorum": "۲",
+        "fee_rials": "",
+        "weekdays": ["6"],  # Friday, the Iranian week's day off
+        "start_time": "۱۷:۰۰",
+        "first_date": "۱۴۰۳/۰۲/۱۴",
+    }
+    before = (draft.capacity, list(draft.sessions.values_list("starts_at", flat=True)))
+    asked = client.post(url, data)
+    assert asked.status_code == 200
+    assert 'data-testid="form-warnings"' in asked.content.decode()
+    draft.refresh_from_db()
+    assert (draft.capacity, list(draft.sessions.values_list("starts_at", flat=True))) == before
+    assert client.post(url, {**data, "confirm": "on"}).status_code == 302
+    draft.refresh_from_db()
+    assert draft.capacity == 15
+    assert all(s.starts_at.astimezone(TEHRAN).weekday() == 4 for s in draft.sessions.all())
