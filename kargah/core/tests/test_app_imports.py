@@ -1,4 +1,4 @@
-"""No two apps import each other at module level (issue 11, item 12): the graph of apps is acyclic."""
+"""No loop among the apps' modules at load time, and payments never imports enrollment (issue 11, item 12)."""
 
 from __future__ import annotations
 
