@@ -34,6 +34,7 @@ from kargah.payments.models import (
     PaymentPurpose,
     PaymentStatus,
 )
+from kargah.payments.settlement import settlement_for
 from kargah.wallet.models import AccountKind, TransactionKind
 from kargah.wallet.services import family_wallet, ledger_post, system_account
 
@@ -276,14 +277,14 @@ def _attempt_verified(attempt: PaymentAttempt, result: GatewayVerify) -> None:
     )
     if attempt.purpose == PaymentPurpose.TOP_UP:
         _tell_topped_up(attempt)
-    if attempt.purpose == PaymentPurpose.ENROLLMENT:
-        from kargah.enrollment.services import enrollment_on_payment_verified
-
+    if attempt.purpose != PaymentPurpose.TOP_UP:
+        # What the money pays for is the owning app's decision (kargah.payments.settlement).
+        settle = settlement_for(attempt.purpose)
         try:
             # A savepoint: if the enrollment refuses (its hold ran out and the class filled
             # up), the money stays credited to the wallet and the attempt stays paid.
             with transaction.atomic():
-                enrollment_on_payment_verified(attempt=attempt)
+                settle(attempt=attempt)
         except Busy:
             # Not a refusal but "try again": undo it all, so that the repeated callback
             # (the gateway then answers "already verified") credits and confirms together.

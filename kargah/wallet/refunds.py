@@ -24,6 +24,7 @@ import csv
 import io
 import re
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -49,6 +50,7 @@ from kargah.core.services import audit_record, snapshot
 from kargah.notifications.services import sms_queue
 from kargah.wallet.models import (
     REFUND_TRANSITIONS,
+    Account,
     AccountKind,
     RefundRequest,
     RefundStatus,
@@ -236,27 +238,80 @@ def _check_transition(refund: RefundRequest, target: str) -> None:
         )
 
 
-def refund_approve(*, actor: User, refund: RefundRequest) -> RefundRequest:
-    """Finance approves a request: it goes into the next payout file."""
-    _require_finance(actor)
+def _change_state(
+    refund: RefundRequest,
+    *,
+    actor: User,
+    target: str,
+    action: str,
+    changes: dict[str, Any],
+    stamp: tuple[str, str],
+    pay_to: Callable[[RefundRequest], Account] | None = None,
+    ledger_kind: str = "",
+    memo: str = "",
+    reason: str = "",
+    sms_kind: str = "",
+    sms_body: Callable[[RefundRequest], str] | None = None,
+    on_repeat: Callable[[RefundRequest], None] | None = None,
+) -> RefundRequest:
+    """The step every finance decision shares: lock and re-read the request, return it as it
+    is when it is already in `target` (after `on_repeat`, which may refuse), check the
+    transition, move the held amount out of refunds payable to the account `pay_to` gives
+    for the locked request, under `refund:<id>:<target>`, save `changes`
+    with `stamp` (time and actor fields), audit, and tell the guardian by SMS."""
     with transaction.atomic():
         refund = _locked(refund)
-        if refund.status == RefundStatus.APPROVED:
+        if refund.status == target:
+            if on_repeat is not None:
+                on_repeat(refund)
             return refund
-        _check_transition(refund, RefundStatus.APPROVED)
+        _check_transition(refund, target)
         before = snapshot(refund, AUDIT_FIELDS)
-        refund.status = RefundStatus.APPROVED
-        refund.decided_at = timezone.now()
-        refund.decided_by = actor
-        refund.save(update_fields=["status", "decided_at", "decided_by"])
+        if pay_to is not None:
+            payable = system_account(AccountKind.REFUNDS_PAYABLE)
+            ledger_post(
+                reference=f"refund:{refund.pk}:{target}",
+                kind=ledger_kind,
+                entries=[
+                    (payable, -refund.amount),
+                    (pay_to(refund), refund.amount),
+                ],
+                memo=f"refund request #{refund.pk} {memo}",
+                actor=actor,
+            )
+        refund.status = target
+        for field, value in changes.items():
+            setattr(refund, field, value)
+        at_field, by_field = stamp
+        setattr(refund, at_field, timezone.now())
+        setattr(refund, by_field, actor)
+        refund.save(update_fields=["status", *changes, at_field, by_field])
         audit_record(
             actor=actor,
-            action="refund.approved",
+            action=action,
             obj=refund,
             before=before,
             after=snapshot(refund, AUDIT_FIELDS),
+            reason=reason,
         )
+        if sms_body is not None:
+            with translation.override("fa"):
+                body = sms_body(refund)
+            _tell_guardian(refund, body=body, kind=sms_kind)
     return refund
+
+
+def refund_approve(*, actor: User, refund: RefundRequest) -> RefundRequest:
+    """Finance approves a request: it goes into the next payout file."""
+    _require_finance(actor)
+    return _change_state(
+        refund,
+        actor=actor,
+        target=RefundStatus.APPROVED,
+        action="refund.approved",
+        changes={},
+        stamp=("decided_at", "decided_by"),
+    )
 
 
 def refund_reject(*, actor: User, refund: RefundRequest, reason: str) -> RefundRequest:
@@ -266,46 +321,31 @@ def refund_reject(*, actor: User, refund: RefundRequest, reason: str) -> RefundR
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Write the reason for the rejection."), code="reason_required")
-    with transaction.atomic():
-        refund = _locked(refund)
-        if refund.status == RefundStatus.REJECTED:
-            return refund
-        _check_transition(refund, RefundStatus.REJECTED)
-        before = snapshot(refund, AUDIT_FIELDS)
-        ledger_post(
-            reference=f"refund:{refund.pk}:rejected",
-            kind=TransactionKind.REFUND_REJECTED,
-            entries=[
-                (system_account(AccountKind.REFUNDS_PAYABLE), -refund.amount),
-                (family_wallet(refund.family), refund.amount),
-            ],
-            memo=f"refund request #{refund.pk} rejected",
-            actor=actor,
-        )
-        refund.status = RefundStatus.REJECTED
-        refund.reason = reason
-        refund.decided_at = timezone.now()
-        refund.decided_by = actor
-        refund.save(update_fields=["status", "reason", "decided_at", "decided_by"])
-        audit_record(
-            actor=actor,
-            action="refund.rejected",
-            obj=refund,
-            before=before,
-            after=snapshot(refund, AUDIT_FIELDS),
-            reason=reason,
-        )
-        with translation.override("fa"):
-            body = _(
-                "Kargah: your refund request no. %(number)s for %(amount)s was not "
-                "approved, and the amount is back in your wallet. Reason: %(reason)s"
-            ) % {
-                "number": to_persian_digits(refund.pk),
-                "amount": format_money(refund.amount),
-                "reason": reason,
-            }
-        _tell_guardian(refund, body=body, kind="refund_rejected")
-    return refund
+
+    def body(refund: RefundRequest) -> str:
+        return _(
+            "Kargah: your refund request no. %(number)s for %(amount)s was not "
+            "approved, and the amount is back in your wallet. Reason: %(reason)s"
+        ) % {
+            "number": to_persian_digits(refund.pk),
+            "amount": format_money(refund.amount),
+            "reason": reason,
+        }
+
+    return _change_state(
+        refund,
+        actor=actor,
+        target=RefundStatus.REJECTED,
+        action="refund.rejected",
+        changes={"reason": reason},
+        stamp=("decided_at", "decided_by"),
+        pay_to=lambda locked: family_wallet(locked.family),
+        ledger_kind=TransactionKind.REFUND_REJECTED,
+        memo="rejected",
+        reason=reason,
+        sms_kind="refund_rejected",
+        sms_body=body,
+    )
 
 
 def refund_mark_paid(*, actor: User, refund: RefundRequest, bank_reference: str) -> RefundRequest:
@@ -318,52 +358,41 @@ def refund_mark_paid(*, actor: User, refund: RefundRequest, bank_reference: str)
             _("Enter the bank's reference (tracking number) of the transfer."),
             code="reference_required",
         )
-    with transaction.atomic():
-        refund = _locked(refund)
-        if refund.status == RefundStatus.PAID:
-            if refund.bank_reference == bank_reference:
-                return refund
+
+    def same_reference(refund: RefundRequest) -> None:
+        # Marking paid again is a no-op only with the same reference; another one is a mistake.
+        if refund.bank_reference != bank_reference:
             raise Conflict(
                 _("This request was already marked paid with the bank reference %(reference)s.")
                 % {"reference": refund.bank_reference},
                 code="refund_state",
             )
-        _check_transition(refund, RefundStatus.PAID)
-        before = snapshot(refund, AUDIT_FIELDS)
-        ledger_post(
-            reference=f"refund:{refund.pk}:paid",
-            kind=TransactionKind.REFUND_PAID,
-            entries=[
-                (system_account(AccountKind.REFUNDS_PAYABLE), -refund.amount),
-                (system_account(AccountKind.BANK_PAYOUTS), refund.amount),
-            ],
-            memo=f"refund request #{refund.pk} paid, bank reference {bank_reference}",
-            actor=actor,
-        )
-        refund.status = RefundStatus.PAID
-        refund.bank_reference = bank_reference
-        refund.paid_at = timezone.now()
-        refund.paid_by = actor
-        refund.save(update_fields=["status", "bank_reference", "paid_at", "paid_by"])
-        audit_record(
-            actor=actor,
-            action="refund.paid",
-            obj=refund,
-            before=before,
-            after=snapshot(refund, AUDIT_FIELDS),
-        )
-        with translation.override("fa"):
-            body = _(
-                "Kargah: %(amount)s of your refund request no. %(number)s was paid to "
-                "the account ending in %(sheba_end)s. Bank reference: %(reference)s"
-            ) % {
-                "amount": format_money(refund.amount),
-                "number": to_persian_digits(refund.pk),
-                "sheba_end": to_persian_digits(refund.sheba[-4:]),
-                "reference": bank_reference,
-            }
-        _tell_guardian(refund, body=body, kind="refund_paid")
-    return refund
+
+    def body(refund: RefundRequest) -> str:
+        return _(
+            "Kargah: %(amount)s of your refund request no. %(number)s was paid to "
+            "the account ending in %(sheba_end)s. Bank reference: %(reference)s"
+        ) % {
+            "amount": format_money(refund.amount),
+            "number": to_persian_digits(refund.pk),
+            "sheba_end": to_persian_digits(refund.sheba[-4:]),
+            "reference": bank_reference,
+        }
+
+    return _change_state(
+        refund,
+        actor=actor,
+        target=RefundStatus.PAID,
+        action="refund.paid",
+        changes={"bank_reference": bank_reference},
+        stamp=("paid_at", "paid_by"),
+        pay_to=lambda locked: system_account(AccountKind.BANK_PAYOUTS),
+        ledger_kind=TransactionKind.REFUND_PAID,
+        memo=f"paid, bank reference {bank_reference}",
+        sms_kind="refund_paid",
+        sms_body=body,
+        on_repeat=same_reference,
+    )
 
 
 def _tell_guardian(refund: RefundRequest, *, body: str, kind: str) -> None:
