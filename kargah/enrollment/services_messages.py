@@ -77,7 +77,10 @@ def template_text(key: str) -> str:
 def placeholder_problems(text: str) -> list[str]:
     """Persian (or English) sentences for each unknown placeholder or unpaired brace."""
     problems: list[str] = []
-    known = "، ".join(f"{{{name}}}" for name in ("child", "class", "date", "time", "center"))
+    # Named in the reader's language: Persian staff see {فرزند}، {کلاس}… (both spellings work).
+    persian = (translation.get_language() or "fa").startswith("fa")
+    names = [key for key in PLACEHOLDERS if (key != PLACEHOLDERS[key]) == persian]
+    known = "، ".join(f"{{{name}}}" for name in names)
     for name in _TOKEN.findall(text):
         if name.strip() not in PLACEHOLDERS:
             problems.append(
@@ -85,7 +88,10 @@ def placeholder_problems(text: str) -> list[str]:
                 % {"name": name, "known": known}
             )
     if "{" in _TOKEN.sub("", text) or "}" in _TOKEN.sub("", text):
-        problems.append(_("A brace { or } has no pair; placeholders are written like {child}."))
+        problems.append(
+            _("A brace { or } has no pair; placeholders are written like %(example)s.")
+            % {"example": "{فرزند}" if persian else "{child}"}
+        )
     return problems
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from kargah.accounts.models import Role, User
 from kargah.accounts.tests.factories import GuardianFactory, LearnerFactory, StaffFactory
@@ -16,6 +17,7 @@ from kargah.catalog.tests.factories import EnrollmentFactory, OfferingFactory
 from kargah.core.errors import DomainError
 from kargah.core.models import AuditLogEntry
 from kargah.core.persian import TEHRAN
+from kargah.enrollment.forms_messages import FamilyMessageForm
 from kargah.enrollment.models import EnrollmentStatus
 from kargah.enrollment.selectors_messages import (
     family_message_recipients,
@@ -271,3 +273,17 @@ def test_the_offering_page_links_to_the_message_page(client, world):
     page = client.get(reverse("catalog_staff:offering_detail", args=[offering.pk]))
     assert _url("offering", offering.pk) in page.content.decode()
     assert offering.status == OfferingStatus.PUBLISHED
+
+
+@pytest.mark.parametrize("text", ["سلام {name}", "سلام {فرزند", "سلام } {child"])
+def test_the_placeholder_errors_speak_only_persian(text):
+    """The refusal names the placeholders in Persian: an English name in it would read as
+    English to a Persian reader (and the input-property test, which looks for Latin letters
+    the person did not type, found one by chance)."""
+    with translation.override("fa"):
+        form = FamilyMessageForm({"template": "free", "text": text})
+        assert not form.is_valid()
+        errors = " ".join(str(error) for error in form.errors["text"])
+    for word in ("child", "class", "date", "time", "center"):
+        assert word not in errors.replace(text, "")
+    assert "{فرزند}" in errors
