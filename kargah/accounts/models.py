@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -79,6 +80,11 @@ class User(AbstractUser):
         verbose_name=_("center"),
         help_text=_("Center staff and instructors work for one center and see only its data."),
     )  # fmt: skip
+
+    # The language of the messages sent to this person (pages follow the browser's choice).
+    language = models.CharField(
+        _("language of messages"), max_length=5, choices=settings.LANGUAGES, default="fa"
+    )
 
     objects = KargahUserManager()  # type: ignore[misc]
 

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kargah.notifications.models import Channel, OutboxMessage, OutboxStatus
+from kargah.notifications.catalogue import MessageKind, get_kind, render
+from kargah.notifications.models import (
+    Channel,
+    InboxItem,
+    NotificationPreference,
+    OutboxMessage,
+    OutboxStatus,
+)
 from kargah.notifications.sms import SmsSendError, get_provider
+
+if TYPE_CHECKING:
+    from kargah.accounts.models import User
+    from kargah.catalog.models import Session
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +47,89 @@ def sms_queue(
     )
     transaction.on_commit(lambda: _enqueue(message.pk))
     return message
+
+
+def channels_for(user: User, kind: MessageKind) -> set[str]:
+    """The channels `kind` reaches `user` by: their choice, else the kind's defaults; SMS
+    always for the kinds that must not be missed; only channels the person can receive."""
+    preference = NotificationPreference.objects.filter(user=user, kind=kind.key).first()
+    if preference is None:
+        chosen = set(kind.default_channels)
+    else:
+        chosen = {
+            channel
+            for channel, on in (
+                (Channel.SMS, preference.sms),
+                (Channel.EMAIL, preference.email),
+                (Channel.INBOX, preference.inbox),
+            )
+            if on
+        }
+    if kind.always_sms:
+        chosen.add(Channel.SMS)
+    if not user.mobile:
+        chosen.discard(Channel.SMS)
+    if not user.email:
+        chosen.discard(Channel.EMAIL)
+    return {str(channel) for channel in chosen}
+
+
+def notify(
+    *,
+    user: User,
+    kind: str,
+    context: dict[str, Any],
+    event_key: str,
+    link: str = "",
+    session: Session | None = None,
+    send_at: dt.datetime | None = None,
+) -> list[OutboxMessage | InboxItem]:
+    """Tells `user` about one event, by the channels they chose, in their language.
+
+    Written in the caller's transaction like `sms_queue`. `event_key` names the event (e.g.
+    "refund-approved:42"); the same key never produces the same message twice, however often
+    the caller runs. Returns what was written now (nothing when it was written before).
+    """
+    message_kind = get_kind(kind)
+    language = user.language or "fa"
+    rendered = render(message_kind, context, language)
+    written: list[OutboxMessage | InboxItem] = []
+    for channel in sorted(channels_for(user, message_kind)):
+        key = f"{event_key}:{kind}:{channel}:{user.pk}"[:200]
+        try:
+            with transaction.atomic():  # a savepoint: a duplicate leaves the caller's work intact
+                if channel == Channel.INBOX:
+                    written.append(
+                        InboxItem.objects.create(
+                            user=user,
+                            kind=kind,
+                            title=rendered.title,
+                            body=rendered.body,
+                            link=link,
+                            dedupe_key=key,
+                        )
+                    )
+                    continue
+                message = OutboxMessage.objects.create(
+                    channel=channel,
+                    recipient=(user.mobile if channel == Channel.SMS else user.email) or "",
+                    user=user,
+                    subject=rendered.title,
+                    body=rendered.body,
+                    language=language,
+                    kind=kind,
+                    dedupe_key=key,
+                    quiet_exempt=message_kind.quiet_exempt,
+                    redact_after_send=message_kind.redact_after_send,
+                    session=session,
+                    next_attempt_at=send_at or timezone.now(),
+                )
+        except IntegrityError:
+            continue  # this event already produced this message
+        if send_at is None:
+            transaction.on_commit(partial(_enqueue, message.pk))
+        written.append(message)
+    return written
 
 
 def _enqueue(message_id: int) -> None:
