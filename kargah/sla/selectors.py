@@ -66,15 +66,13 @@ def agreement_notice(day: dt.date | None = None) -> AgreementNotice | None:
 
 
 def agreement_notice_cached() -> AgreementNotice | None:
-    """The notice for today, from the cache (one read per page; every version change
-    clears it, and the day is in the key so a cached notice never outlives its day)."""
+    """The notice for today, from the cache (one read per staff page). Every version change
+    clears it; the day is stored with it, so a notice never outlives its day."""
     day = today()
-    key = f"{NOTICE_CACHE_KEY}:{day.isoformat()}"
-    cached = cache.get(key)
-    if cached is None:
-        notice = agreement_notice(day)
-        cached = ("notice", notice)
-        cache.set(key, cached, NOTICE_CACHE_SECONDS)
+    cached = cache.get(NOTICE_CACHE_KEY)
+    if cached is None or cached[0] != day:
+        cached = (day, agreement_notice(day))
+        cache.set(NOTICE_CACHE_KEY, cached, NOTICE_CACHE_SECONDS)
     return cached[1]
 
 
