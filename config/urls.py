@@ -27,6 +27,7 @@ urlpatterns = [
     path("staff/", include("kargah.teaching.urls_staff")),
     path("staff/reports/", include("kargah.reports.urls")),
     path("staff/agreement/", include("kargah.sla.urls")),
+    path("service-card/", include("kargah.sla.urls_card")),
     path("device-check/", include("kargah.devicecheck.urls")),
     path("class/", include("kargah.classroom.urls")),
     path("desk/", include("kargah.teaching.urls")),

@@ -16,18 +16,18 @@ from django.shortcuts import render
 from kargah.accounts.models import Role
 from kargah.quality import selectors
 
-View = Callable[[HttpRequest], HttpResponse]
+View = Callable[..., HttpResponse]
 
 
 def quality_read_only(view: View) -> View:
     @wraps(view)
-    def wrapped(request: HttpRequest) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user: Any = request.user
         if not (user.role == Role.QUALITY or user.is_administrator):
             raise Http404
         if request.method not in ("GET", "HEAD"):
             raise PermissionDenied  # the desk reads; changes belong to the centers and finance
-        return view(request)
+        return view(request, *args, **kwargs)
 
     return login_required(wrapped)
 
