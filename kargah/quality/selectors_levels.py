@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import jdatetime
@@ -35,7 +36,7 @@ from kargah.sla.models import (
     ServiceLevel,
     SlaVersion,
 )
-from kargah.sla.selectors_card import figure_text, is_count
+from kargah.sla.selectors_card import figure_text, is_count, number_text
 from kargah.wallet.models import RefundRequest
 
 # The report lists this many breaches by name; the rest are counted (the XLSX has them all).
@@ -273,6 +274,8 @@ def _evidence_value(key: str, value: Any) -> str:
         return str(_("Yes") if value else _("No"))
     if key in _CHOICES:
         return str(_CHOICES[key].get(value, value))
+    if isinstance(value, int | float):
+        return number_text(Decimal(str(value)))
     if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
         try:
             if "T" in value:

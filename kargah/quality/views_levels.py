@@ -5,6 +5,8 @@ PDF report. The quality desk's access rules (kargah.quality.views.quality_read_o
 
 from __future__ import annotations
 
+import re
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -24,7 +26,7 @@ def _version_id(request: HttpRequest) -> int | None:
     raw = to_latin_digits(request.GET.get("version", "")).strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    if not re.fullmatch(r"[0-9]{1,12}", raw):
         raise Http404
     return int(raw)
 

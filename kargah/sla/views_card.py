@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from kargah.catalog.cache import catalog_version
 from kargah.core.outage import CACHE_ERRORS
@@ -65,7 +65,7 @@ def service_card_body() -> str:
     return body
 
 
-@require_GET
+@require_safe
 def service_card(request: HttpRequest) -> HttpResponse:
     # Our own template's output, stored as rendered: nothing a visitor typed is in it.
     body = mark_safe(service_card_body())  # noqa: S308

@@ -24,8 +24,10 @@ from pdfminer.layout import LTChar, LTTextContainer, LTTextLine
 
 from kargah.accounts.models import Role
 from kargah.catalog.models import CancelCause, Session, SessionStatus
+from kargah.classroom.models import JoinOutcome
 from kargah.core.pdf import persian_number
 from kargah.core.persian import ZWNJ, format_jalali_date
+from kargah.quality.selectors_levels import evidence_rows
 from kargah.sla.evaluation import sla_evaluate
 from kargah.sla.models import Breach, Compensation, Measurement, Metric
 from kargah.sla.periods import at_midnight
@@ -294,4 +296,31 @@ def test_the_report_embeds_vazirmatn_only(report: bytes) -> None:
 def test_a_month_out_of_range_is_not_found() -> None:
     client = role_client(Role.QUALITY)
     assert client.get("/quality/levels/report/1403-13.pdf").status_code == 404
-    assert client.get("/quality/levels/?version=abc").status_code == 404
+    for version in ("abc", "²", "1" * 13, "-1", "999999"):
+        assert client.get("/quality/levels/", {"version": version}).status_code == 404, version
+
+
+def test_the_evidence_in_words(missed) -> None:
+    """Each recorded fact with its Persian label and value: times in Jalali and Tehran time,
+    numbers in Persian digits, yes/no and the classroom's outcome in words."""
+    breach = Breach(
+        measurement=missed["measurement"],
+        case_key="join:7",
+        evidence={
+            "at": "2024-05-04T16:02:00+03:30",
+            "outcome": "unavailable",
+            "minutes": 42.5,
+            "first_click_recorded": True,
+            "families": [1],
+        },
+    )
+    with translation.override("fa"):
+        rows = dict(evidence_rows(breach))
+        label = str(JoinOutcome.UNAVAILABLE.label)
+    assert rows == {
+        "زمان کلیک": "۱۴۰۳/۰۲/۱۵ ۱۶:۰۲",
+        "نتیجه": label,
+        "دقیقه‌های سپری‌شده": "۴۲٫۵",
+        "نخستین کلیک ثبت شده است": "بله",
+    }
+    assert not re.search("[A-Za-z0-9]", "".join(rows.values()))

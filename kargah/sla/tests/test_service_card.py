@@ -190,3 +190,8 @@ def test_the_home_page_links_to_the_card(db: None) -> None:
     home = Client().get(reverse("core:home")).content.decode()
     assert f'href="{reverse("service_card:card")}"' in home
     assert reverse("service_card:card") == CARD
+
+
+def test_the_service_card_answers_head_and_refuses_a_post(db) -> None:
+    assert Client().head("/service-card/").status_code == 200
+    assert Client().post("/service-card/").status_code == 405
