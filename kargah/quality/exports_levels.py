@@ -12,7 +12,7 @@ import openpyxl
 from django.utils.translation import gettext as _
 
 from kargah.core.persian import format_jalali_date, format_tehran_time, to_latin_digits
-from kargah.quality.selectors_levels import breach_title
+from kargah.quality.selectors_levels import breach_title, family_label
 from kargah.sla.models import Breach, Compensation, Measurement
 
 
@@ -73,7 +73,7 @@ def _breach_rows(breaches: Iterable[Breach]) -> Iterable[list[object]]:
 def _compensation_rows(credits: Iterable[Compensation]) -> Iterable[list[object]]:
     for c in credits:
         yield [
-            c.measurement.level.name, _date(c.measurement.period_start), str(c.family),
+            c.measurement.level.name, _date(c.measurement.period_start), family_label(c.family),
             c.amount, _date(c.created_at), c.transaction.reference,
         ]  # fmt: skip
 

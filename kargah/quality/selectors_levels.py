@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kargah.accounts.models import Family
 from kargah.catalog.models import CancelCause, Session, SessionStatus
 from kargah.classroom.models import JoinLog, JoinOutcome, JoinRole
 from kargah.core.persian import (
@@ -202,6 +203,13 @@ def breach_get(breach_id: int) -> Breach | None:
         .filter(pk=breach_id)
         .first()
     )
+
+
+def family_label(family: Family) -> str:
+    """A family as the dashboard names it: the guardian's name, never the mobile number
+    (a guardian without a name is shown by the family's number)."""
+    name = family.guardian.get_full_name().strip()
+    return name or _("Family No. %(n)s") % {"n": localize_digits(family.pk)}
 
 
 # --- a breach's title and evidence, in words ----------------------------------------------

@@ -167,7 +167,11 @@ def test_a_refund_breach_drills_down_to_the_request(missed, history: History) ->
     assert "۱۴۰۳/۰۲/۱۹" in text  # the due day, 2024-05-08, in Jalali
 
 
-def test_the_xlsx_export(missed) -> None:
+def test_the_xlsx_export(missed, history: History) -> None:
+    # A guardian who gave no name is named by the family's number, never the mobile.
+    nameless = history.families[1]
+    nameless.guardian.first_name = nameless.guardian.last_name = ""
+    nameless.guardian.save(update_fields=["first_name", "last_name"])
     answer = role_client(Role.QUALITY).get(reverse("quality:levels_export"))
     assert answer["Content-Type"].startswith("application/vnd.openxmlformats")
     book = openpyxl.load_workbook(io.BytesIO(answer.content))
@@ -191,8 +195,10 @@ def test_the_xlsx_export(missed) -> None:
         ("1403/02/01", 66.67, 95),
     ]
     assert book["سنجش‌ها"].sheet_view.rightToLeft
-    credited = [row[3] for row in book["جبران‌ها"].iter_rows(min_row=2, values_only=True)]
-    assert credited == [500_000, 500_000]
+    credits = list(book["جبران‌ها"].iter_rows(min_row=2, values_only=True))
+    assert [row[3] for row in credits] == [500_000, 500_000]
+    named = history.families[0].guardian.get_full_name()
+    assert [row[2] for row in credits] == [named, f"خانوادهٔ شمارهٔ {persian_number(nameless.pk)}"]
     assert book["نقض‌ها"].max_row == 2
 
 
