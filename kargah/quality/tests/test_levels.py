@@ -330,3 +330,14 @@ def test_the_evidence_in_words(missed) -> None:
         "نخستین کلیک ثبت شده است": "بله",
     }
     assert not re.search("[A-Za-z0-9]", "".join(rows.values()))
+
+
+def test_a_month_with_nothing_measured_says_so(db) -> None:
+    answer = role_client(Role.QUALITY).get(reverse("quality:levels_report", args=[1399, 7]))
+    assert answer.status_code == 200
+    text = pypdf.PdfReader(io.BytesIO(answer.content)).pages[0].extract_text()
+    for words in ("گزارش سطوح خدمت مهر", "در این ماه هیچ نسخه‌ای از توافق‌نامه نافذ نبوده است",
+                  "در دوره‌های این ماه نقضی نبوده است"):  # fmt: skip
+        assert _bare(words) in text, text
+    page = role_client(Role.QUALITY).get(reverse("quality:levels")).content.decode()
+    assert "هیچ نسخه‌ای از توافق‌نامه ثبت نشده است" in page
