@@ -169,4 +169,5 @@ def test_the_quality_dashboard_on_a_phone(live_server, phone: Page, artifacts: P
         phone.goto(live_server.url + url)
         assert_no_sideways_scroll(phone)
     assert LONG_TITLE in phone.get_by_test_id("breach-session").inner_text()
+    phone.screenshot(path=str(artifacts / "quality-breach-360.png"), full_page=True)
     assert failures == [], failures
