@@ -48,7 +48,7 @@ def _sheet(book: Workbook, title: str, headers: list[str], first: bool = False) 
 def message_headers() -> list[str]:
     return [
         _("Number"), _("Queued"), _("Kind"), _("Channel"), _("Recipient"), _("State"),
-        _("Attempts"), _("Last error"), _("Sent"), _("Delivery status"), _("Delivered"),
+        _("Attempts"), _("Last error"), _("Sent at"), _("Delivery status"), _("Delivered at"),
         _("SMS parts"), _("Cost (%(unit)s)") % {"unit": money_unit()},
     ]  # fmt: skip
 
