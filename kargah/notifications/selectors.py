@@ -15,6 +15,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from kargah.accounts.models import Role, User
 from kargah.accounts.validators import mask_mobile
@@ -132,14 +133,43 @@ def outbox_list(*, user: User, filters: OutboxFilters) -> QuerySet[OutboxMessage
 def outbox_kinds(*, user: User) -> list[str]:
     """The kinds a filter may choose: the catalogue's and any older one found in the outbox."""
     found = set(outbox_for_staff(user=user).values_list("kind", flat=True).distinct())
-    return sorted(found | set(CATALOGUE))
+    return sorted(found | set(CATALOGUE), key=lambda kind: (kind_label(kind), kind))
+
+
+# The kinds the outbox held before the catalogue (issue 12): their rows keep these names, so
+# the desk keeps a word for each; a kind registered in the catalogue takes its title instead.
+EARLIER_KINDS = {
+    "otp": _("Sign-in code"),
+    "schedule_change": _("Schedule changed"),
+    "offering_change": _("Class changed"),
+    "waiting_list_offer": _("Waiting-list seat offered"),
+    "enrollment_confirmed": _("Registration confirmed"),
+    "enrollment_paid": _("Registration paid"),
+    "payment_kept_in_wallet": _("Payment kept in the wallet"),
+    "enrollment_dropped": _("Place dropped"),
+    "enrollment_switched": _("Place switched"),
+    "enrollment_cancelled_by_center": _("Place cancelled by the center"),
+    "quorum_cancelled": _("Class cancelled below quorum"),
+    "offering_cancelled": _("Class cancelled by the center"),
+    "session_cancelled": _("Session cancelled"),
+    "makeup_scheduled": _("Make-up session scheduled"),
+    "wallet_topped_up": _("Wallet topped up"),
+    "refund_requested": _("Refund requested"),
+    "refund_rejected": _("Refund rejected"),
+    "refund_paid": _("Refund paid"),
+    "document_approved": _("Document approved"),
+    "document_rejected": _("Document rejected"),
+    "learner_link": _("Second guardian"),
+    "family_message": _("Message from the center"),
+}
 
 
 def kind_label(kind: str) -> str:
-    """A kind as staff read it: the catalogue's title (its blanks as «…»), else its key."""
+    """A kind as staff read it: the catalogue's title (its blanks as «…»), else the word kept
+    for an earlier kind, else its key."""
     registered = CATALOGUE.get(kind)
     if registered is None:
-        return kind
+        return str(EARLIER_KINDS.get(kind, kind))
     title = str(registered.title)
     while "{" in title and "}" in title[title.index("{") :]:
         start = title.index("{")

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from typing import Any
 
 import openpyxl
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from kargah.accounts.models import Role, User
 from kargah.accounts.tests.factories import GuardianFactory, StaffFactory
@@ -430,3 +432,14 @@ def test_the_export_has_persian_headers_masked_recipients_and_no_text(client, wo
     months = list(book["هزینهٔ پیامک به تفکیک ماه"].iter_rows(values_only=True))
     assert months[0] == ("ماه", "پیامک‌های فرستاده", "بخش‌های پیامک", "هزینه (تومان)")
     assert months[1:] == [("آذر ۱۴۰۵", 2, 5, 500), ("آبان ۱۴۰۵", 1, 1, 100)]
+
+
+def test_every_kind_the_filter_offers_is_named_in_persian(world):
+    """The catalogue's kinds and those the outbox held before it: no English key on the page."""
+    with translation.override("fa"):
+        kinds = set(selectors.outbox_kinds(user=world["staff"])) | set(selectors.EARLIER_KINDS)
+        labels = {kind: selectors.kind_label(kind) for kind in kinds}
+    english = {kind: label for kind, label in labels.items() if re.search("[A-Za-z]", label)}
+    assert english == {}
+    assert labels["offering_change"] == "تغییر در کلاس"
+    assert labels["staff_message"] == "پیامی از …"
