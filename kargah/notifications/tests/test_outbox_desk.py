@@ -443,3 +443,9 @@ def test_every_kind_the_filter_offers_is_named_in_persian(world):
     assert english == {}
     assert labels["offering_change"] == "تغییر در کلاس"
     assert labels["staff_message"] == "پیامی از …"
+
+
+def test_the_quality_desk_links_to_the_outbox(client):
+    client.force_login(User.objects.create(username="qa", role=Role.QUALITY))
+    page = client.get(reverse("quality:home")).content.decode()
+    assert reverse("notifications_staff:staff_outbox") in page
