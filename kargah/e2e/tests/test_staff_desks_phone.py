@@ -18,7 +18,7 @@ from kargah.catalog.tests.factories import (
     OfferingFactory,
     SessionFactory,
 )
-from kargah.e2e.browser import assert_no_sideways_scroll, sign_in, watch
+from kargah.e2e.browser import assert_no_sideways_scroll, serious_axe_violations, sign_in, watch
 from kargah.notifications.models import OutboxMessage, OutboxStatus
 from kargah.wallet import refunds
 from kargah.wallet.tests.test_refunds import KNOWN_VALID, top_up
@@ -126,6 +126,12 @@ def test_the_outbox_desk_fits_a_phone_with_long_names_and_a_long_error(live_serv
     ]
     assert _walk(phone, live_server.url, paths) == {}
     assert phone.locator("body.k-staff").count() == 1
+    found = {}
+    for path in paths:
+        phone.goto(live_server.url + path)
+        if violations := serious_axe_violations(phone):
+            found[path] = violations
+    assert found == {}, found
     # Text that overflows to the left of a right-to-left page does not widen the document;
     # it widens the box it spills out of.
     phone.goto(live_server.url + paths[0])
