@@ -26,6 +26,7 @@ urlpatterns = [
     path("staff/", include("kargah.enrollment.urls_staff")),
     path("staff/", include("kargah.teaching.urls_staff")),
     path("staff/reports/", include("kargah.reports.urls")),
+    path("staff/outbox/", include("kargah.notifications.urls_staff")),
     path("device-check/", include("kargah.devicecheck.urls")),
     path("class/", include("kargah.classroom.urls")),
     path("desk/", include("kargah.teaching.urls")),

@@ -82,3 +82,17 @@ OTP = register(
         optional=False,
     )
 )
+
+
+# --- written by the center's staff (issue 11 item 6) ------------------------------------
+# The text is the staff's own, already rendered per family in Persian (placeholders filled,
+# Jalali dates, Persian digits) by kargah.enrollment.services_messages; only the title is
+# the catalogue's, in the guardian's language.
+
+STAFF_MESSAGE = register(
+    MessageKind(
+        key="staff_message",
+        title=_("A message from {center}"),
+        text="{text}",
+    )
+)

@@ -41,6 +41,7 @@ from kargah.documents import forms as documents_forms
 from kargah.enrollment import api as enrollment_api
 from kargah.enrollment import forms as enrollment_forms
 from kargah.enrollment import forms_messages as enrollment_forms_messages
+from kargah.notifications import forms_staff as notifications_forms_staff
 from kargah.payments import forms as payments_forms
 from kargah.teaching import api as teaching_api
 from kargah.teaching import forms as teaching_forms
@@ -139,6 +140,9 @@ def form_builders(world: World) -> dict[type, Build]:
         ),
         enrollment_forms_messages.FamilyMessageForm: (
             lambda d: enrollment_forms_messages.FamilyMessageForm(d)
+        ),
+        notifications_forms_staff.OutboxFilterForm: (
+            lambda d: notifications_forms_staff.OutboxFilterForm(d, kinds=["otp", "staff_message"])
         ),
         payments_forms.TopUpForm: lambda d: payments_forms.TopUpForm(d),
         wallet_forms.RefundRequestForm: lambda d: wallet_forms.RefundRequestForm(d),
@@ -305,6 +309,7 @@ _FORM_CLASSES = [
     enrollment_forms.SwitchForm,
     enrollment_forms.CenterCancelForm,
     enrollment_forms_messages.FamilyMessageForm,
+    notifications_forms_staff.OutboxFilterForm,
     payments_forms.TopUpForm,
     wallet_forms.RefundRequestForm,
     wallet_forms.RefundRejectForm,
