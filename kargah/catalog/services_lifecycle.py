@@ -572,7 +572,7 @@ def _is_over(offering: Offering) -> bool:
 def _finish(offering_id: int, now: dt.datetime) -> int | None:
     """running → finished when over; its confirmed places → completed. Returns how many
     places completed, or None when it was not (or no longer) due."""
-    from kargah.enrollment.services import enrollments_complete
+    from kargah.enrollment.services_quorum import enrollments_complete
 
     with transaction.atomic():
         offering = _locked_offering(offering_id)
