@@ -11,10 +11,11 @@ import datetime as dt
 import logging
 import time
 from email.utils import make_msgid
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -104,9 +105,48 @@ class _Batch:
 
     def write(self) -> None:
         if self.changed:
-            OutboxMessage.objects.bulk_update(self.changed, FIELDS)
+            _write_back(self.changed)
         if self.dead:
             audit_records(*self.dead)
+
+
+# The PostgreSQL array type of each written field, for the one UPDATE … FROM unnest(…).
+_ARRAY_TYPES = {
+    "status": "text[]",
+    "attempts": "int[]",
+    "next_attempt_at": "timestamptz[]",
+    "last_error": "text[]",
+    "sent_at": "timestamptz[]",
+    "provider_reference": "text[]",
+    "body": "text[]",
+    "parts": "int[]",
+    "cost_rials": "bigint[]",
+    "delivery_status": "text[]",
+    "delivered_at": "timestamptz[]",
+}
+
+
+def _write_back(messages: list[OutboxMessage]) -> None:
+    """Writes the batch's outcome in one statement. Django's bulk_update builds a CASE per
+    field and row, which cost more than the sending itself; on PostgreSQL one UPDATE joins
+    the rows to arrays of their new values instead."""
+    if connection.vendor != "postgresql":
+        OutboxMessage.objects.bulk_update(messages, FIELDS)
+        return
+    meta = OutboxMessage._meta
+    column_of = {field.name: field.column for field in meta.concrete_fields}
+    columns = [column_of[name] for name in FIELDS]
+    assignments = ", ".join(f'"{column}" = v."{column}"' for column in columns)
+    arrays = ", ".join(["%s::bigint[]"] + [f"%s::{_ARRAY_TYPES[name]}" for name in FIELDS])
+    names = ", ".join(['"id"'] + [f'"{column}"' for column in columns])
+    sql = (
+        f'UPDATE "{meta.db_table}" AS o SET {assignments} '  # noqa: S608 (names from the model)
+        f"FROM unnest({arrays}) AS v({names}) WHERE o.id = v.id"
+    )
+    params: list[list[Any]] = [[m.pk for m in messages]]
+    params += [[getattr(m, name) for m in messages] for name in FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _send(messages: list[OutboxMessage], now: dt.datetime, *, wait_for_rate: bool) -> _Batch:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import cache
 from typing import Protocol
@@ -100,5 +101,10 @@ def _provider(name: str) -> SmsProvider:
     raise ValueError(f"unknown SMS provider {name!r}")
 
 
+_building = threading.Lock()
+
+
 def get_provider() -> SmsProvider:
-    return _provider(settings.KARGAH_SMS_PROVIDER)
+    # One instance per process, even when worker threads ask for it first at the same time.
+    with _building:
+        return _provider(settings.KARGAH_SMS_PROVIDER)
