@@ -54,13 +54,15 @@ class SmsProvider(Protocol):
         ...
 
 
-# A sign-in code is the only run of ASCII digits in its text (the rest is in Persian digits).
+# A sign-in code is the only run of four or more digits in its text (Latin, Persian or Arabic).
 _CODE = re.compile(r"(?<![0-9])[0-9]{4,10}(?![0-9])")
+_LATIN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "0123456789" * 2)
 
 
 def code_in(body: str) -> str | None:
-    """The sign-in code inside an OTP message's text, for the providers' template sending."""
-    match = _CODE.search(body)
+    """The sign-in code inside an OTP message's text (in Latin digits), for the providers'
+    template sending."""
+    match = _CODE.search(body.translate(_LATIN_DIGITS))
     return match.group(0) if match else None
 
 

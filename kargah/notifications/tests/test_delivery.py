@@ -15,6 +15,7 @@ from kargah.notifications import delivery, ratelimit
 from kargah.notifications.models import Channel, OutboxMessage, OutboxStatus
 from kargah.notifications.quiet import TEHRAN, quiet_until
 from kargah.notifications.services import outbox_check_delivery, outbox_flush, outbox_send
+from kargah.notifications.sms import code_in
 from kargah.notifications.sms.fake import FakeSmsProvider
 from kargah.notifications.sms.parts import sms_parts
 
@@ -241,6 +242,18 @@ def test_sign_in_codes_use_the_template_service(sms: FakeSmsProvider):
     by_body = {s.body: s for s in sms.sent}
     assert by_body[code.body].code == "042137"
     assert by_body[plain.body].code == ""  # only sign-in codes go through the template
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ("کد ورود کارگاه: 042137\nاعتبار ۵ دقیقه", "042137"),
+        ("کد ورود کارگاه: ۰۴۲۱۳۷\nاعتبار ۵ دقیقه", "042137"),
+        ("اعتبار ۵ دقیقه", None),
+    ],
+)
+def test_the_code_is_found_in_its_text(body, code):
+    assert code_in(body) == code
 
 
 def test_a_message_with_no_recipient_goes_to_dead_letter_at_once(sms: FakeSmsProvider):
