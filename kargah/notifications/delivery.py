@@ -85,6 +85,8 @@ class _Batch:
         message.last_error = error[:500]
         if permanent or message.attempts >= max_attempts():
             message.status = OutboxStatus.FAILED  # dead letter: last_error says why
+            if message.redact_after_send:
+                message.body = REDACTED  # a code that will never be sent is not kept either
             self.dead.append(
                 audit_entry(
                     actor=None, action="outbox.dead_letter", obj=message, reason=error[:500]
@@ -214,7 +216,7 @@ def _send_one_sms(provider: SmsProvider, message: OutboxMessage) -> str:
 
 
 def _send_emails(messages: list[OutboxMessage], now: dt.datetime, batch: _Batch) -> None:
-    connection = get_connection()
+    mail_connection = get_connection()
     try:
         for message in messages:
             message.attempts += 1
@@ -227,7 +229,7 @@ def _send_emails(messages: list[OutboxMessage], now: dt.datetime, batch: _Batch)
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[message.recipient],
                 headers={"Message-ID": reference},
-                connection=connection,
+                connection=mail_connection,
             )
             try:
                 email.send()
@@ -240,7 +242,7 @@ def _send_emails(messages: list[OutboxMessage], now: dt.datetime, batch: _Batch)
             batch.sent(message, reference)
     finally:
         try:
-            connection.close()
+            mail_connection.close()
         except Exception:  # closing a broken connection must not undo what was sent
             logger.warning("outbox: closing the e-mail connection failed")
 
