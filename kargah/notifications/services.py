@@ -31,11 +31,17 @@ REDACTED = delivery.REDACTED
 
 
 def sms_queue(
-    *, recipient: str, body: str, kind: str, redact_after_send: bool = False
+    *,
+    recipient: str,
+    body: str,
+    kind: str,
+    redact_after_send: bool = False,
+    quiet_exempt: bool = False,
 ) -> OutboxMessage:
     """Writes the message to the outbox in the caller's transaction; it is sent after commit.
 
     If the change rolls back, so does the message; if sending fails, the row stays pending.
+    Sign-in codes are never held for the quiet hours (a family signs in at night too).
     """
     message = OutboxMessage.objects.create(
         channel=Channel.SMS,
@@ -43,6 +49,7 @@ def sms_queue(
         body=body,
         kind=kind,
         redact_after_send=redact_after_send,
+        quiet_exempt=quiet_exempt or kind == delivery.OTP_KIND,
         next_attempt_at=timezone.now(),
     )
     transaction.on_commit(lambda: _enqueue(message.pk))

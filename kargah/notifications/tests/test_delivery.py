@@ -8,13 +8,19 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.utils import timezone
 
 from kargah.core.models import AuditLogEntry
 from kargah.notifications import delivery, ratelimit
 from kargah.notifications.models import Channel, OutboxMessage, OutboxStatus
 from kargah.notifications.quiet import TEHRAN, quiet_until
-from kargah.notifications.services import outbox_check_delivery, outbox_flush, outbox_send
+from kargah.notifications.services import (
+    outbox_check_delivery,
+    outbox_flush,
+    outbox_send,
+    sms_queue,
+)
 from kargah.notifications.sms import code_in
 from kargah.notifications.sms.fake import FakeSmsProvider
 from kargah.notifications.sms.parts import sms_parts
@@ -175,6 +181,22 @@ def test_exempt_messages_email_are_not_held(quiet_hours, clock, sms: FakeSmsProv
     assert code.status == OutboxStatus.SENT
     assert email.status == OutboxStatus.SENT
     assert len(mail.outbox) == 1
+
+
+def test_sign_in_codes_from_the_old_entry_point_go_at_night(
+    quiet_hours, clock, sms: FakeSmsProvider, django_capture_on_commit_callbacks
+):
+    clock(_tehran(2, 23, 30))
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        code = sms_queue(recipient=MOBILE, body="کد ورود: 123456", kind="otp")
+        news = sms_queue(recipient=MOBILE, body="خبر", kind="offering_change")
+
+    code.refresh_from_db()
+    news.refresh_from_db()
+    assert code.status == OutboxStatus.SENT
+    assert news.status == OutboxStatus.PENDING
+    assert news.next_attempt_at == _tehran(3, 8)
+    assert [s.body for s in sms.sent] == ["کد ورود: 123456"]
 
 
 # --- channels -----------------------------------------------------------------------------
@@ -359,6 +381,23 @@ def test_a_pending_report_is_asked_again_later(sms: FakeSmsProvider, clock):
     assert outbox_check_delivery() == 1
     message.refresh_from_db()
     assert message.status == OutboxStatus.DELIVERED
+
+
+def test_old_sent_messages_are_no_longer_asked_about(sms: FakeSmsProvider, clock, settings):
+    start = timezone.now()
+    clock(start)
+    settings.KARGAH_SMS_DELIVERY_CHECK_HOURS = 48
+    sms.reports_pending_for = 100  # the operator never answers
+    message = _sms()
+    outbox_flush()
+    clock(start + dt.timedelta(hours=47, minutes=59))
+    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    assert outbox_check_delivery() == 1
+    clock(start + dt.timedelta(hours=48, minutes=1))
+    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    assert outbox_check_delivery() == 0
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.SENT  # sent, its delivery never known
 
 
 def test_a_provider_down_for_reports_leaves_messages_sent(sms: FakeSmsProvider, clock):
