@@ -260,6 +260,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kargah.notifications.tasks.outbox_flush",
         "schedule": timedelta(seconds=30),
     },
+    # What the SMS provider says became of sent messages (delivered / failed).
+    "outbox-check-delivery": {
+        "task": "kargah.notifications.tasks.outbox_check_delivery",
+        "schedule": timedelta(minutes=2),
+    },
     "payments-expire": {
         "task": "kargah.payments.tasks.payments_expire",
         "schedule": timedelta(minutes=1),
@@ -299,11 +304,43 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# SMS: "console" prints to the server's output (the demo); "kavenegar" is the real provider.
+# SMS: "console" prints to the server's output (the demo); "kavenegar" and "smsir" are the
+# real providers; "fake" is the tests' and the benchmark's (docs/operations.md).
 KARGAH_SMS_PROVIDER = env("KARGAH_SMS_PROVIDER", default="console")
 KAVENEGAR_API_KEY = env("KAVENEGAR_API_KEY", default="")
 KAVENEGAR_SENDER = env("KAVENEGAR_SENDER", default="")
+KAVENEGAR_OTP_TEMPLATE = env("KAVENEGAR_OTP_TEMPLATE", default="")
 KAVENEGAR_TIMEOUT_SECONDS = env.float("KAVENEGAR_TIMEOUT_SECONDS", default=5.0)
+SMSIR_API_KEY = env("SMSIR_API_KEY", default="")
+SMSIR_LINE_NUMBER = env("SMSIR_LINE_NUMBER", default="")
+SMSIR_OTP_TEMPLATE_ID = env("SMSIR_OTP_TEMPLATE_ID", default="")
+SMSIR_OTP_PARAMETER = env("SMSIR_OTP_PARAMETER", default="CODE")
+SMSIR_TIMEOUT_SECONDS = env.float("SMSIR_TIMEOUT_SECONDS", default=5.0)
+# Delivery (kargah/notifications/delivery.py): the provider's rate limit shared through Redis
+# (0: none), the price of one SMS part, the quiet hours (Tehran time; equal: none), the batch
+# a worker claims at a time, how long one flush drains, the attempts before dead letter, and
+# how long sent SMS are asked about.
+KARGAH_SMS_RATE_PER_SECOND = env.int("KARGAH_SMS_RATE_PER_SECOND", default=30)
+KARGAH_SMS_PRICE_PER_PART_RIALS = env.int("KARGAH_SMS_PRICE_PER_PART_RIALS", default=1500)
+KARGAH_QUIET_HOURS_START = env.int("KARGAH_QUIET_HOURS_START", default=22)
+KARGAH_QUIET_HOURS_END = env.int("KARGAH_QUIET_HOURS_END", default=8)
+KARGAH_OUTBOX_BATCH_SIZE = env.int("KARGAH_OUTBOX_BATCH_SIZE", default=200)
+KARGAH_OUTBOX_FLUSH_SECONDS = env.float("KARGAH_OUTBOX_FLUSH_SECONDS", default=25.0)
+KARGAH_OUTBOX_MAX_ATTEMPTS = env.int("KARGAH_OUTBOX_MAX_ATTEMPTS", default=12)
+KARGAH_SMS_DELIVERY_CHECK_HOURS = env.float("KARGAH_SMS_DELIVERY_CHECK_HOURS", default=48.0)
+# E-mail: Django's backends. The default writes each message as a file under var/mail, where
+# a newcomer running the demo can read it; production sets the SMTP backend and its EMAIL_*.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Kargah <no-reply@kargah.local>")
+# The domain of the Message-ID of each e-mail (kept as the message's provider reference).
+KARGAH_EMAIL_DOMAIN = env("KARGAH_EMAIL_DOMAIN", default="kargah.local")
 
 # Payments (docs/payments.md): "sandbox" is the built-in simulated bank of the demo and the
 # tests (no real money); "zarinpal" takes real money.
