@@ -198,3 +198,11 @@ def test_a_revocation_without_a_reason_is_refused(world: World, now: dt.datetime
 )
 def test_a_code_is_read_as_a_person_types_it(typed: str, code: str | None) -> None:
     assert selectors.normalize_code(typed) == code
+
+
+def test_an_administrator_revokes_any_centers_certificate(world: World, now: dt.datetime) -> None:
+    certificate = services.certificate_issue(enrollment=world.place, now=now)
+    assert certificate is not None
+    admin = StaffFactory.create(role="administrator", center=None)
+    revoked = services.certificate_revoke(actor=admin, certificate=certificate, reason="تکراری")
+    assert revoked.is_revoked and revoked.revoked_by == admin

@@ -317,6 +317,8 @@ _FORM_CLASSES = [
     teaching_forms.AttendanceMarkForm,
     teaching_forms.ConductNoteForm,
     teaching_forms.ProblemReportForm,
+    certificates_forms.VerifyForm,
+    certificates_forms.RevokeForm,
 ]
 
 
