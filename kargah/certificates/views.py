@@ -46,9 +46,13 @@ def verify(request: HttpRequest) -> HttpResponse:
             )
         elif form.is_valid():
             result = selectors.certificate_verify(code=form.cleaned_data["code"])
-    return render(
+    response = render(
         request, "certificates/verify.html", {"form": form, "result": result}, status=status
     )
+    # A result names a child: never in a search engine's index (the QR code's link carries
+    # the code in its query).
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 @never_cache

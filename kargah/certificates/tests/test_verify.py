@@ -30,6 +30,7 @@ def certificate(world: World) -> Certificate:
 
 def check(code: str, client: Client | None = None) -> tuple[int, str]:
     answer = (client or Client()).get(URL, {"code": code})
+    assert answer["X-Robots-Tag"] == "noindex, nofollow"  # a child's name is never indexed
     return answer.status_code, answer.content.decode()
 
 
