@@ -31,6 +31,8 @@ urlpatterns = [
     path("class/", include("kargah.classroom.urls")),
     path("desk/", include("kargah.teaching.urls")),
     path("quality/", include("kargah.quality.urls")),
+    path("certificates/", include("kargah.certificates.urls")),
+    path("staff/", include("kargah.certificates.urls_staff")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

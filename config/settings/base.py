@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "kargah.teaching",
     "kargah.quality",
     "kargah.reports",
+    "kargah.certificates",
 ]
 
 MIDDLEWARE = [
@@ -296,6 +297,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kargah.teaching.tasks.attendance_fill_due",
         "schedule": timedelta(minutes=5),
     },
+    # Certificates of completion (issue 13): places completed lately that earned one since
+    # (their last sessions' attendance came in after the class ended). Idempotent.
+    "certificates-issue": {
+        "task": "kargah.certificates.tasks.certificates_issue_due",
+        "schedule": timedelta(minutes=15),
+    },
     # Finance: verified payments against the ledger, each night at 03:30 Tehran time (the
     # report is kept; finance reads it in the morning).
     "payments-reconcile": {
@@ -392,6 +399,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "httpx": {"filters": ["signed_urls"]},
+        # WeasyPrint logs each step of every PDF at INFO, fontTools each font it unpacks.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 KARGAH_BEHIND_PROXY = env.bool("KARGAH_BEHIND_PROXY", default=False)
@@ -478,3 +488,11 @@ CACHES["fakebbb"] = (
 KARGAH_ATTENDANCE_PRESENT_PERCENT = env.int("KARGAH_ATTENDANCE_PRESENT_PERCENT", default=50)
 KARGAH_ATTENDANCE_LATE_MINUTES = env.int("KARGAH_ATTENDANCE_LATE_MINUTES", default=10)
 KARGAH_ATTENDANCE_CONFIRM_DAYS = env.int("KARGAH_ATTENDANCE_CONFIRM_DAYS", default=3)
+
+# Certificates of completion (issue 13, item 6): the periodic job looks again at places
+# completed in the last RECHECK_DAYS days without one (attendance corrected after the end);
+# the public verify page answers at most VERIFY_PER_10_MINUTES look-ups per address.
+KARGAH_CERTIFICATE_RECHECK_DAYS = env.int("KARGAH_CERTIFICATE_RECHECK_DAYS", default=14)
+KARGAH_CERTIFICATE_VERIFY_PER_10_MINUTES = env.int(
+    "KARGAH_CERTIFICATE_VERIFY_PER_10_MINUTES", default=30
+)

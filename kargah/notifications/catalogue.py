@@ -96,3 +96,15 @@ STAFF_MESSAGE = register(
         text="{text}",
     )
 )
+
+# Certificates of completion (issue 13, item 6; kargah.certificates).
+CERTIFICATE_ISSUED = register(
+    MessageKind(
+        key="certificate_issued",
+        title=_("Certificate of completion"),
+        text=_(
+            "Kargah: the certificate of completion of {child} for «{course}» is ready. "
+            "Download it from My classes."
+        ),
+    )
+)

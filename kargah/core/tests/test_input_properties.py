@@ -30,6 +30,7 @@ from kargah.accounts.tests.factories import CenterFactory, LearnerFactory, Staff
 from kargah.catalog import api as catalog_api
 from kargah.catalog import forms_drafts, forms_public, forms_staff, forms_terms
 from kargah.catalog.tests.factories import OfferingFactory
+from kargah.certificates import forms as certificates_forms
 from kargah.core import forms as core_forms
 from kargah.core import serializers as core_serializers
 from kargah.core.forms import PersianDigitsMixin
@@ -153,6 +154,8 @@ def form_builders(world: World) -> dict[type, Build]:
         teaching_forms.AttendanceMarkForm: lambda d: teaching_forms.AttendanceMarkForm(d),
         teaching_forms.ConductNoteForm: lambda d: teaching_forms.ConductNoteForm(d),
         teaching_forms.ProblemReportForm: lambda d: teaching_forms.ProblemReportForm(d),
+        certificates_forms.VerifyForm: lambda d: certificates_forms.VerifyForm(d),
+        certificates_forms.RevokeForm: lambda d: certificates_forms.RevokeForm(d),
     }
 
 
@@ -319,6 +322,8 @@ _FORM_CLASSES = [
     teaching_forms.AttendanceMarkForm,
     teaching_forms.ConductNoteForm,
     teaching_forms.ProblemReportForm,
+    certificates_forms.VerifyForm,
+    certificates_forms.RevokeForm,
 ]
 
 
