@@ -135,3 +135,32 @@ def test_compensation_amount_rounds_down_to_whole_rials(make_level: MakeLevel) -
     assert compensation_amount(level, [1_000_001]) == 125_000
     level.compensation = "none"
     assert compensation_amount(level, [1_000_000]) == 0
+
+
+def test_the_selectors_the_card_and_the_dashboard_read(
+    history: History, make_level: MakeLevel
+) -> None:
+    """The current figure of each level in force, its measurements over time, the breaches
+    with their evidence and the compensation paid all come from what the job recorded."""
+    from kargah.sla import selectors
+
+    cancel_first_session(history)
+    level = make_level(Metric.SESSIONS_HELD, target=95, compensation="fixed",
+                       compensation_rials=200_000)  # fmt: skip
+    sla_evaluate(now=AFTER)
+    day = MONTH_END  # inside the version's term
+    [figure] = selectors.current_figures(day)
+    assert figure.level == level
+    assert figure.measurement is not None
+    assert (figure.measurement.period_start, figure.measurement.figure) == (
+        MONTH_START, Decimal("66.67"),
+    )  # fmt: skip
+    assert [m.period_start for m in selectors.measurements_over_time(level=level)] == [
+        dt.date(2024, 3, 20), MONTH_START,
+    ]  # fmt: skip
+    [breach] = selectors.breaches(level=level)
+    assert breach.session == history.sessions[0]
+    assert breach.evidence["status"] == SessionStatus.CANCELLED
+    assert selectors.compensation_paid() == {"total": 400_000, "count": 2}
+    assert selectors.compensation_paid(start=MONTH_END) == {"total": 0, "count": 0}
+    assert {c.family for c in selectors.compensations(level=level)} == set(history.families)
