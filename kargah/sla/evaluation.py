@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kargah.accounts.models import Family
-from kargah.core.locks import lock_keys
+from kargah.core.locks import Busy, lock_keys
 from kargah.core.persian import format_jalali_date, format_money, to_tehran
 from kargah.core.services import audit_record
 from kargah.notifications.services import notify
@@ -181,6 +181,9 @@ def sla_evaluate(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     recorded = 0
     for level, start, end in list(periods_due(now=now)):
-        _measurement, created = measurement_record(level=level, start=start, end=end, now=now)
+        try:
+            _measurement, created = measurement_record(level=level, start=start, end=end, now=now)
+        except Busy:
+            continue  # another run holds this period and is measuring it now
         recorded += created
     return recorded

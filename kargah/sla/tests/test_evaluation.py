@@ -164,3 +164,26 @@ def test_the_selectors_the_card_and_the_dashboard_read(
     assert selectors.compensation_paid() == {"total": 400_000, "count": 2}
     assert selectors.compensation_paid(start=MONTH_END) == {"total": 0, "count": 0}
     assert {c.family for c in selectors.compensations(level=level)} == set(history.families)
+
+
+def test_a_period_another_run_holds_is_left_to_it(
+    history: History, make_level: MakeLevel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When another run holds a period's lock past the lock timeout, this run skips that
+    period (the next hourly run finds it measured, or measures it) and goes on."""
+    from kargah.core.locks import Busy
+    from kargah.sla import evaluation
+
+    level = make_level(Metric.SESSIONS_HELD, target=95)
+    real = evaluation._lock_period
+
+    def busy_for_the_month(level: object, start: dt.date) -> None:
+        if start == MONTH_START:
+            raise Busy("busy")
+        real(level, start)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(evaluation, "_lock_period", busy_for_the_month)
+    assert sla_evaluate(now=AFTER) == 1
+    monkeypatch.setattr(evaluation, "_lock_period", real)
+    assert sla_evaluate(now=AFTER) == 1
+    assert Measurement.objects.filter(level=level).count() == 2
