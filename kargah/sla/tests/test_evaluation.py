@@ -187,3 +187,21 @@ def test_a_period_another_run_holds_is_left_to_it(
     monkeypatch.setattr(evaluation, "_lock_period", real)
     assert sla_evaluate(now=AFTER) == 1
     assert Measurement.objects.filter(level=level).count() == 2
+
+
+def test_beat_runs_the_evaluation_hourly(history: History, make_level: MakeLevel) -> None:
+    """The task beat names exists and runs the job; this history lies beyond the look-back
+    of today's run, so nothing of 1403 is measured (nor credited) now."""
+    from celery import current_app
+    from celery.schedules import crontab
+    from django.conf import settings
+
+    from kargah.sla import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["sla-evaluate"]
+    assert entry["task"] == "kargah.sla.tasks.sla_evaluate"
+    assert entry["task"] in current_app.tasks
+    assert entry["schedule"] == crontab(minute=20)
+    make_level(Metric.SESSIONS_HELD, target=95)
+    assert tasks.sla_evaluate_task.delay().get() == 0
+    assert not Measurement.objects.exists()
