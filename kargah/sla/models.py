@@ -228,7 +228,9 @@ class ServiceLevel(models.Model):
         if self.compensation == CompensationKind.FEE_SHARE and not self.compensation_percent:
             errors["compensation_percent"] = _("Enter the share of the fee credited.")
         if self.metric == Metric.MAKEUP_TIMELY and self.threshold_2 < self.threshold:
-            errors["threshold_2"] = _("The make-up is held no sooner than it is scheduled: M ≥ N.")
+            errors["threshold_2"] = _(
+                "The make-up is held no sooner than it is scheduled: M must be at least N."
+            )
         if errors:
             raise ValidationError(errors)
 
