@@ -27,6 +27,7 @@ urlpatterns = [
     path("staff/", include("kargah.teaching.urls_staff")),
     path("staff/reports/", include("kargah.reports.urls")),
     path("staff/outbox/", include("kargah.notifications.urls_staff")),
+    path("staff/agreement/", include("kargah.sla.urls")),
     path("device-check/", include("kargah.devicecheck.urls")),
     path("class/", include("kargah.classroom.urls")),
     path("desk/", include("kargah.teaching.urls")),

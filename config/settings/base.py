@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "kargah.payments.context_processors.sandbox_bank",
                 "kargah.core.context_processors.page_side",
+                "kargah.sla.context_processors.agreement_notice",
             ],
             "builtins": ["kargah.core.templatetags.persian"],
         },
@@ -309,7 +310,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kargah.payments.tasks.reconciliation_run",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The agreement's service levels (issue 13): each ended period measured once, breaches
+    # credited once; idempotent, so hourly runs only pick up what became due.
+    "sla-evaluate": {
+        "task": "kargah.sla.tasks.sla_evaluate",
+        "schedule": crontab(minute=20),
+    },
 }
+
+# Service levels: a period is measured this many hours after it ends (the jobs that record
+# its last sessions and messages have run by then), and periods further back than the
+# look-back are never measured (a version added late does not credit years of history).
+KARGAH_SLA_SETTLE_HOURS = env.int("KARGAH_SLA_SETTLE_HOURS", default=24)
+KARGAH_SLA_LOOKBACK_DAYS = env.int("KARGAH_SLA_LOOKBACK_DAYS", default=400)
 
 # SMS: "console" prints to the server's output (the demo); "kavenegar" and "smsir" are the
 # real providers; "fake" is the tests' and the benchmark's (docs/operations.md).

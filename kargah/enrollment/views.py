@@ -41,6 +41,7 @@ from kargah.enrollment.models import (
     EnrollmentStatus,
     WaitingListEntry,
 )
+from kargah.sla.services import registration_start_record
 from kargah.wallet.models import RefundStatus
 from kargah.wallet.refunds import refund_list_for_guardian
 from kargah.wallet.selectors import describe_wallet_entries, wallet_balance, wallet_history
@@ -212,6 +213,9 @@ def register(request: HttpRequest, offering_id: int) -> HttpResponse:
                 else:
                     messages.success(request, _("%(name)s is registered in «%(title)s».") % values)
                 return redirect("enrollment:schedule")
+    if request.method == "GET" and offering.registration_is_open():
+        # The family's first click on this class: the registration-time level counts from it.
+        registration_start_record(family=family, offering=offering, at=timezone.now())
     return _register_page(
         request,
         family=family,

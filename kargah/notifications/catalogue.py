@@ -108,3 +108,17 @@ CERTIFICATE_ISSUED = register(
         ),
     )
 )
+
+
+# --- the agreement's service levels (issue 13, kargah.sla) -----------------------------
+
+SLA_COMPENSATION = register(
+    MessageKind(
+        key="sla_compensation",
+        title=_("Credit for a missed service level"),
+        text=_(
+            "Kargah: the service level «{level}» was not met in the period from {period}. "
+            "{amount} has been credited to your wallet."
+        ),
+    )
+)

@@ -44,6 +44,7 @@ from kargah.enrollment import forms as enrollment_forms
 from kargah.enrollment import forms_messages as enrollment_forms_messages
 from kargah.notifications import forms_staff as notifications_forms_staff
 from kargah.payments import forms as payments_forms
+from kargah.sla import forms as sla_forms
 from kargah.teaching import api as teaching_api
 from kargah.teaching import forms as teaching_forms
 from kargah.wallet import api as wallet_api
@@ -125,6 +126,7 @@ def form_builders(world: World) -> dict[type, Build]:
         forms_staff.ImportForm: lambda d: forms_staff.ImportForm(d, {}),
         forms_terms.TermForm: lambda d: forms_terms.TermForm(d, user=world.admin),
         forms_terms.ConditionsForm: lambda d: forms_terms.ConditionsForm(d),
+        sla_forms.SlaVersionForm: lambda d: sla_forms.SlaVersionForm(d),
         documents_forms.DocumentUploadForm: lambda d: documents_forms.DocumentUploadForm(
             d, {}, names=["کارنامه"]
         ),
@@ -304,6 +306,7 @@ _FORM_CLASSES = [
     forms_staff.HolidayMoveForm,
     forms_terms.TermForm,
     forms_terms.ConditionsForm,
+    sla_forms.SlaVersionForm,
     forms_staff.ImportForm,
     documents_forms.DocumentUploadForm,
     documents_forms.DocumentReviewForm,
