@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "kargah.teaching",
     "kargah.quality",
     "kargah.reports",
+    "kargah.certificates",
 ]
 
 MIDDLEWARE = [
@@ -261,6 +262,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kargah.notifications.tasks.outbox_flush",
         "schedule": timedelta(seconds=30),
     },
+    # What the SMS provider says became of sent messages (delivered / failed).
+    "outbox-check-delivery": {
+        "task": "kargah.notifications.tasks.outbox_check_delivery",
+        "schedule": timedelta(minutes=2),
+    },
     "payments-expire": {
         "task": "kargah.payments.tasks.payments_expire",
         "schedule": timedelta(minutes=1),
@@ -292,6 +298,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kargah.teaching.tasks.attendance_fill_due",
         "schedule": timedelta(minutes=5),
     },
+    # Certificates of completion (issue 13): places completed lately that earned one since
+    # (their last sessions' attendance came in after the class ended). Idempotent.
+    "certificates-issue": {
+        "task": "kargah.certificates.tasks.certificates_issue_due",
+        "schedule": timedelta(minutes=15),
+    },
     # Finance: verified payments against the ledger, each night at 03:30 Tehran time (the
     # report is kept; finance reads it in the morning).
     "payments-reconcile": {
@@ -312,11 +324,43 @@ CELERY_BEAT_SCHEDULE = {
 KARGAH_SLA_SETTLE_HOURS = env.int("KARGAH_SLA_SETTLE_HOURS", default=24)
 KARGAH_SLA_LOOKBACK_DAYS = env.int("KARGAH_SLA_LOOKBACK_DAYS", default=400)
 
-# SMS: "console" prints to the server's output (the demo); "kavenegar" is the real provider.
+# SMS: "console" prints to the server's output (the demo); "kavenegar" and "smsir" are the
+# real providers; "fake" is the tests' and the benchmark's (docs/operations.md).
 KARGAH_SMS_PROVIDER = env("KARGAH_SMS_PROVIDER", default="console")
 KAVENEGAR_API_KEY = env("KAVENEGAR_API_KEY", default="")
 KAVENEGAR_SENDER = env("KAVENEGAR_SENDER", default="")
+KAVENEGAR_OTP_TEMPLATE = env("KAVENEGAR_OTP_TEMPLATE", default="")
 KAVENEGAR_TIMEOUT_SECONDS = env.float("KAVENEGAR_TIMEOUT_SECONDS", default=5.0)
+SMSIR_API_KEY = env("SMSIR_API_KEY", default="")
+SMSIR_LINE_NUMBER = env("SMSIR_LINE_NUMBER", default="")
+SMSIR_OTP_TEMPLATE_ID = env("SMSIR_OTP_TEMPLATE_ID", default="")
+SMSIR_OTP_PARAMETER = env("SMSIR_OTP_PARAMETER", default="CODE")
+SMSIR_TIMEOUT_SECONDS = env.float("SMSIR_TIMEOUT_SECONDS", default=5.0)
+# Delivery (kargah/notifications/delivery.py): the provider's rate limit shared through Redis
+# (0: none), the price of one SMS part, the quiet hours (Tehran time; equal: none), the batch
+# a worker claims at a time, how long one flush drains, the attempts before dead letter, and
+# how long sent SMS are asked about.
+KARGAH_SMS_RATE_PER_SECOND = env.int("KARGAH_SMS_RATE_PER_SECOND", default=30)
+KARGAH_SMS_PRICE_PER_PART_RIALS = env.int("KARGAH_SMS_PRICE_PER_PART_RIALS", default=1500)
+KARGAH_QUIET_HOURS_START = env.int("KARGAH_QUIET_HOURS_START", default=22)
+KARGAH_QUIET_HOURS_END = env.int("KARGAH_QUIET_HOURS_END", default=8)
+KARGAH_OUTBOX_BATCH_SIZE = env.int("KARGAH_OUTBOX_BATCH_SIZE", default=200)
+KARGAH_OUTBOX_FLUSH_SECONDS = env.float("KARGAH_OUTBOX_FLUSH_SECONDS", default=25.0)
+KARGAH_OUTBOX_MAX_ATTEMPTS = env.int("KARGAH_OUTBOX_MAX_ATTEMPTS", default=12)
+KARGAH_SMS_DELIVERY_CHECK_HOURS = env.float("KARGAH_SMS_DELIVERY_CHECK_HOURS", default=48.0)
+# E-mail: Django's backends. The default writes each message as a file under var/mail, where
+# a newcomer running the demo can read it; production sets the SMTP backend and its EMAIL_*.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Kargah <no-reply@kargah.local>")
+# The domain of the Message-ID of each e-mail (kept as the message's provider reference).
+KARGAH_EMAIL_DOMAIN = env("KARGAH_EMAIL_DOMAIN", default="kargah.local")
 
 # Payments (docs/payments.md): "sandbox" is the built-in simulated bank of the demo and the
 # tests (no real money); "zarinpal" takes real money.
@@ -368,6 +412,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "httpx": {"filters": ["signed_urls"]},
+        # WeasyPrint logs each step of every PDF at INFO, fontTools each font it unpacks.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 KARGAH_BEHIND_PROXY = env.bool("KARGAH_BEHIND_PROXY", default=False)
@@ -454,3 +501,11 @@ CACHES["fakebbb"] = (
 KARGAH_ATTENDANCE_PRESENT_PERCENT = env.int("KARGAH_ATTENDANCE_PRESENT_PERCENT", default=50)
 KARGAH_ATTENDANCE_LATE_MINUTES = env.int("KARGAH_ATTENDANCE_LATE_MINUTES", default=10)
 KARGAH_ATTENDANCE_CONFIRM_DAYS = env.int("KARGAH_ATTENDANCE_CONFIRM_DAYS", default=3)
+
+# Certificates of completion (issue 13, item 6): the periodic job looks again at places
+# completed in the last RECHECK_DAYS days without one (attendance corrected after the end);
+# the public verify page answers at most VERIFY_PER_10_MINUTES look-ups per address.
+KARGAH_CERTIFICATE_RECHECK_DAYS = env.int("KARGAH_CERTIFICATE_RECHECK_DAYS", default=14)
+KARGAH_CERTIFICATE_VERIFY_PER_10_MINUTES = env.int(
+    "KARGAH_CERTIFICATE_VERIFY_PER_10_MINUTES", default=30
+)

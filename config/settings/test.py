@@ -13,6 +13,10 @@ CELERY_BROKER_URL = env("KARGAH_TEST_CELERY_BROKER", default="memory://")
 CELERY_TASK_EAGER_PROPAGATES = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 KARGAH_SMS_PROVIDER = env("KARGAH_TEST_SMS_PROVIDER", default="fake")
+# Tests send whenever they run: the quiet hours and the rate limit are off unless a test
+# (kargah/notifications/tests/test_delivery.py) turns them on.
+KARGAH_QUIET_HOURS_START = KARGAH_QUIET_HOURS_END = 8
+KARGAH_SMS_RATE_PER_SECOND = 0
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

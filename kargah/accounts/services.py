@@ -30,6 +30,7 @@ from kargah.accounts.models import (
     Role,
     User,
 )
+from kargah.accounts.signals import learner_link_revoked
 from kargah.core.errors import DomainError, NotAllowed, Throttled
 from kargah.core.locks import lock_keys
 from kargah.core.persian import to_persian_digits
@@ -579,15 +580,12 @@ def learner_link_revoke(*, actor: User, link: LearnerLink) -> LearnerLink:
     """The owner guardian (or the center) ends an approved link; the linked family stops
     seeing the child at once and is told by SMS. The places it paid for stay its own; it
     registers the child no more, so the child leaves the waiting lists it put it on."""
-    from kargah.enrollment.services import waiting_list_end_for_family
-
     with transaction.atomic():
         revoked = _link_decide(
             actor=actor, link=link, new_status=LinkStatus.REVOKED, action="learner_link.revoked"
         )
-        waiting_list_end_for_family(
-            learner=revoked.learner, family_id=revoked.family_id, actor=actor
-        )
+        # The waiting lists are the enrollment app's: it receives this (its AppConfig.ready).
+        learner_link_revoked.send(sender=LearnerLink, link=revoked, actor=actor)
     return revoked
 
 

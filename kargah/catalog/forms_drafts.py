@@ -23,6 +23,7 @@ class CourseEditForm(CourseForm):
                 "syllabus": course.syllabus,
                 "session_count": course.session_count,
                 "session_minutes": course.session_minutes,
+                "certificate_attendance_percent": course.certificate_attendance_percent,
                 "required_documents": "\n".join(course.required_documents or []),
                 "confirmation_waits_for_documents": course.confirmation_waits_for_documents,
             },

@@ -209,6 +209,19 @@ class CourseForm(Form):
     session_minutes = forms.IntegerField(
         label=_("Session length (minutes)"), min_value=15, max_value=600, widget=_number_widget()
     )
+    certificate_attendance_percent = forms.IntegerField(
+        label=_("Attendance for a certificate (%)"),
+        min_value=0,
+        max_value=100,
+        initial=75,
+        # Left empty: 75 % for a new course, unchanged for an edited one.
+        required=False,
+        widget=_number_widget(),
+        help_text=_(
+            "A learner who attends at least this share of the held sessions gets a "
+            "certificate of completion when the class ends."
+        ),
+    )
     conditions_text = forms.CharField(
         label=_("Conditions of the course"),
         required=False,
@@ -250,6 +263,11 @@ class CourseForm(Form):
             "conditions_text": data.get("conditions_text", ""),
             "required_documents": (data.get("required_documents") or "").splitlines(),
             "confirmation_waits_for_documents": bool(data.get("confirmation_waits_for_documents")),
+            **(
+                {"certificate_attendance_percent": data["certificate_attendance_percent"]}
+                if data.get("certificate_attendance_percent") is not None
+                else {}
+            ),
         }
 
 

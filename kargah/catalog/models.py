@@ -132,6 +132,12 @@ class Course(models.Model):
         _("confirmation waits for documents"), default=False,
         help_text=_("An enrollment is confirmed only once staff approve every required document."),
     )  # fmt: skip
+    # A completed place earns a certificate of completion with at least this share of the
+    # held sessions attended (present or late; kargah.certificates).
+    certificate_attendance_percent = models.PositiveSmallIntegerField(
+        _("attendance for a certificate (%)"), default=75,
+        help_text=_("The least share of the held sessions a learner attends to earn the certificate of completion."),
+    )  # fmt: skip
     tags = models.ManyToManyField(
         Tag, blank=True, related_name="courses", verbose_name=_("tags"),
         help_text=_("Subjects families search by, in Persian and Latin (e.g. پایتون / Python)."),
@@ -147,6 +153,10 @@ class Course(models.Model):
                 condition=Q(session_count__gte=1), name="course_sessions_positive"
             ),
             models.CheckConstraint(condition=Q(session_minutes__gte=15), name="course_minutes_min"),
+            models.CheckConstraint(
+                condition=Q(certificate_attendance_percent__lte=100),
+                name="course_certificate_percent_max",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -71,6 +71,15 @@ def _check_manages(actor: User, center: Center) -> None:
         raise NotAllowed(_("You can only manage the offerings of your own center."))
 
 
+def check_certificate_percent(percent: int) -> None:
+    """The attendance a certificate of completion needs is a share: 0 to 100 %."""
+    if not 0 <= percent <= 100:
+        raise DomainError(
+            _("The attendance for a certificate is a percentage from 0 to 100."),
+            code="certificate_percent",
+        )
+
+
 def _transition(offering: Offering, new_status: str) -> None:
     if new_status not in OFFERING_TRANSITIONS[offering.status]:
         raise DomainError(
@@ -101,6 +110,7 @@ def course_create(
     syllabus: str = "",
     required_documents: Sequence[str] = (),
     confirmation_waits_for_documents: bool = False,
+    certificate_attendance_percent: int = 75,
 ) -> Course:
     """A course with the first version of its conditions."""
     _check_manages(actor, center)
@@ -108,6 +118,7 @@ def course_create(
         raise DomainError(
             _("A course has at least one session of at least 15 minutes."), code="course"
         )
+    check_certificate_percent(certificate_attendance_percent)
     with transaction.atomic():
         course = Course.objects.create(
             center=center,
@@ -121,6 +132,7 @@ def course_create(
             required_documents=[d.strip() for d in required_documents if d.strip()],
             confirmation_waits_for_documents=confirmation_waits_for_documents
             and any(d.strip() for d in required_documents),
+            certificate_attendance_percent=certificate_attendance_percent,
         )
         if conditions_text.strip():
             CourseConditions.objects.create(course=course, version=1, text=conditions_text.strip())

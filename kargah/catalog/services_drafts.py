@@ -17,6 +17,7 @@ from kargah.catalog.services import (
     OFFERING_AUDIT_FIELDS,
     _check_manages,
     _derive_filter_fields,
+    check_certificate_percent,
     check_offering_fields,
     offering_generate_sessions,
 )
@@ -26,6 +27,7 @@ from kargah.core.services import audit_record, snapshot
 COURSE_AUDIT_FIELDS = [
     "title", "category", "age_group", "description", "syllabus", "session_count",
     "session_minutes", "required_documents", "confirmation_waits_for_documents",
+    "certificate_attendance_percent",
 ]  # fmt: skip
 
 
@@ -42,6 +44,7 @@ def course_update(
     syllabus: str = "",
     required_documents: Sequence[str] = (),
     confirmation_waits_for_documents: bool = False,
+    certificate_attendance_percent: int | None = None,
 ) -> Course:
     """Changes a course while every offering of it is a draft. Once one is published, its
     families were promised this course (its sessions, their length, its documents), so the
@@ -52,6 +55,8 @@ def course_update(
         raise DomainError(
             _("A course has at least one session of at least 15 minutes."), code="course"
         )
+    if certificate_attendance_percent is not None:
+        check_certificate_percent(certificate_attendance_percent)
     documents = [d.strip() for d in required_documents if d.strip()]
     with transaction.atomic():
         locked = Course.objects.select_for_update().get(pk=course.pk)
@@ -79,6 +84,8 @@ def course_update(
         locked.confirmation_waits_for_documents = confirmation_waits_for_documents and bool(
             documents
         )
+        if certificate_attendance_percent is not None:
+            locked.certificate_attendance_percent = certificate_attendance_percent
         after = snapshot(locked, COURSE_AUDIT_FIELDS)
         if after == before:
             return locked

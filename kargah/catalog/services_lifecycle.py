@@ -572,14 +572,26 @@ def _is_over(offering: Offering) -> bool:
 def _finish(offering_id: int, now: dt.datetime) -> int | None:
     """running → finished when over; its confirmed places → completed. Returns how many
     places completed, or None when it was not (or no longer) due."""
-    from kargah.enrollment.services import enrollments_complete
+    from kargah.enrollment.services_quorum import enrollments_complete
 
     with transaction.atomic():
         offering = _locked_offering(offering_id)
         if offering.status != OfferingStatus.RUNNING or not _is_over(offering):
             return None
         _offering_move(offering, OfferingStatus.FINISHED, action="offering.finished")
-        return enrollments_complete(offering=offering, now=now)
+        completed = enrollments_complete(offering=offering, now=now)
+        # The certificates of completion (issue 13) after the commit, so that a failure
+        # there never undoes the class's end; the certificates job looks again later, when
+        # the attendance of the last session is in.
+        transaction.on_commit(partial(_issue_certificates, offering.pk, now), robust=True)
+        return completed
+
+
+def _issue_certificates(offering_id: int, now: dt.datetime) -> None:
+    # Imported here: certificates are built on the catalog, not the other way round.
+    from kargah.certificates.services import certificates_issue_for_offering
+
+    certificates_issue_for_offering(offering_id=offering_id, now=now)
 
 
 def _run(report: LifecycleReport, what: str, pk: int, step: Callable[[], T]) -> T | None:

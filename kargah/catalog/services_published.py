@@ -152,13 +152,13 @@ def offering_change_published(
     _check_manages(actor, offering.center)
     if not reason.strip():
         raise _refuse(_("Give the reason for the change."), "reason")
-    from kargah.enrollment import services as enrollment_services
+    from kargah.enrollment import services_seats as enrollment_seats
     from kargah.enrollment.models import ACTIVE_STATUSES
 
     now = timezone.now()
     with transaction.atomic():
         # The seat lock first, as every registration takes it, then the row.
-        enrollment_services.seats_lock(offering_id=offering.pk)
+        enrollment_seats.seats_lock(offering_id=offering.pk)
         locked = Offering.objects.select_for_update().select_related("course").get(pk=offering.pk)
         if locked.status == OfferingStatus.DRAFT:
             raise _refuse(_("A draft is edited on its edit page."), "draft")
@@ -183,7 +183,7 @@ def offering_change_published(
             _check_status(locked, UNTIL_REGISTRATION_CLOSES, _("capacity and quorum"))
         if new_capacity != locked.capacity:
             # Expired holds and offers give their seats back before the count is read.
-            enrollment_services.seats_release_expired(offering=locked)
+            enrollment_seats.seats_release_expired(offering=locked)
             locked.refresh_from_db(fields=["seats_taken"])
             if new_capacity < locked.seats_taken:
                 raise _refuse(
@@ -265,7 +265,7 @@ def offering_change_published(
             _check_free_to_teach(locked)
         offered: list[Any] = []
         if "capacity" in after and after["capacity"] > before["capacity"]:
-            offered = enrollment_services.waiting_list_offer_free_seats(offering=locked)
+            offered = enrollment_seats.waiting_list_offer_free_seats(offering=locked)
         catalog_changed()
         audit_record(
             actor=actor, action="offering.changed", obj=locked, before=before,

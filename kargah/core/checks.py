@@ -163,18 +163,18 @@ def check_sms_provider(
                 id="kargah.E009",
             )
         ]
-    if provider == "kavenegar":
-        missing = [
-            name
-            for name in ("KAVENEGAR_API_KEY", "KAVENEGAR_SENDER")
-            if not str(_setting(name, "")).strip()
-        ]
+    required = {
+        "kavenegar": ("KAVENEGAR_API_KEY", "KAVENEGAR_SENDER"),
+        "smsir": ("SMSIR_API_KEY", "SMSIR_LINE_NUMBER"),
+    }
+    if provider in required:
+        missing = [name for name in required[provider] if not str(_setting(name, "")).strip()]
         if missing:
             return [
                 Error(
-                    f"Kavenegar is the SMS provider but {' and '.join(missing)} "
+                    f"{provider} is the SMS provider but {' and '.join(missing)} "
                     f"{'is' if len(missing) == 1 else 'are'} empty.",
-                    hint="Set both from the Kavenegar account panel.",
+                    hint=f"Set {' and '.join(required[provider])} from the provider's panel.",
                     id="kargah.E010",
                 )
             ]
@@ -182,7 +182,7 @@ def check_sms_provider(
     return [
         Error(
             f"KARGAH_SMS_PROVIDER={provider!r} is not a known SMS provider.",
-            hint="Set KARGAH_SMS_PROVIDER=kavenegar.",
+            hint="Set KARGAH_SMS_PROVIDER=kavenegar or smsir.",
             id="kargah.E012",
         )
     ]

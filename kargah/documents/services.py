@@ -18,8 +18,8 @@ from kargah.core.services import audit_record, snapshot
 from kargah.documents.checks import MAX_BYTES, check_content
 from kargah.documents.models import DOCUMENT_TRANSITIONS, Document, DocumentStatus
 from kargah.documents.selectors import may_review
+from kargah.documents.signals import documents_reviewed
 from kargah.documents.storage import private_storage, random_name
-from kargah.enrollment.services import enrollment_documents_reviewed
 from kargah.notifications.services import sms_queue
 
 AUDIT_FIELDS = ["name", "status", "content_type", "size", "reason"]
@@ -125,10 +125,13 @@ def document_review(
 
 def _confirm_waiting_enrollments(*, actor: User, document: Document) -> None:
     """Places that were paid and wait for the documents' approval are confirmed once every
-    required document is approved (kargah.enrollment). A failure there must not undo the
-    review, which is committed: it is logged, and the next review retries it."""
+    required document is approved (kargah.enrollment, which receives `documents_reviewed`).
+    A failure there must not undo the review, which is committed: it is logged, and the next
+    review retries it."""
     try:
-        enrollment_documents_reviewed(learner=document.learner, course=document.course, actor=actor)
+        documents_reviewed.send(
+            sender=Document, learner=document.learner, course=document.course, actor=actor
+        )
     except Exception:
         logger.exception("documents: confirming the enrollments of document %s failed", document.pk)
 

@@ -44,7 +44,7 @@ from kargah.core.idempotency import HEADER, after_key_commit, idempotent
 from kargah.core.permissions import guardian_only
 from kargah.core.persian import format_money
 from kargah.core.serializers import RialsField, Serializer
-from kargah.enrollment import selectors, services
+from kargah.enrollment import selectors, services_drop, services_registration
 from kargah.enrollment.models import Enrollment
 from kargah.payments.services import is_local_path, wallet_top_up_start
 from kargah.wallet.models import LedgerEntry
@@ -360,7 +360,7 @@ class EnrollmentListCreateView(generics.ListAPIView[Enrollment]):
         learner = _learner(request, data["learner"])
         offering = _offering(data["offering"])
         guardian = _user(request)
-        result = services.enrollment_create(
+        result = services_registration.enrollment_create(
             guardian=guardian,
             learner=learner,
             offering=offering,
@@ -371,7 +371,7 @@ class EnrollmentListCreateView(generics.ListAPIView[Enrollment]):
             held = result.enrollment
 
             def start_payment() -> Response:
-                started = services.enrollment_payment_start(
+                started = services_registration.enrollment_payment_start(
                     guardian=guardian,
                     enrollment=held,
                     amount=result.payment_due,
@@ -426,7 +426,7 @@ class EnrollmentDropView(APIView):
     @idempotent
     def post(self, request: Request, enrollment_id: int) -> Response:
         enrollment = _enrollment(request, enrollment_id)
-        dropped = services.enrollment_drop(guardian=_user(request), enrollment=enrollment)
+        dropped = services_drop.enrollment_drop(guardian=_user(request), enrollment=enrollment)
         return _answer(dropped, code=status.HTTP_200_OK)
 
 
@@ -459,7 +459,7 @@ class EnrollmentSwitchView(APIView):
         serializer = EnrollmentSwitchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         offering = _offering(serializer.validated_data["offering"])
-        new = services.enrollment_switch(
+        new = services_drop.enrollment_switch(
             guardian=_user(request),
             enrollment=enrollment,
             offering=offering,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kargah.core.forms import Form
 from kargah.enrollment.services_messages import (
+    SEND_KEY,
     TEMPLATE_LABELS,
     TEXT_MAX_CHARS,
     placeholder_problems,
@@ -34,6 +35,15 @@ class FamilyMessageForm(Form):
         ),
     )
 
+    # The one-time key of this form, kept through the preview: sending it twice (a double
+    # click, a reload) sends the message once (services_messages.family_message_send).
+    send_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def clean_send_key(self) -> str:
+        key: str = self.cleaned_data.get("send_key") or ""
+        # A key that is not ours is dropped, and the view makes a new one: nothing to tell.
+        return key if SEND_KEY.match(key) else ""
+
     def clean_text(self) -> str:
         text: str = self.cleaned_data["text"]
         problems = placeholder_problems(text)
@@ -42,4 +52,8 @@ class FamilyMessageForm(Form):
         return text
 
     def service_kwargs(self) -> dict[str, Any]:
-        return {"text": self.cleaned_data["text"], "template": self.cleaned_data["template"]}
+        return {
+            "text": self.cleaned_data["text"],
+            "template": self.cleaned_data["template"],
+            "send_key": self.cleaned_data["send_key"],
+        }

@@ -157,7 +157,7 @@ def family_cancelled_sessions(
 def drop_deadline(offering: Offering) -> dt.datetime | None:
     """The R4 deadline: drop and switch are possible strictly before it (see
     services.drop_deadline for the rule)."""
-    from kargah.enrollment.services import drop_deadline as deadline
+    from kargah.enrollment.services_drop import drop_deadline as deadline
 
     return deadline(offering)
 
@@ -212,7 +212,7 @@ def similar_offerings(
         .select_related("course__category")
         .order_by("registration_closes_at", "id")
     )
-    from kargah.enrollment.services import _reference_day
+    from kargah.enrollment.services_registration import _reference_day
 
     fitting = [
         other

@@ -39,8 +39,9 @@ class MessageScope:
 @dataclass(frozen=True)
 class Recipient:
     """One message: a family's guardian, about one class, naming all the family's children
-    with a confirmed place in it."""
+    with a confirmed place in it. It reaches the guardian by the channels they chose."""
 
+    guardian: User
     mobile: str
     family_id: int
     offering_id: int
@@ -109,10 +110,10 @@ def family_message_recipients(*, scope: MessageScope) -> list[Recipient]:
         whens = _next_sessions(offering_ids)
     grouped: dict[tuple[int, int], list[Enrollment]] = {}
     for place in places:
-        if place.family.guardian.mobile:
-            grouped.setdefault((place.offering_id, place.family_id), []).append(place)
+        grouped.setdefault((place.offering_id, place.family_id), []).append(place)
     return [
         Recipient(
+            guardian=group[0].family.guardian,
             mobile=group[0].family.guardian.mobile or "",
             family_id=family_id,
             offering_id=offering_id,

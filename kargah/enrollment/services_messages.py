@@ -1,19 +1,24 @@
 """The center writes to families (issue 11 item 6): ready templates and free text with
 placeholders, rendered per family in Persian (Jalali dates, Tehran time, Persian digits),
-previewed without writing anything, and sent through the outbox with one audit row."""
+previewed without writing anything, and sent by each guardian's chosen channels (notify(),
+kind `staff_message`) with one audit row; a send key makes a double submit send once."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kargah.accounts.models import Role, User
 from kargah.core.errors import DomainError
+from kargah.core.locks import lock_keys
+from kargah.core.models import AuditLogEntry
 from kargah.core.persian import (
     format_jalali_date,
     format_tehran_time,
@@ -26,14 +31,18 @@ from kargah.enrollment.selectors_messages import (
     Recipient,
     family_message_recipients,
 )
-from kargah.notifications.services import sms_queue
+from kargah.notifications.services import notify
 
 # What staff type: room for a few SMS parts; what is sent, with the names filled in, is
 # held to ten Persian SMS parts (67 characters each), which the operators still deliver.
 TEXT_MAX_CHARS = 500
 MESSAGE_MAX_CHARS = 670
 PREVIEW_COUNT = 3
-OUTBOX_KIND = "family_message"
+# The catalogue's kind (kargah.notifications.catalogue): the guardian's channels and language.
+MESSAGE_KIND = "staff_message"
+AUDIT_ACTION = "families.messaged"
+# The one-time key of a message form: letters, digits and dashes (a UUID fits).
+SEND_KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 # Each placeholder by its English name and the Persian one staff may type instead.
 PLACEHOLDERS: dict[str, str] = {
@@ -123,6 +132,8 @@ class MessagePlan:
 
     count: int
     samples: list[tuple[Recipient, str]]
+    # True when this send key had already sent the message: nothing was written again.
+    already_sent: bool = False
 
 
 def _checked(scope: MessageScope, text: str) -> list[tuple[Recipient, str]]:
@@ -163,32 +174,59 @@ def family_message_preview(*, scope: MessageScope, text: str) -> MessagePlan:
     return MessagePlan(count=len(rendered), samples=rendered[:PREVIEW_COUNT])
 
 
+def _sent_before(send_key: str) -> AuditLogEntry | None:
+    return AuditLogEntry.objects.filter(action=AUDIT_ACTION, after__send_key=send_key).first()
+
+
 def family_message_send(
-    *, actor: User, scope: MessageScope, text: str, template: str = "free"
+    *, actor: User, scope: MessageScope, text: str, send_key: str, template: str = "free"
 ) -> MessagePlan:
-    """Queues one SMS per family and class in the outbox (sent after commit, retried when
-    the provider is down) and writes one audit row with the text and the count. Refused,
-    writing nothing, for an empty or unknown-placeholder text, one too long, or no families."""
+    """Tells each family's guardian by the channels they chose (SMS, e-mail, the inbox; the
+    outbox sends after commit and retries while a provider is down) and writes one audit row
+    with the text, the count and the channels. `send_key` names this send (the form's
+    one-time key): the same key again (a double click, a reload) writes nothing and says so.
+    Refused, writing nothing, for an empty or unknown-placeholder text, one too long, no
+    families, or a malformed key."""
     own_center = actor.role == Role.CENTER_STAFF and actor.center_id == scope.center.pk
     if not (actor.is_administrator or own_center):
         raise DomainError(_("Only the center's staff write to its families."), code="forbidden")
+    if not SEND_KEY.match(send_key):
+        raise DomainError(_("Open the message page again and send once more."), code="send_key")
     with transaction.atomic():
+        # The second of two simultaneous submits waits here, then finds the first's audit row.
+        lock_keys(("family-message", send_key))
+        earlier = _sent_before(send_key)
+        if earlier is not None:
+            count = int((earlier.after or {}).get("recipients", 0))
+            return MessagePlan(count=count, samples=[], already_sent=True)
         rendered = _checked(scope, text)
         if not rendered:
             raise DomainError(
                 _("No family holds a confirmed place here; nothing was sent."), code="no_recipients"
             )
+        channels: Counter[str] = Counter()
+        link = reverse("enrollment:schedule")
         for recipient, body in rendered:
-            sms_queue(recipient=recipient.mobile, body=body, kind=OUTBOX_KIND)
+            # One event per family and class of this send: notify's key makes it one message
+            # per channel even if this ran again.
+            written = notify(
+                user=recipient.guardian,
+                kind=MESSAGE_KIND,
+                context={"text": body, "center": recipient.center_name},
+                event_key=f"staff-message:{send_key}:{recipient.offering_id}",
+                link=link,
+            )
+            channels.update(getattr(item, "channel", "inbox") for item in written)
         audit_record(
             actor=actor,
-            action="families.messaged",
+            action=AUDIT_ACTION,
             obj=scope.target,
             after={
                 "scope": scope.kind,
                 "template": template if template in TEMPLATES else "free",
                 "text": text,
-                "channel": "sms",
+                "send_key": send_key,
+                "channels": dict(sorted(channels.items())),
                 "recipients": len(rendered),
                 "families": sorted({r.family_id for r, _body in rendered}),
             },

@@ -2,17 +2,17 @@
 
 from celery import shared_task
 
-from kargah.enrollment import services
+from kargah.enrollment import services_quorum, services_seats
 
 
 @shared_task(name="kargah.enrollment.tasks.enrollment_holds_release")
 def enrollment_holds_release() -> int:
-    return services.enrollment_holds_release()
+    return services_seats.enrollment_holds_release()
 
 
 @shared_task(name="kargah.enrollment.tasks.offerings_close_registration")
 def offerings_close_registration() -> dict[str, object]:
-    report = services.offerings_close_registration()
+    report = services_quorum.offerings_close_registration()
     return {
         "proceeded": report.proceeded,
         "cancelled": report.cancelled,

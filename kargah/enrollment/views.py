@@ -33,7 +33,7 @@ from kargah.catalog.views_public import current_conditions, registration_state
 from kargah.core.errors import DomainError
 from kargah.core.forms import min_transfer_rials
 from kargah.documents.selectors import document_needs as document_needs_of
-from kargah.enrollment import selectors, services
+from kargah.enrollment import selectors, services_drop, services_registration, services_waitlist
 from kargah.enrollment.forms import RegisterForm, SwitchForm, WaitingListForm
 from kargah.enrollment.models import (
     ACTIVE_STATUSES,
@@ -186,7 +186,7 @@ def register(request: HttpRequest, offering_id: int) -> HttpResponse:
         else:
             learner = form.cleaned_data["learner"]
             try:
-                result = services.enrollment_create(
+                result = services_registration.enrollment_create(
                     guardian=user,
                     learner=learner,
                     offering=offering,
@@ -240,7 +240,7 @@ def waiting_list_join(request: HttpRequest, offering_id: int) -> HttpResponse:
     if wait_form.is_valid():
         learner = wait_form.cleaned_data["learner"]
         try:
-            services.waiting_list_join(guardian=user, learner=learner, offering=offering)
+            services_waitlist.waiting_list_join(guardian=user, learner=learner, offering=offering)
         except DomainError as exc:
             wait_form.add_error(None, str(exc.message))
         else:
@@ -384,7 +384,7 @@ def drop(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     allowed = unpaid or selectors.can_drop(enrollment)
     if request.method == "POST":
         try:
-            dropped = services.enrollment_drop(guardian=user, enrollment=enrollment)
+            dropped = services_drop.enrollment_drop(guardian=user, enrollment=enrollment)
         except DomainError as exc:
             messages.error(request, str(exc.message))
             return redirect("enrollment:schedule")
@@ -434,7 +434,7 @@ def switch(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         target = form.cleaned_data["offering"]
         try:
-            new = services.enrollment_switch(
+            new = services_drop.enrollment_switch(
                 guardian=user, enrollment=enrollment, offering=target, accept_terms=True
             )
         except DomainError as exc:
@@ -476,7 +476,7 @@ def pay(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     """Pay for a place still awaiting payment: from the wallet, or the rest at the bank."""
     user, _family, enrollment = _enrollment(request, enrollment_id)
     try:
-        result = services.enrollment_pay(
+        result = services_registration.enrollment_pay(
             guardian=user, enrollment=enrollment, return_url=_schedule_url()
         )
     except DomainError as exc:
@@ -501,7 +501,7 @@ def waiting_list_leave(request: HttpRequest, entry_id: int) -> HttpResponse:
     if entry is None:
         raise Http404
     try:
-        services.waiting_list_leave(guardian=user, entry=entry)
+        services_waitlist.waiting_list_leave(guardian=user, entry=entry)
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:

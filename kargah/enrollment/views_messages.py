@@ -3,6 +3,8 @@ item 6): preview first (nothing is written), then send; another center's rows ar
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -38,13 +40,24 @@ def family_message(request: HttpRequest, kind: str, target_id: int) -> HttpRespo
     scope = message_scope_for_staff(user=user, kind=kind, target_id=target_id)
     plan = None
     if request.method == "POST":
-        form = FamilyMessageForm(request.POST)
+        data = request.POST.copy()
+        if not services_messages.SEND_KEY.match(data.get("send_key", "")):
+            # A form without its key (or with a malformed one) gets a fresh one: it sends once.
+            data["send_key"] = uuid.uuid4().hex
+        form = FamilyMessageForm(data)
         if form.is_valid():
             try:
                 if request.POST.get("action") == "send":
                     sent = services_messages.family_message_send(
                         actor=user, scope=scope, **form.service_kwargs()
                     )
+                    if sent.already_sent:
+                        messages.info(
+                            request,
+                            _("This message was already sent (to %(count)s families); it is "
+                              "not sent twice.") % {"count": localize_digits(sent.count)},
+                        )  # fmt: skip
+                        return _back(scope)
                     messages.success(
                         request,
                         _("The message is on its way to %(count)s families.")
@@ -60,7 +73,11 @@ def family_message(request: HttpRequest, kind: str, target_id: int) -> HttpRespo
         chosen = request.GET.get("template", "free")
         chosen = chosen if chosen in services_messages.TEMPLATES else "free"
         form = FamilyMessageForm(
-            initial={"template": chosen, "text": services_messages.template_text(chosen)}
+            initial={
+                "template": chosen,
+                "text": services_messages.template_text(chosen),
+                "send_key": uuid.uuid4().hex,
+            }
         )
     count = plan.count if plan else len(family_message_recipients(scope=scope))
     return render(

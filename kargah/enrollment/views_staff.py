@@ -14,7 +14,7 @@ from kargah.accounts.selectors import center_list_for_staff
 from kargah.catalog import selectors as catalog_selectors
 from kargah.catalog.views_staff import _refused, _user, staff_page
 from kargah.core.errors import DomainError
-from kargah.enrollment import services
+from kargah.enrollment import services_cancel
 from kargah.enrollment.forms import CenterCancelForm
 from kargah.enrollment.models import ACTIVE_STATUSES, PAID_STATUSES, Enrollment
 
@@ -40,7 +40,7 @@ def offering_cancel(request: HttpRequest, offering_id: int) -> HttpResponse:
     form = CenterCancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            report = services.offering_cancel(
+            report = services_cancel.offering_cancel(
                 actor=user, offering=offering, reason=form.cleaned_data["reason"]
             )
         except DomainError as exc:
@@ -76,7 +76,7 @@ def enrollment_cancel(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     form = CenterCancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.enrollment_cancel_by_center(
+            services_cancel.enrollment_cancel_by_center(
                 actor=user, enrollment=place, reason=form.cleaned_data["reason"]
             )
         except DomainError as exc:

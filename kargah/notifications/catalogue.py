@@ -84,6 +84,32 @@ OTP = register(
 )
 
 
+# --- written by the center's staff (issue 11 item 6) ------------------------------------
+# The text is the staff's own, already rendered per family in Persian (placeholders filled,
+# Jalali dates, Persian digits) by kargah.enrollment.services_messages; only the title is
+# the catalogue's, in the guardian's language.
+
+STAFF_MESSAGE = register(
+    MessageKind(
+        key="staff_message",
+        title=_("A message from {center}"),
+        text="{text}",
+    )
+)
+
+# Certificates of completion (issue 13, item 6; kargah.certificates).
+CERTIFICATE_ISSUED = register(
+    MessageKind(
+        key="certificate_issued",
+        title=_("Certificate of completion"),
+        text=_(
+            "Kargah: the certificate of completion of {child} for «{course}» is ready. "
+            "Download it from My classes."
+        ),
+    )
+)
+
+
 # --- the agreement's service levels (issue 13, kargah.sla) -----------------------------
 
 SLA_COMPENSATION = register(

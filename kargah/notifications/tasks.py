@@ -11,5 +11,10 @@ def outbox_send(message_id: int) -> None:
 
 
 @shared_task(name="kargah.notifications.tasks.outbox_flush")
-def outbox_flush() -> int:
-    return services.outbox_flush()
+def outbox_flush(limit: int | None = None, batch_size: int | None = None) -> int:
+    return services.outbox_flush(limit=limit, batch_size=batch_size)
+
+
+@shared_task(name="kargah.notifications.tasks.outbox_check_delivery")
+def outbox_check_delivery() -> int:
+    return services.outbox_check_delivery()

@@ -5,18 +5,37 @@ administrator, finance and the quality supervisor see every center and the famil
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections import Counter, defaultdict
+import itertools
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+import jdatetime
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat, Left, Length
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kargah.accounts.models import Center, Role, User
 from kargah.accounts.selectors import center_list_for_staff
 from kargah.catalog.models import CategoryKind, Offering, OfferingStatus
-from kargah.core.persian import JALALI_MONTHS_EN, JALALI_MONTHS_FA, localize_digits, to_jalali
+from kargah.core.persian import (
+    JALALI_MONTHS_EN,
+    JALALI_MONTHS_FA,
+    TEHRAN,
+    localize_digits,
+    to_jalali,
+)
 from kargah.enrollment.models import Enrollment, EnrollmentStatus
 from kargah.sla.models import ServiceEvent, ServiceEventKind
 from kargah.wallet.models import AccountKind, LedgerEntry, TransactionKind
@@ -30,7 +49,6 @@ ENROLLED = (
 )
 # How many Jalali months the money figures show, the current one last.
 MONTHS = 12
-_PLACE_REF = re.compile(r"^enrollment:(\d+):")
 
 
 def may_see_reports(user: User) -> bool:
@@ -141,63 +159,95 @@ def _month_label(year: int, month: int) -> str:
     return localize_digits(f"{names[month - 1]} {year}")
 
 
+def _month_starts(months: list[tuple[int, int]]) -> list[dt.datetime]:
+    """The instants (Tehran midnight) at which each Jalali month begins, and the one after
+    the last: a Jalali month is no Gregorian one, so the database groups by these bounds."""
+    year, month = months[-1]
+    following = (year + 1, 1) if month == 12 else (year, month + 1)
+    return [
+        dt.datetime.combine(jdatetime.date(y, m, 1).togregorian(), dt.time(), tzinfo=TEHRAN)
+        for y, m in [*months, following]
+    ]
+
+
+def _sums_by_month(
+    entries: QuerySet[LedgerEntry], starts: list[dt.datetime]
+) -> tuple[int, dict[int, int]]:
+    """The entries' amounts summed in the database: what came before the first month, and
+    by the index of each month (entries after the last month are not counted)."""
+    at = "transaction__created_at"
+    month = Case(
+        When(**{f"{at}__lt": starts[0]}, then=Value(-1)),
+        *[
+            When(**{f"{at}__gte": begin, f"{at}__lt": end}, then=Value(i))
+            for i, (begin, end) in enumerate(itertools.pairwise(starts))
+        ],
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+    rows = (
+        entries.annotate(month=month)
+        .exclude(month=None)
+        .values("month")
+        .annotate(total=Sum("amount"))
+        .order_by()
+        .values_list("month", "total")
+    )
+    sums = {index: int(total) for index, total in rows}
+    return sums.pop(-1, 0), sums
+
+
+def _of_places_of(centers: QuerySet[Center]) -> Exists:
+    """A ledger entry whose transaction names a place of the centers' classes (its
+    reference begins `enrollment:<id>:`)."""
+    prefix = Concat(
+        Value("enrollment:"), Cast("pk", CharField()), Value(":"), output_field=CharField()
+    )
+    return Exists(
+        Enrollment.objects.filter(offering__center__in=centers)
+        .alias(prefix=prefix)
+        .filter(prefix=Left(OuterRef("transaction__reference"), Length("prefix")))
+    )
+
+
 def money_figure(
     *, user: User, centers: QuerySet[Center], now: dt.datetime | None = None
 ) -> Figure:
     """By Jalali month: course revenue net of what went back to wallets; and, for the roles
     over every center, the credit families hold in their wallets at the month's end and the
     refunds paid to their banks in the month. A center's revenue is what the places of its
-    classes brought (the place named by each ledger reference)."""
+    classes brought (the place named by each ledger reference). Grouped and summed in the
+    database, by the instants at which the Jalali months begin."""
     months = _months(now or timezone.now())
-    first = months[0]
-    revenue: Counter[tuple[int, int]] = Counter()
-    entries = LedgerEntry.objects.filter(account__kind=AccountKind.COURSE_REVENUE).values_list(
-        "transaction__reference", "transaction__created_at", "amount"
-    )
+    starts = _month_starts(months)
     every_center = sees_every_center(user)
-    own_places = (
-        set()
-        if every_center
-        else set(
-            Enrollment.objects.filter(offering__center__in=centers).values_list("pk", flat=True)
-        )
-    )
-    for reference, when, amount in entries:
-        if not every_center:
-            match = _PLACE_REF.match(reference)
-            if match is None or int(match.group(1)) not in own_places:
-                continue
-        j = to_jalali(when)
-        revenue[(j.year, j.month)] += amount
+    entries = LedgerEntry.objects.filter(account__kind=AccountKind.COURSE_REVENUE)
+    if not every_center:
+        entries = entries.filter(_of_places_of(centers))
+    _before, revenue = _sums_by_month(entries, starts)
     headers = [_("Course revenue")]
-    columns: list[dict[tuple[int, int], int]] = [revenue]
+    columns: list[dict[int, int]] = [revenue]
     if every_center:
-        held: dict[tuple[int, int], int] = defaultdict(int)
-        refunds: Counter[tuple[int, int]] = Counter()
-        before = 0
-        for when, amount in LedgerEntry.objects.filter(
-            account__kind=AccountKind.FAMILY_WALLET
-        ).values_list("transaction__created_at", "amount"):
-            j = to_jalali(when)
-            key = (j.year, j.month)
-            if key < first:
-                before += amount
-            else:
-                held[key] += amount
-        running, closing = before, {}
-        for key in months:
-            running += held.get(key, 0)
-            closing[key] = running
-        for when, amount in LedgerEntry.objects.filter(
-            account__kind=AccountKind.BANK_PAYOUTS, transaction__kind=TransactionKind.REFUND_PAID
-        ).values_list("transaction__created_at", "amount"):
-            j = to_jalali(when)
-            refunds[(j.year, j.month)] += amount
+        running, held = _sums_by_month(
+            LedgerEntry.objects.filter(account__kind=AccountKind.FAMILY_WALLET), starts
+        )
+        closing = {}
+        for i in range(len(months)):
+            running += held.get(i, 0)
+            closing[i] = running
+        _before, refunds = _sums_by_month(
+            LedgerEntry.objects.filter(
+                account__kind=AccountKind.BANK_PAYOUTS,
+                transaction__kind=TransactionKind.REFUND_PAID,
+            ),
+            starts,
+        )
         headers += [_("Wallet credit held by families"), _("Refunds paid")]
         columns += [closing, refunds]
     return Figure(
         key="money", title=_("Money by month"), label_header=_("Month"), headers=headers,
-        rows=[(_month_label(*key), [column.get(key, 0) for column in columns]) for key in months],
+        rows=[(_month_label(*key), [column.get(i, 0) for column in columns])
+              for i, key in enumerate(months)],
         money=True,
     )  # fmt: skip
 

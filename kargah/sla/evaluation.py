@@ -10,10 +10,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from kargah.accounts.models import Family
-from kargah.core.locks import lock_keys
+from kargah.core.locks import Busy, lock_keys
 from kargah.core.persian import format_jalali_date, format_money, to_tehran
 from kargah.core.services import audit_record
 from kargah.notifications.services import notify
@@ -69,17 +70,18 @@ def _lock_period(level: ServiceLevel, start: dt.date) -> None:
 
 def measurement_record(
     *, level: ServiceLevel, start: dt.date, end: dt.date, now: dt.datetime | None = None
-) -> Measurement:
+) -> tuple[Measurement, bool]:
     """Measures one level over one period, once: its figure, each missed case as a breach
     with its evidence when the target was missed, and each affected family credited by the
     level's rule through the ledger and told. A second or concurrent call returns the
-    measurement already recorded (the period's lock, and the unique key behind it)."""
+    measurement already recorded (the period's lock, and the unique key behind it); the
+    flag says whether this call recorded it."""
     now = now or timezone.now()
     with transaction.atomic():
         _lock_period(level, start)
         existing = Measurement.objects.filter(level=level, period_start=start).first()
         if existing is not None:
-            return existing
+            return existing, False
         window = metrics.Window(start=at_midnight(start), end=at_midnight(end), now=now)
         result = metrics.measure(level, window)
         missed = result.missed
@@ -89,7 +91,7 @@ def measurement_record(
             failures=len(missed), computed_at=now,
         )  # fmt: skip
         if measurement.met:
-            return measurement
+            return measurement, True
         Breach.objects.bulk_create(
             Breach(
                 measurement=measurement,
@@ -114,7 +116,7 @@ def measurement_record(
                    "figure": str(result.figure), "target": str(level.target),
                    "breaches": len(missed), "families_credited": credited},
         )  # fmt: skip
-    return measurement
+    return measurement, True
 
 
 def compensation_amount(level: ServiceLevel, bases: list[int]) -> int:
@@ -167,7 +169,7 @@ def _compensate(
                 "period": format_jalali_date(measurement.period_start),
             },
             event_key=f"sla-compensation:{measurement.pk}:{family_id}",
-            link="/wallet/",
+            link=reverse("enrollment:wallet"),
         )
         credited += 1
     return credited
@@ -179,6 +181,9 @@ def sla_evaluate(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     recorded = 0
     for level, start, end in list(periods_due(now=now)):
-        measurement = measurement_record(level=level, start=start, end=end, now=now)
-        recorded += measurement.computed_at == now
+        try:
+            _measurement, created = measurement_record(level=level, start=start, end=end, now=now)
+        except Busy:
+            continue  # another run holds this period and is measuring it now
+        recorded += created
     return recorded

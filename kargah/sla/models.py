@@ -3,6 +3,8 @@ compensation (rule 10)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -199,6 +201,38 @@ class ServiceLevel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # The admin's form: the same rules as the constraints, in words, plus what the
+        # metric allows (kargah.sla.metrics says which metrics a class scope means nothing to).
+        from django.core.exceptions import ValidationError
+
+        from kargah.sla.metrics import REGISTRY
+
+        errors: dict[str, Any] = {}
+        if self.scope == Scope.CENTER and self.scope_center_id is None:
+            errors["scope_center"] = _("Choose the center.")
+        if self.scope == Scope.CATEGORY and self.scope_category_id is None:
+            errors["scope_category"] = _("Choose the field or category.")
+        if self.scope != Scope.CENTER and self.scope_center_id is not None:
+            errors["scope_center"] = _("A center is chosen only for the scope «one center».")
+        if self.scope != Scope.CATEGORY and self.scope_category_id is not None:
+            errors["scope_category"] = _(
+                "A field is chosen only for the scope «one field or category»."
+            )
+        definition = REGISTRY.get(self.metric)
+        if definition is not None and not definition.scoped and self.scope != Scope.ALL:
+            errors["scope"] = _("This metric belongs to no class: its scope is all centers.")
+        if self.compensation == CompensationKind.FIXED and not self.compensation_rials:
+            errors["compensation_rials"] = _("Enter the amount credited to each family.")
+        if self.compensation == CompensationKind.FEE_SHARE and not self.compensation_percent:
+            errors["compensation_percent"] = _("Enter the share of the fee credited.")
+        if self.metric == Metric.MAKEUP_TIMELY and self.threshold_2 < self.threshold:
+            errors["threshold_2"] = _(
+                "The make-up is held no sooner than it is scheduled: M must be at least N."
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Measurement(models.Model):

@@ -41,7 +41,7 @@ from kargah.catalog.tests.test_demo_calendar import sessions_on_official_holiday
 from kargah.core.models import AuditLogEntry
 from kargah.core.persian import to_tehran
 from kargah.enrollment.models import ACTIVE_STATUSES, Enrollment
-from kargah.enrollment.services import offerings_close_registration
+from kargah.enrollment.services_quorum import offerings_close_registration
 
 COUNTED: list[type[Model]] = [AgeGroup, AuditLogEntry, Category, Course, Enrollment, Holiday]
 COUNTED += [Learner, Offering, Session, Term, User]

@@ -1,4 +1,4 @@
-"""No loop among the apps' modules at load time, and payments never imports enrollment (issue 11, item 12)."""
+"""No loop among the apps' modules at load time, no new pair of apps importing each other, and the pairs resolved stay one-way (issue 11, item 12)."""
 
 from __future__ import annotations
 
@@ -128,6 +128,75 @@ def test_no_modules_of_the_apps_import_each_other() -> None:
     assert find_cycle(looped) is not None
     cycle = find_cycle(graph)
     assert cycle is None, f"modules import each other: {' → '.join(cycle)}"
+
+
+def app_import_graph(*, models: bool) -> dict[str, set[str]]:
+    """App → the other apps its (non-test) modules import, at load time or inside a function;
+    with `models=False` an import of another app's `models` does not count (any app may name
+    the rows it builds on; docs/architecture.md, "Which app imports which")."""
+    graph: dict[str, set[str]] = {}
+    for name, path in _app_modules().items():
+        app = name.split(".")[1]
+        deps = graph.setdefault(app, set())
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported = [node.module]
+            elif isinstance(node, ast.Import):
+                imported = [alias.name for alias in node.names]
+            else:
+                continue
+            for module in imported:
+                parts = module.split(".")
+                if parts[0] != "kargah" or len(parts) < 2 or parts[1] in NOT_APPS:
+                    continue
+                if parts[1] != app and (models or "models" not in parts[2:3]):
+                    deps.add(parts[1])
+    return graph
+
+
+def mutual_pairs(graph: dict[str, set[str]]) -> set[tuple[str, str]]:
+    return {(a, b) for a, deps in graph.items() for b in deps if a < b and a in graph.get(b, ())}
+
+
+# The pairs of apps that still import each other, beyond models: each is explained in
+# docs/architecture.md ("Which app imports which"). This set may only shrink.
+STILL_MUTUAL = {
+    ("accounts", "devicecheck"),
+    ("catalog", "classroom"),
+    ("catalog", "enrollment"),
+    ("payments", "wallet"),
+}
+# Resolved (issue 11, item 12): the first app never imports the second, not even its models
+# nor inside a function; what it needs done there goes through a registry or a signal.
+NEVER_IMPORTS = {
+    ("payments", "enrollment"),  # kargah.payments.settlement
+    ("accounts", "enrollment"),  # kargah.accounts.signals.learner_link_revoked
+    ("accounts", "catalog"),  # the demo command lives in catalog, which seeds both
+}
+# Resolved to models only: documents reads enrollment rows, but a review reaches enrollment
+# through kargah.documents.signals.documents_reviewed.
+ONLY_MODELS = {("documents", "enrollment")}
+
+
+def test_no_new_pair_of_apps_imports_each_other() -> None:
+    graph = app_import_graph(models=False)
+    # The walk found real edges, including one inside a function.
+    assert "wallet" in graph["payments"] and "enrollment" in graph["catalog"]
+    # Control: one import back from wallet to enrollment would make a new pair.
+    looped = {app: set(deps) for app, deps in graph.items()}
+    looped["wallet"].add("enrollment")
+    assert ("enrollment", "wallet") in mutual_pairs(looped) - STILL_MUTUAL
+    assert mutual_pairs(graph) == STILL_MUTUAL
+
+
+def test_the_resolved_pairs_stay_one_way() -> None:
+    every = app_import_graph(models=True)
+    beyond_models = app_import_graph(models=False)
+    for app, other in NEVER_IMPORTS:
+        assert other not in every[app], f"{app} imports {other}"
+        assert app in every[other]  # the other way is the real dependency
+    for app, other in ONLY_MODELS:
+        assert other in every[app] and other not in beyond_models[app], f"{app} → {other}"
 
 
 def test_payments_never_imports_enrollment() -> None:

@@ -165,8 +165,19 @@ def test_kavenegar_needs_its_key_and_sender(production, key, sender, named):
 
 
 def test_an_unknown_sms_provider_is_refused(production):
-    production.KARGAH_SMS_PROVIDER = "smsir"
+    production.KARGAH_SMS_PROVIDER = "magfa"
     assert _ids(checks.check_sms_provider()) == ["kargah.E012"]
+
+
+def test_smsir_needs_its_key_and_line(production):
+    production.KARGAH_SMS_PROVIDER = "smsir"
+    production.SMSIR_API_KEY = "an-smsir-key"
+    production.SMSIR_LINE_NUMBER = ""
+    [message] = checks.check_sms_provider()
+    assert message.id == "kargah.E010"
+    assert "SMSIR_LINE_NUMBER" in message.msg
+    production.SMSIR_LINE_NUMBER = "30007732900000"
+    assert checks.check_sms_provider() == []
 
 
 def test_sqlite_is_refused(production, monkeypatch):

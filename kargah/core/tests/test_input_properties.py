@@ -30,6 +30,7 @@ from kargah.accounts.tests.factories import CenterFactory, LearnerFactory, Staff
 from kargah.catalog import api as catalog_api
 from kargah.catalog import forms_drafts, forms_public, forms_staff, forms_terms
 from kargah.catalog.tests.factories import OfferingFactory
+from kargah.certificates import forms as certificates_forms
 from kargah.core import forms as core_forms
 from kargah.core import serializers as core_serializers
 from kargah.core.forms import PersianDigitsMixin
@@ -41,6 +42,7 @@ from kargah.documents import forms as documents_forms
 from kargah.enrollment import api as enrollment_api
 from kargah.enrollment import forms as enrollment_forms
 from kargah.enrollment import forms_messages as enrollment_forms_messages
+from kargah.notifications import forms_staff as notifications_forms_staff
 from kargah.payments import forms as payments_forms
 from kargah.sla import forms as sla_forms
 from kargah.teaching import api as teaching_api
@@ -142,6 +144,9 @@ def form_builders(world: World) -> dict[type, Build]:
         enrollment_forms_messages.FamilyMessageForm: (
             lambda d: enrollment_forms_messages.FamilyMessageForm(d)
         ),
+        notifications_forms_staff.OutboxFilterForm: (
+            lambda d: notifications_forms_staff.OutboxFilterForm(d, kinds=["otp", "staff_message"])
+        ),
         payments_forms.TopUpForm: lambda d: payments_forms.TopUpForm(d),
         wallet_forms.RefundRequestForm: lambda d: wallet_forms.RefundRequestForm(d),
         wallet_forms.RefundRejectForm: lambda d: wallet_forms.RefundRejectForm(d),
@@ -151,6 +156,8 @@ def form_builders(world: World) -> dict[type, Build]:
         teaching_forms.AttendanceMarkForm: lambda d: teaching_forms.AttendanceMarkForm(d),
         teaching_forms.ConductNoteForm: lambda d: teaching_forms.ConductNoteForm(d),
         teaching_forms.ProblemReportForm: lambda d: teaching_forms.ProblemReportForm(d),
+        certificates_forms.VerifyForm: lambda d: certificates_forms.VerifyForm(d),
+        certificates_forms.RevokeForm: lambda d: certificates_forms.RevokeForm(d),
     }
 
 
@@ -308,6 +315,7 @@ _FORM_CLASSES = [
     enrollment_forms.SwitchForm,
     enrollment_forms.CenterCancelForm,
     enrollment_forms_messages.FamilyMessageForm,
+    notifications_forms_staff.OutboxFilterForm,
     payments_forms.TopUpForm,
     wallet_forms.RefundRequestForm,
     wallet_forms.RefundRejectForm,
@@ -317,6 +325,8 @@ _FORM_CLASSES = [
     teaching_forms.AttendanceMarkForm,
     teaching_forms.ConductNoteForm,
     teaching_forms.ProblemReportForm,
+    certificates_forms.VerifyForm,
+    certificates_forms.RevokeForm,
 ]
 
 

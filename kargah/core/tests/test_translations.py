@@ -184,10 +184,16 @@ def test_placeholders_are_kept():
                 problems.append(f"{entry.label}: %(…)s placeholders {named} → {text!r}")
             if not braced <= set(_BRACED.findall(text)):
                 problems.append(f"{entry.label}: {{…}} placeholders {braced} → {text!r}")
-            if "python-format" in entry.flags and Counter(
-                _POSITIONAL.findall(entry.msgid)
-            ) != Counter(_POSITIONAL.findall(text)):
-                problems.append(f"{entry.label}: %s-style placeholders differ → {text!r}")
+            if "python-format" in entry.flags:
+                # "%%" is a literal percent sign, which Persian may write as "٪" instead;
+                # every other conversion must be kept, and no lone "%" may remain.
+                conversions = [c for c in _POSITIONAL.findall(text) if c != "%%"]
+                if Counter(c for c in _POSITIONAL.findall(entry.msgid) if c != "%%") != Counter(
+                    conversions
+                ):
+                    problems.append(f"{entry.label}: %s-style placeholders differ → {text!r}")
+                if "%" in _POSITIONAL.sub("", _NAMED.sub("", text)):
+                    problems.append(f"{entry.label}: a lone % → {text!r}")
             if entry.msgid.count("\n") and text.count("\n") != entry.msgid.count("\n"):
                 problems.append(f"{entry.label}: line breaks differ → {text!r}")
     assert not problems, "\n".join(problems)

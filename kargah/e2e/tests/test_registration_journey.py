@@ -16,7 +16,7 @@ from kargah.catalog.models import Offering
 from kargah.catalog.tests.factories import CategoryFactory, CourseFactory, OfferingFactory
 from kargah.core.persian import format_jalali_date, format_weekday
 from kargah.e2e.browser import assert_no_sideways_scroll, sign_in, watch
-from kargah.enrollment import services
+from kargah.enrollment import services_registration
 from kargah.enrollment.models import Enrollment, EnrollmentStatus
 from kargah.enrollment.tests.conftest import top_up
 from kargah.payments.models import PaymentAttempt, PaymentStatus
@@ -122,7 +122,7 @@ def test_a_guardian_drops_a_class_and_sees_the_wallet_credit(
     guardian = GuardianFactory.create(first_name="زهرا", last_name="کریمی")
     child = LearnerFactory.create(family=guardian.family, first_name="نیلوفر", last_name="کریمی")
     top_up(guardian.family, FEE)
-    enrollment = services.enrollment_create(
+    enrollment = services_registration.enrollment_create(
         guardian=guardian, learner=child, offering=offering, accept_terms=True
     ).enrollment
     assert enrollment.status == EnrollmentStatus.CONFIRMED

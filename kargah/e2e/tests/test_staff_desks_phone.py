@@ -18,7 +18,8 @@ from kargah.catalog.tests.factories import (
     OfferingFactory,
     SessionFactory,
 )
-from kargah.e2e.browser import assert_no_sideways_scroll, sign_in, watch
+from kargah.e2e.browser import assert_no_sideways_scroll, serious_axe_violations, sign_in, watch
+from kargah.notifications.models import OutboxMessage, OutboxStatus
 from kargah.wallet import refunds
 from kargah.wallet.tests.test_refunds import KNOWN_VALID, top_up
 
@@ -95,3 +96,53 @@ def test_the_finance_desk_fits_a_phone_with_a_long_account_holder(live_server, p
     sign_in(phone.context, live_server.url, finance)
     assert _walk(phone, live_server.url, [reverse("wallet:finance_refunds")]) == {}
     assert phone.get_by_text(LONG_NAME, exact=False).count() >= 1
+
+
+def test_the_outbox_desk_fits_a_phone_with_long_names_and_a_long_error(live_server, phone: Page):
+    """The center's outbox: the list, the counts and spend, a failed message's page and its
+    resend, with a long center, class and child name and a provider's long error."""
+    center = CenterFactory.create(name=LONG)
+    offering = OfferingFactory.create(
+        published=True, center=center, course=CourseFactory.create(title=LONG_TITLE, center=center)
+    )
+    session = SessionFactory.create(offering=offering)
+    guardian = EnrollmentFactory.create(offering=offering).family.guardian
+    failed = OutboxMessage.objects.create(
+        user=guardian, recipient=guardian.mobile or "", kind="staff_message",
+        subject=f"پیامی از {LONG}", body=f"{LONG_NAME} عزیز، کلاس «{LONG_TITLE}» فردا برگزار می‌شود.",
+        status=OutboxStatus.FAILED, attempts=12, last_error="ProviderError:" + "x" * 180,
+    )  # fmt: skip
+    OutboxMessage.objects.create(
+        user=guardian, recipient=guardian.mobile or "", kind="staff_message", body="سلام",
+        session=session, status=OutboxStatus.SENT, parts=2, cost_rials=2_400,
+        sent_at=failed.created_at,
+    )  # fmt: skip
+    staff = StaffFactory.create(center=center, first_name=LONG_NAME)
+    sign_in(phone.context, live_server.url, staff)
+    paths = [
+        reverse("notifications_staff:staff_outbox"),
+        reverse("notifications_staff:staff_outbox_counts"),
+        reverse("notifications_staff:staff_outbox_detail", args=[failed.pk]),
+    ]
+    assert _walk(phone, live_server.url, paths) == {}
+    assert phone.locator("body.k-staff").count() == 1
+    found = {}
+    for path in paths:
+        phone.goto(live_server.url + path)
+        if violations := serious_axe_violations(phone):
+            found[path] = violations
+    assert found == {}, found
+    # Text that overflows to the left of a right-to-left page does not widen the document;
+    # it widens the box it spills out of.
+    phone.goto(live_server.url + paths[0])
+    spilled = phone.eval_on_selector_all(
+        '[data-testid="outbox-row"]',
+        "rows => rows.filter(r => r.scrollWidth > r.clientWidth + 1).length",
+    )
+    assert spilled == 0
+    phone.goto(live_server.url + paths[2])
+    phone.click('[data-testid="outbox-resend"]')
+    phone.wait_for_selector('[data-testid="outbox-resend-history"]')
+    assert_no_sideways_scroll(phone)
+    failed.refresh_from_db()
+    assert failed.status in (OutboxStatus.PENDING, OutboxStatus.SENT)

@@ -61,7 +61,7 @@ def test_write_to_families_and_edit_drafts_at_360_px(live_server, narrow_page: P
     _check(narrow_page, found)
     narrow_page.click('[data-testid="send"]')
     narrow_page.wait_for_url(f"**/staff/offerings/{offering.pk}/")
-    assert OutboxMessage.objects.filter(kind="family_message").count() == 1
+    assert OutboxMessage.objects.filter(kind="staff_message", channel="sms").count() == 1
 
     for path in (f"/staff/offerings/{draft.pk}/edit/", f"/staff/courses/{draft.course_id}/edit/"):
         narrow_page.goto(live_server.url + path)

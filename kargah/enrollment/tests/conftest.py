@@ -78,7 +78,7 @@ def top_up(family: Family, amount: int, reference: str | None = None) -> None:
 
 def register_paid(offering: Offering, child: Learner | None = None) -> Enrollment:
     """A child of a new family registered and paid for from the wallet (topped up)."""
-    from kargah.enrollment.services import enrollment_create
+    from kargah.enrollment.services_registration import enrollment_create
 
     child = child or make_child()
     top_up(child.family, int(offering.fee_rials or 0))
@@ -150,7 +150,7 @@ class FakeGateway:
 
     def pay(self, attempt: FakeAttempt) -> None:
         """The bank confirms: the payments app credits the wallet, then calls the hook."""
-        from kargah.enrollment.services import enrollment_on_payment_verified
+        from kargah.enrollment.services_registration import enrollment_on_payment_verified
 
         ledger_post(
             reference=f"fake-payment:{attempt.pk}",

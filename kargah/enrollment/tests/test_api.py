@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from kargah.accounts.tests.factories import GuardianFactory, StaffFactory
 from kargah.catalog.tests.factories import EnrollmentFactory
 from kargah.core.persian import format_jalali_datetime
-from kargah.enrollment import selectors, services
+from kargah.enrollment import selectors, services_registration
 from kargah.enrollment.models import Enrollment, EnrollmentStatus
 from kargah.enrollment.tests.conftest import (
     FEE,
@@ -58,7 +58,7 @@ def body(learner, offering, **more):
 
 def confirmed_place(learner, offering) -> Enrollment:
     top_up(learner.family, int(offering.fee_rials))
-    return services.enrollment_create(
+    return services_registration.enrollment_create(
         guardian=learner.family.guardian, learner=learner, offering=offering, accept_terms=True
     ).enrollment
 

@@ -25,15 +25,17 @@ from kargah.enrollment.selectors_messages import (
 )
 from kargah.enrollment.services_messages import (
     MESSAGE_MAX_CHARS,
+    SEND_KEY,
     TEXT_MAX_CHARS,
     family_message_preview,
     family_message_send,
     template_text,
 )
 from kargah.enrollment.tests.conftest import row_counts
-from kargah.notifications.models import OutboxMessage
+from kargah.notifications.models import InboxItem, NotificationPreference, OutboxMessage
 
 pytestmark = pytest.mark.django_db
+KEY = "0f6c2d3e4b5a69788796a5b4c3d2e1f0"
 
 
 @pytest.fixture
@@ -111,22 +113,28 @@ def test_the_preview_changes_nothing(world):
     assert row_counts() == counts
 
 
-def test_send_queues_one_sms_per_family_and_one_audit_row(world):
+def test_send_reaches_each_family_by_its_default_channels_with_one_audit_row(world):
     offering, staff, two, one = world
     sent = family_message_send(
         actor=staff, scope=_scope(staff, "offering", offering.pk), text="سلام {child}",
-        template="notice",
+        template="notice", send_key=KEY,
     )  # fmt: skip
-    assert sent.count == 2
-    outbox = OutboxMessage.objects.filter(kind="family_message")
+    assert sent.count == 2 and not sent.already_sent
+    # The kind's default channels: an SMS and an inbox item per family, through notify().
+    outbox = OutboxMessage.objects.filter(kind="staff_message")
     assert sorted(outbox.values_list("recipient", flat=True)) == sorted(
         [two.guardian.mobile, one.guardian.mobile]
     )
+    assert set(outbox.values_list("channel", flat=True)) == {"sms"}
     assert outbox.get(recipient=two.guardian.mobile).body == "سلام سارا و علی"
+    assert outbox.get(recipient=two.guardian.mobile).user == two.guardian
+    inbox = InboxItem.objects.get(user=two.guardian)
+    assert inbox.body == "سلام سارا و علی" and offering.center.name in inbox.title
     audit = AuditLogEntry.objects.get(action="families.messaged")
     assert audit.after is not None
     assert audit.after["recipients"] == 2 and audit.after["scope"] == "offering"
     assert audit.after["template"] == "notice" and audit.after["text"] == "سلام {child}"
+    assert audit.after["channels"] == {"inbox": 2, "sms": 2} and audit.after["send_key"] == KEY
 
 
 @pytest.mark.parametrize(
@@ -143,7 +151,9 @@ def test_bad_text_is_refused_and_writes_nothing(world, text, code):
     offering, staff, _two, _one = world
     counts = row_counts()
     with pytest.raises(DomainError) as refused:
-        family_message_send(actor=staff, scope=_scope(staff, "offering", offering.pk), text=text)
+        family_message_send(
+            actor=staff, scope=_scope(staff, "offering", offering.pk), text=text, send_key=KEY
+        )
     assert refused.value.code == code
     assert row_counts() == counts
 
@@ -170,7 +180,9 @@ def test_no_recipients_sends_nothing(clock):
     offering = OfferingFactory.create(published=True)
     staff = StaffFactory.create(center=offering.center)
     with pytest.raises(DomainError) as refused:
-        family_message_send(actor=staff, scope=_scope(staff, "offering", offering.pk), text="سلام")
+        family_message_send(
+            actor=staff, scope=_scope(staff, "offering", offering.pk), text="سلام", send_key=KEY
+        )
     assert refused.value.code == "no_recipients"
     assert not AuditLogEntry.objects.filter(action="families.messaged").exists()
 
@@ -195,9 +207,12 @@ def test_the_page_previews_then_sends(client, world):
     assert preview.status_code == 200 and row_counts() == counts
     assert "سلام سارا و علی" in preview.content.decode()
     assert 'data-testid="send"' in preview.content.decode()
-    done = client.post(url, {"template": "notice", "text": "سلام {child}", "action": "send"})
+    key = preview.context["form"]["send_key"].value()
+    assert key and f'value="{key}"' in preview.content.decode()
+    form = {"template": "notice", "text": "سلام {child}", "action": "send", "send_key": key}
+    done = client.post(url, form)
     assert done.status_code == 302
-    assert OutboxMessage.objects.filter(kind="family_message").count() == 2
+    assert OutboxMessage.objects.filter(kind="staff_message").count() == 2
 
 
 def test_an_unknown_placeholder_is_a_persian_form_error(client, world):
@@ -287,3 +302,82 @@ def test_the_placeholder_errors_speak_only_persian(text):
     for word in ("child", "class", "date", "time", "center"):
         assert word not in errors.replace(text, "")
     assert "{فرزند}" in errors
+
+
+# --- by the guardians' channels, once per send (issue 11 item 6, "other channels") ---------
+
+
+def _inbox_and_rows() -> dict[str, int]:
+    return {**row_counts(), "inbox": InboxItem.objects.count()}
+
+
+def test_the_same_send_key_sends_once_and_says_so(world):
+    offering, staff, _two, _one = world
+    scope = _scope(staff, "offering", offering.pk)
+    first = family_message_send(actor=staff, scope=scope, text="سلام {child}", send_key=KEY)
+    counts = _inbox_and_rows()
+    again = family_message_send(actor=staff, scope=scope, text="سلام {child}", send_key=KEY)
+    assert again.already_sent and again.count == first.count == 2
+    assert _inbox_and_rows() == counts
+    # A new send (a new key) is a new message.
+    family_message_send(actor=staff, scope=scope, text="سلام {child}", send_key=KEY[::-1])
+    assert OutboxMessage.objects.filter(kind="staff_message").count() == 4
+    assert AuditLogEntry.objects.filter(action="families.messaged").count() == 2
+
+
+def test_each_guardian_is_told_by_the_channels_they_chose(world):
+    offering, staff, two, one = world
+    guardian = two.guardian
+    guardian.email = "parent@example.com"
+    guardian.save(update_fields=["email"])
+    NotificationPreference.objects.create(
+        user=guardian, kind="staff_message", sms=False, email=True, inbox=False
+    )
+    NotificationPreference.objects.create(
+        user=one.guardian, kind="staff_message", sms=True, email=False, inbox=False
+    )
+    family_message_send(
+        actor=staff, scope=_scope(staff, "offering", offering.pk), text="سلام", send_key=KEY
+    )
+    rows = set(OutboxMessage.objects.values_list("user_id", "channel", "recipient"))
+    assert rows == {
+        (guardian.pk, "email", "parent@example.com"),
+        (one.guardian.pk, "sms", one.guardian.mobile),
+    }
+    assert InboxItem.objects.count() == 0
+    email = OutboxMessage.objects.get(channel="email")
+    assert email.subject == f"پیامی از {offering.center.name}"
+
+
+def test_a_malformed_send_key_is_refused_and_writes_nothing(world):
+    offering, staff, _two, _one = world
+    counts = _inbox_and_rows()
+    with pytest.raises(DomainError) as refused:
+        family_message_send(
+            actor=staff, scope=_scope(staff, "offering", offering.pk), text="سلام", send_key="x"
+        )
+    assert refused.value.code == "send_key"
+    assert _inbox_and_rows() == counts
+
+
+def test_a_double_submit_of_the_page_sends_once(client, world):
+    offering, staff, _two, _one = world
+    client.force_login(staff)
+    url = _url("offering", offering.pk)
+    preview = client.post(url, {"template": "free", "text": "سلام {child}", "action": "preview"})
+    key = preview.context["form"]["send_key"].value()
+    form = {"template": "free", "text": "سلام {child}", "action": "send", "send_key": key}
+    assert client.post(url, form).status_code == 302
+    counts = _inbox_and_rows()
+    second = client.post(url, form, follow=True)
+    assert _inbox_and_rows() == counts
+    assert "قبلاً فرستاده شده" in second.content.decode()
+    assert OutboxMessage.objects.filter(kind="staff_message").count() == 2
+
+
+def test_each_opening_of_the_page_gets_its_own_key(client, world):
+    offering, staff, _two, _one = world
+    client.force_login(staff)
+    url = _url("offering", offering.pk)
+    keys = {client.get(url).context["form"]["send_key"].value() for _ in range(2)}
+    assert len(keys) == 2 and all(SEND_KEY.match(key) for key in keys)

@@ -79,7 +79,7 @@ def test_a_registration_whose_answer_was_lost_is_answered_on_retry(
     retry with the same key is answered with the registration, not "already registered"."""
     from django.db import transaction
 
-    from kargah.enrollment import services
+    from kargah.enrollment import services_seats
 
     def dies_after_commit() -> None:
         def boom() -> None:
@@ -87,7 +87,7 @@ def test_a_registration_whose_answer_was_lost_is_answered_on_retry(
 
         transaction.on_commit(boom)
 
-    monkeypatch.setattr(services, "catalog_changed", dies_after_commit)
+    monkeypatch.setattr(services_seats, "catalog_changed", dies_after_commit)
     top_up(guardian.family, FEE)
     api = APIClient()
     api.force_authenticate(guardian)
@@ -115,16 +115,16 @@ def test_the_bank_is_asked_after_the_keys_transaction_commits(
     and the stored answer carries the bank's page."""
     from django.db import connection
 
-    from kargah.enrollment import services
+    from kargah.enrollment import services_registration
 
     seen: list[bool] = []
-    real = services._start_payment
+    real = services_registration._start_payment
 
     def watched(*args, **kwargs):
         seen.append(connection.in_atomic_block)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_start_payment", watched)
+    monkeypatch.setattr(services_registration, "_start_payment", watched)
     api = APIClient()
     api.force_authenticate(guardian)
     data = {"learner": learner.pk, "offering": offering.pk, "accept_terms": True}

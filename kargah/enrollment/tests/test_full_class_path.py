@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kargah.catalog.tests.factories import EnrollmentFactory
-from kargah.enrollment import services
+from kargah.enrollment import services_drop, services_waitlist
 from kargah.enrollment.models import WaitingListEntry
 from kargah.enrollment.tests.conftest import FEE, make_child, make_offering, top_up
 from kargah.enrollment.tests.test_views import confirmed_place
@@ -103,8 +103,8 @@ def test_a_child_offered_a_seat_from_the_list_is_offered_the_register_form(
     to is registering for it."""
     full = make_offering(weekday=4, capacity=1, quorum=1)
     taken = confirmed_place(make_child(), full)
-    services.waiting_list_join(guardian=guardian, learner=learner, offering=full)
-    services.enrollment_drop(guardian=taken.learner.family.guardian, enrollment=taken)
+    services_waitlist.waiting_list_join(guardian=guardian, learner=learner, offering=full)
+    services_drop.enrollment_drop(guardian=taken.learner.family.guardian, enrollment=taken)
     assert WaitingListEntry.objects.get(learner=learner).status == "offered"
 
     client.force_login(guardian)

@@ -17,7 +17,13 @@ from hypothesis import strategies as st
 
 from kargah.catalog.models import Offering
 from kargah.core.errors import DomainError
-from kargah.enrollment import services
+from kargah.enrollment import (
+    services_drop,
+    services_quorum,
+    services_registration,
+    services_seats,
+    services_waitlist,
+)
 from kargah.enrollment.models import (
     ACTIVE_STATUSES,
     Enrollment,
@@ -97,7 +103,7 @@ def test_random_operations_keep_the_money_and_seat_invariants(
         for child, offering in zip(children, offerings, strict=False):
             # Three families start with a paid place and money left; the fourth has nothing.
             top_up(child.family, 8_000_000)
-            services.enrollment_create(
+            services_registration.enrollment_create(
                 guardian=child.family.guardian, learner=child, offering=offering, accept_terms=True
             )
         paid_attempts: set[int] = set()
@@ -110,7 +116,7 @@ def test_random_operations_keep_the_money_and_seat_invariants(
                 if op == "top_up":
                     top_up(child.family, [1_000_000, 3_000_000, 5_000_000][which])
                 elif op == "register":
-                    services.enrollment_create(
+                    services_registration.enrollment_create(
                         guardian=guardian, learner=child, offering=offering, accept_terms=True
                     )
                 elif op == "pay":
@@ -122,31 +128,33 @@ def test_random_operations_keep_the_money_and_seat_invariants(
                 elif op == "drop":
                     enrollment = mine.filter(offering=offering).first()
                     if enrollment is not None:
-                        services.enrollment_drop(guardian=guardian, enrollment=enrollment)
+                        services_drop.enrollment_drop(guardian=guardian, enrollment=enrollment)
                 elif op == "switch":
                     enrollment = mine.exclude(offering=offering).first()
                     if enrollment is not None:
-                        services.enrollment_switch(
+                        services_drop.enrollment_switch(
                             guardian=guardian, enrollment=enrollment, offering=offering
                         )
                 elif op == "wait":
                     clock.advance(seconds=WAITS[which].total_seconds())
-                    services.enrollment_holds_release()
+                    services_seats.enrollment_holds_release()
                 elif op == "join":
-                    services.waiting_list_join(guardian=guardian, learner=child, offering=offering)
+                    services_waitlist.waiting_list_join(
+                        guardian=guardian, learner=child, offering=offering
+                    )
                 elif op == "leave":
                     entry = WaitingListEntry.objects.filter(
                         learner=child, offering=offering, status__in=["waiting", "offered"]
                     ).first()
                     if entry is not None:
-                        services.waiting_list_leave(guardian=guardian, entry=entry)
+                        services_waitlist.waiting_list_leave(guardian=guardian, entry=entry)
                 elif op == "close" and (who, which) == (3, 2):  # rare: it ends everything
                     latest = max(
                         o.registration_closes_at for o in offerings if o.registration_closes_at
                     )
                     clock.current = latest
-                    services.offerings_close_registration()
-                    services.offerings_close_registration()  # a rerun changes nothing
+                    services_quorum.offerings_close_registration()
+                    services_quorum.offerings_close_registration()  # a rerun changes nothing
             except DomainError:
                 pass
             check_invariants(offerings)

@@ -49,7 +49,7 @@ from kargah.accounts.tests.support import Clock
 from kargah.catalog.models import Offering, OfferingStatus
 from kargah.catalog.tests.factories import OfferingFactory
 from kargah.core.errors import DomainError
-from kargah.enrollment import services
+from kargah.enrollment import services_drop, services_quorum, services_registration, services_seats
 from kargah.enrollment.models import (
     ACTIVE_STATUSES,
     Enrollment,
@@ -362,8 +362,8 @@ class LedgerMachine(RuleBasedStateMachine):
         f, o = self.families[family], self.offerings[offering]
         learner = f.learners[child]
 
-        def create() -> services.EnrollmentResult:
-            return services.enrollment_create(
+        def create() -> services_registration.EnrollmentResult:
+            return services_registration.enrollment_create(
                 guardian=f.guardian,
                 learner=learner,
                 offering=self._offering(offering),
@@ -419,8 +419,10 @@ class LedgerMachine(RuleBasedStateMachine):
         e = self._pick(self.enrollments, which, lambda e: e.status == S.AWAITING_PAYMENT)
         f = self.families[e.family]
 
-        def pay() -> services.EnrollmentResult:
-            return services.enrollment_pay(guardian=f.guardian, enrollment=self._enrollment(e.pk))
+        def pay() -> services_registration.EnrollmentResult:
+            return services_registration.enrollment_pay(
+                guardian=f.guardian, enrollment=self._enrollment(e.pk)
+            )
 
         if self._expired(e):
             with refused("hold_expired"):
@@ -505,7 +507,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if what == "payments_expire":
             self._expire_payments()
         elif what == "holds_release":
-            assert services.enrollment_holds_release() == self._release_expired()
+            assert services_seats.enrollment_holds_release() == self._release_expired()
         else:
             self.clock.advance(minutes=int(what))
 
@@ -570,10 +572,10 @@ class LedgerMachine(RuleBasedStateMachine):
                         credited += 1
                         credited_rials += e.paid
                     e.status, e.hold_expires_at = S.CANCELLED, None
-        first = services.offerings_close_registration()
+        first = services_quorum.offerings_close_registration()
         assert (first.proceeded, first.cancelled, first.failed) == (proceeded, cancelled, [])
         assert (first.credited_enrollments, first.credited_rials) == (credited, credited_rials)
-        again = services.offerings_close_registration()
+        again = services_quorum.offerings_close_registration()
         assert (again.proceeded, again.cancelled, again.credited_rials) == ([], [], 0)
 
     # --- drop and switch ---------------------------------------------------------------
@@ -585,7 +587,9 @@ class LedgerMachine(RuleBasedStateMachine):
         guardian = self.families[e.family].guardian
 
         def drop() -> Enrollment:
-            return services.enrollment_drop(guardian=guardian, enrollment=self._enrollment(e.pk))
+            return services_drop.enrollment_drop(
+                guardian=guardian, enrollment=self._enrollment(e.pk)
+            )
 
         if e.status not in ACTIVE_STATUSES:
             with refused("status"):
@@ -614,7 +618,7 @@ class LedgerMachine(RuleBasedStateMachine):
         f, target = self.families[e.family], self.offerings[offering]
 
         def switch() -> Enrollment:
-            return services.enrollment_switch(
+            return services_drop.enrollment_switch(
                 guardian=f.guardian,
                 enrollment=self._enrollment(e.pk),
                 offering=self._offering(offering),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from kargah.enrollment import services
+from kargah.enrollment import services_drop, services_registration
 from kargah.enrollment.models import EnrollmentStatus
 from kargah.enrollment.tests.conftest import FEE, make_offering, top_up
 from kargah.notifications.models import OutboxMessage
@@ -19,7 +19,7 @@ def messages(kind: str) -> list[OutboxMessage]:
 
 
 def register(learner, offering):
-    return services.enrollment_create(
+    return services_registration.enrollment_create(
         guardian=learner.family.guardian, learner=learner, offering=offering, accept_terms=True
     ).enrollment
 
@@ -44,7 +44,7 @@ def test_a_held_seat_paid_later_from_the_wallet_is_confirmed_by_sms(
     assert held.status == EnrollmentStatus.AWAITING_PAYMENT
     top_up(guardian.family, FEE)
 
-    services.enrollment_pay(guardian=guardian, enrollment=held)
+    services_registration.enrollment_pay(guardian=guardian, enrollment=held)
 
     [message] = messages("enrollment_confirmed")
     assert offering.course.title in message.body
@@ -54,7 +54,7 @@ def test_a_drop_is_confirmed_by_sms_with_the_money_returned(offering, learner, g
     top_up(guardian.family, FEE)
     enrollment = register(learner, offering)
 
-    services.enrollment_drop(guardian=guardian, enrollment=enrollment)
+    services_drop.enrollment_drop(guardian=guardian, enrollment=enrollment)
 
     [message] = messages("enrollment_dropped")
     assert offering.course.title in message.body
@@ -64,7 +64,7 @@ def test_a_drop_is_confirmed_by_sms_with_the_money_returned(offering, learner, g
 def test_giving_up_a_held_seat_is_confirmed_by_sms(offering, learner, guardian, gateway):
     held = register(learner, offering)
 
-    services.enrollment_drop(guardian=guardian, enrollment=held)
+    services_drop.enrollment_drop(guardian=guardian, enrollment=held)
 
     [message] = messages("enrollment_dropped")
     assert offering.course.title in message.body
@@ -75,7 +75,7 @@ def test_a_switch_is_confirmed_by_sms(offering, learner, guardian):
     enrollment = register(learner, offering)
     other = make_offering(weekday=3)
 
-    services.enrollment_switch(guardian=guardian, enrollment=enrollment, offering=other)
+    services_drop.enrollment_switch(guardian=guardian, enrollment=enrollment, offering=other)
 
     [message] = messages("enrollment_switched")
     assert offering.course.title in message.body and other.course.title in message.body
@@ -84,7 +84,9 @@ def test_a_switch_is_confirmed_by_sms(offering, learner, guardian):
 def test_a_place_paid_from_the_wallet_awaiting_documents_says_so(
     offering, learner, guardian, monkeypatch
 ):
-    monkeypatch.setattr(services, "_waits_for_approval", lambda learner, offering: True)
+    monkeypatch.setattr(
+        services_registration, "_waits_for_approval", lambda learner, offering: True
+    )
     top_up(guardian.family, FEE)
 
     assert register(learner, offering).status == EnrollmentStatus.AWAITING_APPROVAL

@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from kargah.accounts.models import Role, User
 from kargah.accounts.tests.factories import StaffFactory
 from kargah.catalog.models import Offering
-from kargah.enrollment import services
+from kargah.enrollment import services_registration
 from kargah.enrollment.tests.conftest import make_offering
 from kargah.notifications.models import OutboxMessage
 from kargah.payments import services as payments
@@ -53,11 +53,11 @@ def money_everywhere(guardian: User, learner: Any, offering: Offering) -> dict[s
     )
     assert sandbox_decide(authority=attempt.authority, pay=True) is not None
     payments.payment_callback(gateway=attempt.gateway, authority=attempt.authority, status_ok=True)
-    paid = services.enrollment_create(
+    paid = services_registration.enrollment_create(
         guardian=guardian, learner=learner, offering=offering, accept_terms=True
     ).enrollment
     unpaid_offering = make_offering(weekday=3, fee_rials=2_299_990)
-    services.enrollment_create(
+    services_registration.enrollment_create(
         guardian=guardian, learner=learner, offering=unpaid_offering, accept_terms=True
     )
     refund = refunds.refund_request(
@@ -193,7 +193,7 @@ def test_a_fee_back_for_a_class_below_quorum_says_so(guardian, learner, offering
     from kargah.enrollment.tests.conftest import top_up
 
     top_up(guardian.family, 5_000_000)
-    enrollment = services.enrollment_create(
+    enrollment = services_registration.enrollment_create(
         guardian=guardian, learner=learner, offering=offering, accept_terms=True
     ).enrollment
     from kargah.wallet.models import AccountKind, TransactionKind

@@ -16,7 +16,7 @@ import pytest
 
 from kargah.catalog.models import Offering
 from kargah.catalog.tests.factories import EnrollmentFactory
-from kargah.enrollment import services
+from kargah.enrollment import services_common, services_registration, services_seats
 from kargah.enrollment.models import ACTIVE_STATUSES, Enrollment, EnrollmentStatus
 from kargah.enrollment.tests.conftest import (
     FEE,
@@ -50,7 +50,7 @@ def rush(clock):
     def action(child):
         # Each request reads the offering afresh, as the API does (so the ones that come
         # after the class filled are refused before the seat lock, from the rows).
-        return lambda: services.enrollment_create(
+        return lambda: services_registration.enrollment_create(
             guardian=child.family.guardian,
             learner=child,
             offering=Offering.objects.select_related("course").get(pk=offering.pk),
@@ -79,14 +79,14 @@ def test_control_without_the_seat_lock_the_same_rush_oversells(rush, monkeypatch
     counts the same free seats before any of them has written its enrollment."""
     require_postgresql()
     offering, actions = rush
-    monkeypatch.setattr(services, "lock_keys", lambda *keys: None)
+    monkeypatch.setattr(services_common, "lock_keys", lambda *keys: None)
 
     def racy_take_seat(offering_id: int) -> None:
         taken = Offering.objects.get(pk=offering_id).seats_taken
         time.sleep(0.2)  # between counting the free seats and writing the enrollment
         Offering.objects.filter(pk=offering_id).update(seats_taken=taken + 1)
 
-    monkeypatch.setattr(services, "_take_seat", racy_take_seat)
+    monkeypatch.setattr(services_seats, "_take_seat", racy_take_seat)
 
     outcomes = run_concurrently(actions)
 
@@ -109,10 +109,10 @@ def test_two_registrations_paid_from_a_wallet_that_covers_one(clock, gateway):
 
     outcomes = run_concurrently(
         [
-            lambda: services.enrollment_create(
+            lambda: services_registration.enrollment_create(
                 guardian=guardian, learner=family_child, offering=first, accept_terms=True
             ),
-            lambda: services.enrollment_create(
+            lambda: services_registration.enrollment_create(
                 guardian=guardian, learner=sibling, offering=second, accept_terms=True
             ),
         ]

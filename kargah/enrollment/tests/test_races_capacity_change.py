@@ -20,7 +20,7 @@ from kargah.accounts.tests.factories import StaffFactory
 from kargah.catalog.models import Offering
 from kargah.catalog.services_published import offering_change_published
 from kargah.catalog.tests.factories import EnrollmentFactory
-from kargah.enrollment import services
+from kargah.enrollment import services_registration, services_seats
 from kargah.enrollment.models import ACTIVE_STATUSES, Enrollment
 from kargah.enrollment.tests.conftest import FEE, make_child, make_offering, money_is_sound, top_up
 from kargah.testing.races import require_postgresql, run_concurrently
@@ -45,16 +45,16 @@ def rush(clock, monkeypatch):
     for child in children:
         top_up(child.family, FEE)
     staff = StaffFactory.create(center=offering.center)
-    real_take_seat = services._take_seat
+    real_take_seat = services_seats._take_seat
 
     def slow_take_seat(offering_id: int) -> None:
         time.sleep(WRITING_THE_SEAT)
         real_take_seat(offering_id)
 
-    monkeypatch.setattr(services, "_take_seat", slow_take_seat)
+    monkeypatch.setattr(services_seats, "_take_seat", slow_take_seat)
 
     def register(child):
-        return lambda: services.enrollment_create(
+        return lambda: services_registration.enrollment_create(
             guardian=child.family.guardian,
             learner=child,
             offering=Offering.objects.select_related("course").get(pk=offering.pk),
@@ -100,7 +100,7 @@ def test_control_without_the_changes_seat_lock_the_capacity_drops_under_a_regist
 ):
     require_postgresql()
     offering, actions = rush
-    monkeypatch.setattr(services, "seats_lock", lambda *, offering_id: None)
+    monkeypatch.setattr(services_seats, "seats_lock", lambda *, offering_id: None)
 
     change, *registrations = run_concurrently(actions)
 

@@ -15,7 +15,7 @@ import pytest
 from kargah.accounts.tests.factories import StaffFactory
 from kargah.catalog.models import Offering
 from kargah.core.models import AuditLogEntry
-from kargah.enrollment import services
+from kargah.enrollment import services_cancel, services_common, services_registration
 from kargah.enrollment.tests.conftest import FEE, make_child, make_offering, money_is_sound, top_up
 from kargah.notifications.models import OutboxMessage
 from kargah.sla.models import ServiceEvent
@@ -34,13 +34,13 @@ def class_to_cancel(clock, gateway):
     children = [make_child() for _ in range(FAMILIES)]
     for child in children:
         top_up(child.family, FEE)
-        services.enrollment_create(
+        services_registration.enrollment_create(
             guardian=child.family.guardian, learner=child, offering=offering, accept_terms=True
         )
     staff = [StaffFactory.create(center=offering.center) for _ in range(2)]
 
     def action(user):
-        return lambda: services.offering_cancel(
+        return lambda: services_cancel.offering_cancel(
             actor=user, offering=Offering.objects.get(pk=offering.pk), reason="تعطیلی مرکز"
         )
 
@@ -67,14 +67,14 @@ def test_control_without_the_lock_both_runs_cancel_and_it_is_counted_twice(
 ):
     require_postgresql()
     offering, children, actions = class_to_cancel
-    monkeypatch.setattr(services, "lock_keys", lambda *keys: None)
+    monkeypatch.setattr(services_common, "lock_keys", lambda *keys: None)
 
     def racy_read(offering_id: int) -> Offering:
         found = Offering.objects.select_related("course", "center").get(pk=offering_id)
         time.sleep(0.3)  # between reading "published" and cancelling
         return found
 
-    monkeypatch.setattr(services, "_offering_to_cancel", racy_read)
+    monkeypatch.setattr(services_cancel, "_offering_to_cancel", racy_read)
 
     outcomes = run_concurrently(actions)
 

@@ -22,7 +22,7 @@ from django.db import connection
 from kargah.accounts.models import LearnerLink, LinkStatus
 from kargah.accounts.tests.factories import GuardianFactory
 from kargah.catalog.models import Offering
-from kargah.enrollment import services
+from kargah.enrollment import services_common, services_registration
 from kargah.enrollment.models import ACTIVE_STATUSES, Enrollment
 from kargah.enrollment.tests.conftest import FEE, make_child, make_offering, money_is_sound, top_up
 from kargah.testing.races import require_postgresql, run_concurrently
@@ -50,7 +50,7 @@ def parents(clock) -> tuple[Offering, list[Any], list[Any]]:
         top_up(family, FEE)
 
     def action(guardian):
-        return lambda: services.enrollment_create(
+        return lambda: services_registration.enrollment_create(
             guardian=guardian,
             learner=child,
             offering=Offering.objects.select_related("course").get(pk=offering.pk),
@@ -71,9 +71,9 @@ def _paid_places(offering: Offering) -> tuple[int, int]:
 def _without_the_seat_lock(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """No seat or wallet lock, and each request waits after reading the seats, so that both
     read them before either writes; returns what each saw (enrolled or not)."""
-    monkeypatch.setattr(services, "lock_keys", lambda *keys: None)
+    monkeypatch.setattr(services_common, "lock_keys", lambda *keys: None)
     seen: list[bool] = []
-    read = services._locked_offering
+    read = services_registration._locked_offering
 
     def slow_read(*args: Any, **kwargs: Any) -> Any:
         fresh, state = read(*args, **kwargs)
@@ -81,7 +81,7 @@ def _without_the_seat_lock(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
         time.sleep(0.3)
         return fresh, state
 
-    monkeypatch.setattr(services, "_locked_offering", slow_read)
+    monkeypatch.setattr(services_registration, "_locked_offering", slow_read)
     return seen
 
 

@@ -11,7 +11,7 @@ from kargah.catalog.models import OfferingStatus
 from kargah.catalog.tests.factories import CourseFactory
 from kargah.core.errors import DomainError, NotAllowed
 from kargah.core.models import AuditLogEntry
-from kargah.enrollment import services
+from kargah.enrollment import services_cancel, services_registration, services_waitlist
 from kargah.enrollment.models import EnrollmentStatus, WaitingListEntry, WaitingStatus
 from kargah.enrollment.tests.conftest import (
     FEE,
@@ -37,18 +37,20 @@ def test_cancelling_a_class_credits_every_family_once_and_tells_each_once(clock,
     offering = make_offering(capacity=4, quorum=1)
     a, b = register_paid(offering), register_paid(offering)
     holder = make_child()
-    hold = services.enrollment_create(
+    hold = services_registration.enrollment_create(
         guardian=holder.family.guardian, learner=holder, offering=offering, accept_terms=True
     ).enrollment
     waiting = make_child()
     c = register_paid(offering)  # the class is now full
-    entry = services.waiting_list_join(
+    entry = services_waitlist.waiting_list_join(
         guardian=waiting.family.guardian, learner=waiting, offering=offering
     )
     alike = make_offering(weekday=3, course=CourseFactory.create(category=offering.course.category))
     staff = staff_of(offering)
 
-    report = services.offering_cancel(actor=staff, offering=offering, reason="مربی بیمار است")
+    report = services_cancel.offering_cancel(
+        actor=staff, offering=offering, reason="مربی بیمار است"
+    )
 
     assert report.cancelled_places == 4 and report.credited_rials == 3 * FEE
     assert not report.already
@@ -81,7 +83,7 @@ def test_cancelling_a_class_credits_every_family_once_and_tells_each_once(clock,
 
     # Run twice: nothing moves, nobody is told again.
     counts = row_counts()
-    again = services.offering_cancel(actor=staff, offering=offering, reason="دوباره")
+    again = services_cancel.offering_cancel(actor=staff, offering=offering, reason="دوباره")
     assert again.already and row_counts() == counts
     assert ServiceEvent.objects.count() == 1
 
@@ -91,9 +93,9 @@ def test_only_the_offerings_own_center_may_cancel_it_and_a_reason_is_needed(cloc
     register_paid(offering)
     counts = row_counts()
     with pytest.raises(NotAllowed):
-        services.offering_cancel(actor=StaffFactory.create(), offering=offering, reason="x")
+        services_cancel.offering_cancel(actor=StaffFactory.create(), offering=offering, reason="x")
     with pytest.raises(DomainError) as refused:
-        services.offering_cancel(actor=staff_of(offering), offering=offering, reason="  ")
+        services_cancel.offering_cancel(actor=staff_of(offering), offering=offering, reason="  ")
     assert refused.value.code == "reason"
     assert row_counts() == counts
     offering.refresh_from_db()
@@ -105,7 +107,7 @@ def test_a_finished_class_is_not_cancelled(clock):
     offering.status = OfferingStatus.FINISHED
     offering.save(update_fields=["status"])
     with pytest.raises(DomainError) as refused:
-        services.offering_cancel(actor=staff_of(offering), offering=offering, reason="دیر")
+        services_cancel.offering_cancel(actor=staff_of(offering), offering=offering, reason="دیر")
     assert refused.value.code == "status"
 
 
@@ -115,12 +117,12 @@ def test_one_place_cancelled_by_the_center_goes_back_to_the_wallet_and_frees_the
     offering = make_offering(capacity=1, quorum=1)
     place = register_paid(offering)
     waiting = make_child()
-    entry = services.waiting_list_join(
+    entry = services_waitlist.waiting_list_join(
         guardian=waiting.family.guardian, learner=waiting, offering=offering
     )
     staff = staff_of(offering)
 
-    services.enrollment_cancel_by_center(
+    services_cancel.enrollment_cancel_by_center(
         actor=staff, enrollment=place, reason="به گروه دیگری منتقل شد"
     )
 
@@ -137,7 +139,7 @@ def test_one_place_cancelled_by_the_center_goes_back_to_the_wallet_and_frees_the
 
     counts = row_counts()
     with pytest.raises(DomainError) as refused:
-        services.enrollment_cancel_by_center(actor=staff, enrollment=place, reason="دوباره")
+        services_cancel.enrollment_cancel_by_center(actor=staff, enrollment=place, reason="دوباره")
     assert refused.value.code == "status" and row_counts() == counts
     assert WaitingListEntry.objects.filter(status=WaitingStatus.OFFERED).count() == 1
 
@@ -147,7 +149,7 @@ def test_another_centers_staff_cannot_cancel_a_place(clock, gateway):
     place = register_paid(offering)
     counts = row_counts()
     with pytest.raises(NotAllowed):
-        services.enrollment_cancel_by_center(
+        services_cancel.enrollment_cancel_by_center(
             actor=StaffFactory.create(), enrollment=place, reason="x"
         )
     assert row_counts() == counts

@@ -12,7 +12,7 @@ from kargah.catalog.models import CourseConditions, Offering, OfferingStatus
 from kargah.catalog.tests.factories import CourseConditionsFactory, EnrollmentFactory
 from kargah.core.errors import Conflict, DomainError, NotAllowed
 from kargah.core.models import AuditLogEntry
-from kargah.enrollment import services
+from kargah.enrollment import services_common, services_registration, services_seats
 from kargah.enrollment.models import Enrollment, EnrollmentStatus
 from kargah.enrollment.tests.conftest import (
     FEE,
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 
 def register(guardian, learner, offering, accept_terms=True, **kwargs):
-    return services.enrollment_create(
+    return services_registration.enrollment_create(
         guardian=guardian, learner=learner, offering=offering, accept_terms=accept_terms, **kwargs
     )
 
@@ -118,7 +118,9 @@ def test_a_dropped_class_no_longer_clashes(offering, guardian, learner):
 
 
 def test_required_documents_must_be_handed_in(offering, guardian, learner, monkeypatch):
-    monkeypatch.setattr(services, "_documents_missing", lambda learner, offering: ["رضایت‌نامه ولی"])
+    monkeypatch.setattr(
+        services_registration, "_documents_missing", lambda learner, offering: ["رضایت‌نامه ولی"]
+    )
     error = refused("documents", lambda: register(guardian, learner, offering))
     assert "رضایت‌نامه ولی" in str(error.message)
     assert error.extra["missing"] == ["رضایت‌نامه ولی"]
@@ -132,12 +134,14 @@ def test_a_full_offering_answers_409_and_suggests_the_waiting_list(guardian, lea
 
 
 def _no_seat_lock(monkeypatch):
-    """Makes taking the seat lock fail the test: what follows must be decided without it."""
+    """Makes taking the seat lock fail the test: what follows must be decided without it.
+    Every module takes the seat (and wallet) locks through `services_common._lock_seats`,
+    which calls `lock_keys` of its own module: patched there, it is refused on any path."""
 
-    def refuse(*offering_ids, families=()):
+    def refuse(*keys):
         raise AssertionError("the seat lock was taken")
 
-    monkeypatch.setattr(services, "_lock_seats", refuse)
+    monkeypatch.setattr(services_common, "lock_keys", refuse)
 
 
 def test_a_full_offering_is_refused_without_queueing_for_the_seat_lock(
@@ -162,7 +166,9 @@ def test_already_registered_in_a_full_class_says_so(guardian, learner, clock, mo
 
 
 def _documents(monkeypatch, *names):
-    monkeypatch.setattr(services, "_documents_missing", lambda learner, offering: list(names))
+    monkeypatch.setattr(
+        services_registration, "_documents_missing", lambda learner, offering: list(names)
+    )
 
 
 @pytest.mark.parametrize("full", [False, True], ids=["seats free", "class full"])
@@ -256,7 +262,9 @@ def test_a_free_class_is_confirmed_without_money(guardian, learner, clock):
 
 
 def test_confirmation_can_wait_for_document_approval(offering, guardian, learner, monkeypatch):
-    monkeypatch.setattr(services, "_waits_for_approval", lambda learner, offering: True)
+    monkeypatch.setattr(
+        services_registration, "_waits_for_approval", lambda learner, offering: True
+    )
     top_up(guardian.family, FEE)
     enrollment = register(guardian, learner, offering).enrollment
     assert enrollment.status == EnrollmentStatus.AWAITING_APPROVAL
@@ -264,9 +272,16 @@ def test_confirmation_can_wait_for_document_approval(offering, guardian, learner
     assert wallet_balance(family=guardian.family) == 0
 
     # Still awaiting: nothing happens; approved: confirmed and told.
-    assert services.enrollment_documents_reviewed(learner=learner, course=offering.course) == []
-    monkeypatch.setattr(services, "_waits_for_approval", lambda learner, offering: False)
-    confirmed = services.enrollment_documents_reviewed(learner=learner, course=offering.course)
+    assert (
+        services_registration.enrollment_documents_reviewed(learner=learner, course=offering.course)
+        == []
+    )
+    monkeypatch.setattr(
+        services_registration, "_waits_for_approval", lambda learner, offering: False
+    )
+    confirmed = services_registration.enrollment_documents_reviewed(
+        learner=learner, course=offering.course
+    )
     assert [e.pk for e in confirmed] == [enrollment.pk]
     enrollment.refresh_from_db()
     assert enrollment.status == EnrollmentStatus.CONFIRMED
@@ -309,7 +324,7 @@ def test_a_second_verified_callback_moves_no_more_money(offering, guardian, lear
     (attempt,) = gateway.started
     gateway.pay(attempt)
     outbox = OutboxMessage.objects.count()
-    services.enrollment_on_payment_verified(attempt=attempt)
+    services_registration.enrollment_on_payment_verified(attempt=attempt)
     assert OutboxMessage.objects.count() == outbox  # nobody is told twice
     assert LedgerTransaction.objects.filter(reference__startswith="enrollment:").count() == 1
     enrollment.refresh_from_db()
@@ -323,7 +338,7 @@ def test_a_payment_for_a_released_seat_stays_in_the_wallet(
     enrollment = register(guardian, learner, offering).enrollment
     (attempt,) = gateway.started
     clock.advance(minutes=16)
-    assert services.enrollment_holds_release() == 1
+    assert services_seats.enrollment_holds_release() == 1
 
     gateway.pay(attempt)
 
@@ -332,7 +347,7 @@ def test_a_payment_for_a_released_seat_stays_in_the_wallet(
     assert wallet_balance(family=guardian.family) == FEE  # never lost
     sms = OutboxMessage.objects.get(kind="payment_kept_in_wallet")
     assert sms.recipient == guardian.mobile
-    services.enrollment_on_payment_verified(attempt=attempt)  # told once per payment
+    services_registration.enrollment_on_payment_verified(attempt=attempt)  # told once per payment
     assert OutboxMessage.objects.filter(kind="payment_kept_in_wallet").count() == 1
     assert money_is_sound()
 
@@ -345,7 +360,7 @@ def test_a_payment_just_after_the_hold_expired_still_confirms_the_unreleased_sea
     gateway.pay(gateway.started[0])
     enrollment.refresh_from_db()
     assert enrollment.status == EnrollmentStatus.CONFIRMED
-    assert services.enrollment_holds_release() == 0
+    assert services_seats.enrollment_holds_release() == 0
 
 
 def test_when_the_wallet_was_spent_meanwhile_the_money_waits_in_it(gateway, clock):
@@ -366,7 +381,7 @@ def test_when_the_wallet_was_spent_meanwhile_the_money_waits_in_it(gateway, cloc
     assert OutboxMessage.objects.filter(kind="payment_kept_in_wallet").count() == 1
     # After a top-up, paying again takes it from the wallet.
     top_up(guardian.family, 1_000_000)
-    result = services.enrollment_pay(guardian=guardian, enrollment=pending)
+    result = services_registration.enrollment_pay(guardian=guardian, enrollment=pending)
     assert result.enrollment.status == EnrollmentStatus.CONFIRMED and result.payment is None
     assert money_is_sound()
 
@@ -384,7 +399,7 @@ def test_enrollment_pay_refuses_after_the_hold_expired(offering, guardian, learn
     enrollment = register(guardian, learner, offering).enrollment
     clock.advance(minutes=15)
     with pytest.raises(DomainError) as caught:
-        services.enrollment_pay(guardian=guardian, enrollment=enrollment)
+        services_registration.enrollment_pay(guardian=guardian, enrollment=enrollment)
     assert caught.value.code == "hold_expired"
 
 
@@ -393,7 +408,9 @@ def test_enrollment_pay_starts_a_new_payment_for_what_is_lacking(
 ):
     enrollment = register(guardian, learner, offering).enrollment
     top_up(guardian.family, 2_000_000)
-    result = services.enrollment_pay(guardian=guardian, enrollment=enrollment, return_url="/x/")
+    result = services_registration.enrollment_pay(
+        guardian=guardian, enrollment=enrollment, return_url="/x/"
+    )
     assert result.payment.amount == FEE - 2_000_000
     assert len(gateway.started) == 2
 
@@ -402,7 +419,7 @@ def test_an_unknown_attempt_is_ignored(db):
     class Attempt:
         enrollment_id = None
 
-    assert services.enrollment_on_payment_verified(attempt=Attempt()) is None
+    assert services_registration.enrollment_on_payment_verified(attempt=Attempt()) is None
 
 
 def test_a_second_payment_for_a_paid_place_stays_in_the_wallet(
@@ -410,7 +427,7 @@ def test_a_second_payment_for_a_paid_place_stays_in_the_wallet(
 ):
     enrollment = register(guardian, learner, offering).enrollment
     first = gateway.started[0]
-    second = services.enrollment_pay(guardian=guardian, enrollment=enrollment).payment
+    second = services_registration.enrollment_pay(guardian=guardian, enrollment=enrollment).payment
     gateway.pay(first)
     gateway.pay(second)
     enrollment.refresh_from_db()

@@ -10,7 +10,7 @@ import pytest
 from kargah.catalog.models import Offering
 from kargah.core.errors import DomainError
 from kargah.core.persian import TEHRAN
-from kargah.enrollment import selectors, services
+from kargah.enrollment import selectors, services_drop, services_registration
 from kargah.enrollment.models import EnrollmentStatus
 from kargah.enrollment.tests.conftest import (
     FEE,
@@ -50,7 +50,7 @@ def paid(clock, closes_at):
     )  # fmt: skip
     child = make_child()
     top_up(child.family, FEE)
-    return services.enrollment_create(
+    return services_registration.enrollment_create(
         guardian=child.family.guardian, learner=child, offering=offering, accept_terms=True
     ).enrollment
 
@@ -68,7 +68,7 @@ def test_a_drop_just_before_the_deadline_credits_the_wallet(paid, clock):
     guardian = paid.learner.family.guardian
     assert wallet_balance(family=guardian.family) == 0
 
-    dropped = services.enrollment_drop(guardian=guardian, enrollment=paid)
+    dropped = services_drop.enrollment_drop(guardian=guardian, enrollment=paid)
 
     assert dropped.status == EnrollmentStatus.DROPPED and dropped.ended_at == clock()
     assert wallet_balance(family=guardian.family) == FEE
@@ -82,7 +82,7 @@ def test_a_drop_at_the_deadline_is_refused_in_persian(paid, clock):
     clock.current = deadline_of(paid.offering)
     before = row_counts()
     with pytest.raises(DomainError) as caught:
-        services.enrollment_drop(guardian=paid.learner.family.guardian, enrollment=paid)
+        services_drop.enrollment_drop(guardian=paid.learner.family.guardian, enrollment=paid)
     assert caught.value.code == "deadline"
     assert row_counts() == before
     paid.refresh_from_db()
@@ -91,26 +91,26 @@ def test_a_drop_at_the_deadline_is_refused_in_persian(paid, clock):
 
 def test_dropping_twice_credits_once(paid, clock):
     guardian = paid.learner.family.guardian
-    services.enrollment_drop(guardian=guardian, enrollment=paid)
+    services_drop.enrollment_drop(guardian=guardian, enrollment=paid)
     with pytest.raises(DomainError) as caught:
-        services.enrollment_drop(guardian=guardian, enrollment=paid)
+        services_drop.enrollment_drop(guardian=guardian, enrollment=paid)
     assert caught.value.code == "status"
     assert wallet_balance(family=guardian.family) == FEE
 
 
 def test_another_family_cannot_drop(paid):
     with pytest.raises(DomainError) as caught:
-        services.enrollment_drop(guardian=make_child().family.guardian, enrollment=paid)
+        services_drop.enrollment_drop(guardian=make_child().family.guardian, enrollment=paid)
     assert caught.value.code == "not_found"
 
 
 def test_an_unpaid_hold_can_be_given_up_without_money(clock, gateway):
     offering = make_offering()
     child = make_child()
-    held = services.enrollment_create(
+    held = services_registration.enrollment_create(
         guardian=child.family.guardian, learner=child, offering=offering, accept_terms=True
     ).enrollment
-    cancelled = services.enrollment_drop(guardian=child.family.guardian, enrollment=held)
+    cancelled = services_drop.enrollment_drop(guardian=child.family.guardian, enrollment=held)
     assert cancelled.status == EnrollmentStatus.CANCELLED
     assert LedgerTransaction.objects.count() == 0
     offering.refresh_from_db()
@@ -130,7 +130,7 @@ def other_class(paid, fee, weekday=2, **kwargs):
 
 
 def switch(paid, offering):
-    return services.enrollment_switch(
+    return services_drop.enrollment_switch(
         guardian=paid.learner.family.guardian, enrollment=paid, offering=offering
     )
 
@@ -193,11 +193,11 @@ def test_a_switch_checks_the_new_class_as_registering_does(paid, clock):
     full = other_class(paid, FEE, capacity=1, quorum=1)
     filler = make_child()
     top_up(filler.family, FEE)
-    services.enrollment_create(
+    services_registration.enrollment_create(
         guardian=filler.family.guardian, learner=filler, offering=full, accept_terms=True
     )
     clashing = other_class(paid, FEE, weekday=3)
-    services.enrollment_create(
+    services_registration.enrollment_create(
         guardian=paid.learner.family.guardian,
         learner=paid.learner,
         offering=make_offering(

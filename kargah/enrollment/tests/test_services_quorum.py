@@ -14,7 +14,12 @@ from kargah.catalog.tests.factories import (
     EnrollmentFactory,
 )
 from kargah.core.models import AuditLogEntry
-from kargah.enrollment import services
+from kargah.enrollment import (
+    services_common,
+    services_quorum,
+    services_registration,
+    services_waitlist,
+)
 from kargah.enrollment.models import EnrollmentStatus
 from kargah.enrollment.selectors import similar_offerings
 from kargah.enrollment.tests.conftest import (
@@ -40,12 +45,12 @@ def test_at_quorum_the_class_proceeds(clock, gateway):
     paid = [register_paid(offering), register_paid(offering)]
     clock.advance(minutes=1)
     child = make_child()
-    services.enrollment_create(
+    services_registration.enrollment_create(
         guardian=child.family.guardian, learner=child, offering=offering, accept_terms=True
     )
     clock.current = close_time(offering)
 
-    report = services.offerings_close_registration()
+    report = services_quorum.offerings_close_registration()
 
     assert report.proceeded == [offering.pk] and report.cancelled == [] and not report.failed
     offering.refresh_from_db()
@@ -54,14 +59,14 @@ def test_at_quorum_the_class_proceeds(clock, gateway):
         enrollment.refresh_from_db()
         assert enrollment.status == EnrollmentStatus.CONFIRMED
     assert AuditLogEntry.objects.filter(action="offering.registration_closed").count() == 1
-    assert services.offerings_close_registration().proceeded == []  # a rerun: nothing
+    assert services_quorum.offerings_close_registration().proceeded == []  # a rerun: nothing
 
 
 def test_below_quorum_every_family_is_credited_and_told_with_similar_classes(clock, gateway):
     offering = make_offering(capacity=5, quorum=3)
     a, b = register_paid(offering), register_paid(offering)
     holder = make_child()
-    hold = services.enrollment_create(
+    hold = services_registration.enrollment_create(
         guardian=holder.family.guardian, learner=holder, offering=offering, accept_terms=True
     ).enrollment
     alike = make_offering(
@@ -72,7 +77,7 @@ def test_below_quorum_every_family_is_credited_and_told_with_similar_classes(clo
     )
     clock.current = close_time(offering)
 
-    report = services.offerings_close_registration()
+    report = services_quorum.offerings_close_registration()
 
     assert report.cancelled == [offering.pk]
     assert report.credited_enrollments == 2 and report.credited_rials == 2 * FEE
@@ -96,7 +101,7 @@ def test_below_quorum_every_family_is_credited_and_told_with_similar_classes(clo
 
     # A rerun moves no money and tells nobody again.
     ledger, outbox = LedgerTransaction.objects.count(), OutboxMessage.objects.count()
-    again = services.offerings_close_registration()
+    again = services_quorum.offerings_close_registration()
     assert again.cancelled == [] and again.credited_enrollments == 0
     assert (LedgerTransaction.objects.count(), OutboxMessage.objects.count()) == (ledger, outbox)
 
@@ -106,7 +111,7 @@ def test_a_class_still_open_is_left_alone(clock):
     clock.current = offering.registration_closes_at - __import__("datetime").timedelta(
         microseconds=1
     )
-    assert services.offerings_close_registration().cancelled == []
+    assert services_quorum.offerings_close_registration().cancelled == []
     offering.refresh_from_db()
     assert offering.status == OfferingStatus.PUBLISHED
 
@@ -115,11 +120,11 @@ def test_waiting_list_places_end_with_registration(clock, gateway):
     offering = make_offering(capacity=1, quorum=1)
     register_paid(offering)
     child = make_child()
-    entry = services.waiting_list_join(
+    entry = services_waitlist.waiting_list_join(
         guardian=child.family.guardian, learner=child, offering=offering
     )
     clock.current = close_time(offering)
-    services.offerings_close_registration()
+    services_quorum.offerings_close_registration()
     entry.refresh_from_db()
     assert entry.status == "expired"
 
@@ -141,7 +146,7 @@ def test_a_run_killed_midway_and_rerun_credits_each_family_exactly_once(
         register_paid(second),
     ]
     clock.current = close_time(first, second)
-    real_credit = services._credit
+    real_credit = services_common._credit
     calls = {"n": 0}
 
     def dying_credit(*args, **kwargs):
@@ -150,10 +155,10 @@ def test_a_run_killed_midway_and_rerun_credits_each_family_exactly_once(
             raise Killed
         return real_credit(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_credit", dying_credit)
+    monkeypatch.setattr(services_common, "_credit", dying_credit)
     with pytest.raises(Killed):
-        services.offerings_close_registration()
-    monkeypatch.setattr(services, "_credit", real_credit)
+        services_quorum.offerings_close_registration()
+    monkeypatch.setattr(services_common, "_credit", real_credit)
 
     # Whatever was done is whole: an offering is either closed with all its credits or untouched.
     for offering in (first, second):
@@ -165,7 +170,7 @@ def test_a_run_killed_midway_and_rerun_credits_each_family_exactly_once(
         ).count()
         assert credited == (2 if offering.status == OfferingStatus.CANCELLED else 0)
 
-    report = services.offerings_close_registration()
+    report = services_quorum.offerings_close_registration()
 
     assert sorted(
         report.cancelled + [o.pk for o in (first, second) if o.pk not in report.cancelled]
@@ -177,7 +182,7 @@ def test_a_run_killed_midway_and_rerun_credits_each_family_exactly_once(
         assert wallet_balance(family=place.learner.family) == FEE
     assert OutboxMessage.objects.filter(kind="quorum_cancelled").count() == 4
     assert money_is_sound()
-    assert services.offerings_close_registration().credited_enrollments == 0
+    assert services_quorum.offerings_close_registration().credited_enrollments == 0
 
 
 def test_an_offering_that_fails_is_reported_and_the_others_still_close(clock, monkeypatch):
@@ -186,22 +191,22 @@ def test_an_offering_that_fails_is_reported_and_the_others_still_close(clock, mo
     register_paid(broken)
     place = register_paid(fine)
     clock.current = close_time(broken, fine)
-    real = services._quorum_cancel_enrollment
+    real = services_quorum._quorum_cancel_enrollment
 
     def failing(enrollment, **kwargs):
         if enrollment.offering_id == broken.pk:
             raise RuntimeError("boom")
         return real(enrollment, **kwargs)
 
-    monkeypatch.setattr(services, "_quorum_cancel_enrollment", failing)
-    report = services.offerings_close_registration()
+    monkeypatch.setattr(services_quorum, "_quorum_cancel_enrollment", failing)
+    report = services_quorum.offerings_close_registration()
     assert report.failed == [broken.pk] and report.cancelled == [fine.pk]
     broken.refresh_from_db()
     assert broken.status == OfferingStatus.PUBLISHED  # rolled back whole; retried next run
     assert wallet_balance(family=place.learner.family) == FEE
 
-    monkeypatch.setattr(services, "_quorum_cancel_enrollment", real)
-    assert services.offerings_close_registration().cancelled == [broken.pk]
+    monkeypatch.setattr(services_quorum, "_quorum_cancel_enrollment", real)
+    assert services_quorum.offerings_close_registration().cancelled == [broken.pk]
 
 
 def test_the_close_task_runs_the_service(clock):

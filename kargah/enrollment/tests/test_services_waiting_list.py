@@ -9,7 +9,12 @@ import pytest
 
 from kargah.catalog.tests.factories import EnrollmentFactory
 from kargah.core.errors import DomainError
-from kargah.enrollment import services
+from kargah.enrollment import (
+    services_drop,
+    services_registration,
+    services_seats,
+    services_waitlist,
+)
 from kargah.enrollment.models import EnrollmentStatus, WaitingListEntry, WaitingStatus
 from kargah.enrollment.selectors import waiting_list_for_guardian, waiting_list_position
 from kargah.enrollment.tests.conftest import FEE, make_child, make_offering, top_up
@@ -25,13 +30,13 @@ def full(clock):
 
 
 def register(child, offering):
-    return services.enrollment_create(
+    return services_registration.enrollment_create(
         guardian=child.family.guardian, learner=child, offering=offering, accept_terms=True
     )
 
 
 def join(child, offering):
-    return services.waiting_list_join(
+    return services_waitlist.waiting_list_join(
         guardian=child.family.guardian, learner=child, offering=offering
     )
 
@@ -46,9 +51,9 @@ def test_an_expired_hold_frees_the_seat_and_offers_it_to_the_first_waiting(full,
     assert waiting_list_position(entry=entry1) == 1 and waiting_list_position(entry=entry2) == 2
 
     clock.advance(minutes=14)
-    assert services.enrollment_holds_release() == 0  # not yet
+    assert services_seats.enrollment_holds_release() == 0  # not yet
     clock.advance(minutes=1)
-    assert services.enrollment_holds_release() == 1
+    assert services_seats.enrollment_holds_release() == 1
 
     held.refresh_from_db()
     assert held.status == EnrollmentStatus.CANCELLED and held.ended_at == clock()
@@ -87,9 +92,9 @@ def test_an_expired_offer_passes_to_the_next(full, gateway, clock):
         entries.append(join(child, full))
         clock.advance(seconds=1)
     clock.advance(minutes=15)
-    services.enrollment_holds_release()
+    services_seats.enrollment_holds_release()
     clock.advance(hours=2)
-    assert services.enrollment_holds_release() == 1  # the first offer ended
+    assert services_seats.enrollment_holds_release() == 1  # the first offer ended
 
     for entry in entries:
         entry.refresh_from_db()
@@ -110,7 +115,7 @@ def test_a_drop_offers_the_seat_at_once(clock):
     holder = EnrollmentFactory.create(offering=full)
     waiting = make_child()
     entry = join(waiting, full)
-    services.enrollment_drop(guardian=holder.learner.family.guardian, enrollment=holder)
+    services_drop.enrollment_drop(guardian=holder.learner.family.guardian, enrollment=holder)
     entry.refresh_from_db()
     assert entry.status == WaitingStatus.OFFERED
 
@@ -122,9 +127,9 @@ def test_leaving_with_an_offer_passes_the_seat_on(full, gateway, clock):
     clock.advance(seconds=1)
     entry2 = join(second, full)
     clock.advance(minutes=15)
-    services.enrollment_holds_release()
+    services_seats.enrollment_holds_release()
 
-    services.waiting_list_leave(guardian=first.family.guardian, entry=entry1)
+    services_waitlist.waiting_list_leave(guardian=first.family.guardian, entry=entry1)
 
     entry1.refresh_from_db()
     entry2.refresh_from_db()
@@ -138,12 +143,15 @@ def test_leaving_while_waiting(full, gateway):
     child = make_child()
     entry = join(child, full)
     assert list(waiting_list_for_guardian(guardian=child.family.guardian)) == [entry]
-    services.waiting_list_leave(guardian=child.family.guardian, entry=entry)
+    services_waitlist.waiting_list_leave(guardian=child.family.guardian, entry=entry)
     entry.refresh_from_db()
     assert entry.status == WaitingStatus.LEFT
     assert list(waiting_list_for_guardian(guardian=child.family.guardian)) == []
     # Leaving twice changes nothing.
-    assert services.waiting_list_leave(guardian=child.family.guardian, entry=entry).status == "left"
+    assert (
+        services_waitlist.waiting_list_leave(guardian=child.family.guardian, entry=entry).status
+        == "left"
+    )
 
 
 def test_only_a_full_class_has_a_waiting_list(clock):
@@ -167,11 +175,13 @@ def test_someone_elses_child_cannot_join_or_leave(full, gateway):
     register(make_child(), full)
     child, stranger = make_child(), make_child()
     with pytest.raises(DomainError) as caught:
-        services.waiting_list_join(guardian=stranger.family.guardian, learner=child, offering=full)
+        services_waitlist.waiting_list_join(
+            guardian=stranger.family.guardian, learner=child, offering=full
+        )
     assert caught.value.code == "not_found"
     entry = join(child, full)
     with pytest.raises(DomainError):
-        services.waiting_list_leave(guardian=stranger.family.guardian, entry=entry)
+        services_waitlist.waiting_list_leave(guardian=stranger.family.guardian, entry=entry)
 
 
 def test_expired_holds_are_released_by_the_next_registration_too(full, gateway, clock):

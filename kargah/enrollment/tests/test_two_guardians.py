@@ -16,7 +16,14 @@ from kargah.accounts.models import Learner, LearnerLink, LinkStatus, User
 from kargah.accounts.tests.factories import GuardianFactory
 from kargah.catalog.services import _families_to_tell
 from kargah.core.errors import DomainError, NotAllowed
-from kargah.enrollment import selectors, services
+from kargah.enrollment import (
+    selectors,
+    services_drop,
+    services_quorum,
+    services_registration,
+    services_seats,
+    services_waitlist,
+)
 from kargah.enrollment.models import Enrollment, EnrollmentStatus, WaitingListEntry
 from kargah.enrollment.tests.conftest import FEE, make_child, make_offering, top_up
 from kargah.notifications.models import OutboxMessage
@@ -48,7 +55,7 @@ def second(child: Learner, owner: User) -> User:
 
 
 def register(guardian: User, child: Learner, offering) -> Enrollment:
-    return services.enrollment_create(
+    return services_registration.enrollment_create(
         guardian=guardian, learner=child, offering=offering, accept_terms=True
     ).enrollment
 
@@ -86,7 +93,7 @@ def test_a_linked_guardian_short_of_money_pays_the_rest_through_their_own_paymen
     top_up(owner.family, FEE)  # the owner's money could pay it, and must not
     top_up(second.family, FEE // 5)
 
-    result = services.enrollment_create(
+    result = services_registration.enrollment_create(
         guardian=second, learner=child, offering=offering, accept_terms=True
     )
     (attempt,) = gateway.started
@@ -146,7 +153,7 @@ def test_the_linked_guardian_drops_and_the_credit_goes_to_their_wallet(clock, ch
     top_up(second.family, FEE)
     enrollment = register(second, child, make_offering())
 
-    services.enrollment_drop(guardian=second, enrollment=enrollment)
+    services_drop.enrollment_drop(guardian=second, enrollment=enrollment)
 
     assert wallet_balance(family=second.family) == FEE
     assert wallet_balance(family=owner.family) == 0
@@ -161,14 +168,14 @@ def test_neither_guardian_acts_on_the_other_familys_place(clock, child, owner, s
 
     for guardian, enrollment in ((owner, theirs), (second, mine)):
         with pytest.raises(NotAllowed) as refused:
-            services.enrollment_drop(guardian=guardian, enrollment=enrollment)
+            services_drop.enrollment_drop(guardian=guardian, enrollment=enrollment)
         assert refused.value.code == "not_payer"
         with pytest.raises(NotAllowed):
-            services.enrollment_switch(
+            services_drop.enrollment_switch(
                 guardian=guardian, enrollment=enrollment, offering=make_offering(weekday=3)
             )
         with pytest.raises(NotAllowed):
-            services.enrollment_pay(guardian=guardian, enrollment=enrollment)
+            services_registration.enrollment_pay(guardian=guardian, enrollment=enrollment)
 
     assert LedgerTransaction.objects.count() == before
     assert set(Enrollment.objects.values_list("status", flat=True)) == {"confirmed"}
@@ -180,7 +187,7 @@ def test_a_switch_by_the_linked_guardian_settles_with_their_wallet(clock, child,
     enrollment = register(second, child, make_offering(weekday=1))
     dearer = make_offering(weekday=2, fee_rials=FEE + 1_000_000)
 
-    new = services.enrollment_switch(guardian=second, enrollment=enrollment, offering=dearer)
+    new = services_drop.enrollment_switch(guardian=second, enrollment=enrollment, offering=dearer)
 
     assert new.family_id == second.family.pk
     assert wallet_balance(family=second.family) == 0
@@ -201,7 +208,7 @@ def test_a_quorum_cancellation_credits_the_family_that_paid_and_tells_it(
     assert None not in closes
     clock.current = max(c for c in closes if c is not None)
 
-    report = services.offerings_close_registration()
+    report = services_quorum.offerings_close_registration()
 
     assert sorted(report.cancelled) == sorted([offering.pk, other_offering.pk])
     assert wallet_balance(family=second.family) == FEE
@@ -230,14 +237,14 @@ def test_the_linked_guardians_waiting_place_is_theirs_and_the_offer_goes_to_them
     holder = make_child()
     top_up(holder.family, FEE)
     taken = register(holder.family.guardian, holder, offering)
-    entry = services.waiting_list_join(guardian=second, learner=child, offering=offering)
+    entry = services_waitlist.waiting_list_join(guardian=second, learner=child, offering=offering)
 
     assert entry.family_id == second.family.pk
     assert list(selectors.waiting_list_for_guardian(guardian=owner)) == []
     with pytest.raises(NotAllowed):
-        services.waiting_list_leave(guardian=owner, entry=entry)
+        services_waitlist.waiting_list_leave(guardian=owner, entry=entry)
 
-    services.enrollment_drop(guardian=holder.family.guardian, enrollment=taken)
+    services_drop.enrollment_drop(guardian=holder.family.guardian, enrollment=taken)
 
     assert WaitingListEntry.objects.get(pk=entry.pk).status == "offered"
     assert sms_to(second, "waiting_list_offer") and not sms_to(owner, "waiting_list_offer")
@@ -259,12 +266,12 @@ def test_a_revoked_link_keeps_the_paid_place_and_refuses_new_registrations(
         register(second, child, make_offering(weekday=2))
     assert refused.value.code == "not_found"
     with pytest.raises(NotAllowed):  # a switch is a new registration too
-        services.enrollment_switch(
+        services_drop.enrollment_switch(
             guardian=second, enrollment=enrollment, offering=make_offering(weekday=3)
         )
     # The place stays the payer's: seen, and dropped with the credit to the payer's wallet.
     assert [e.pk for e in selectors.enrollments_for_guardian(guardian=second)] == [enrollment.pk]
-    services.enrollment_drop(guardian=second, enrollment=enrollment)
+    services_drop.enrollment_drop(guardian=second, enrollment=enrollment)
     assert wallet_balance(family=second.family) == 2 * FEE
     assert wallet_balance(family=owner.family) == 0
 
@@ -346,11 +353,11 @@ def test_a_revoked_link_takes_the_child_off_the_families_waiting_lists(clock, ch
     holder, next_in_line = make_child(), make_child()
     top_up(holder.family, FEE)
     taken = register(holder.family.guardian, holder, offering)
-    entry = services.waiting_list_join(guardian=second, learner=child, offering=offering)
-    after = services.waiting_list_join(
+    entry = services_waitlist.waiting_list_join(guardian=second, learner=child, offering=offering)
+    after = services_waitlist.waiting_list_join(
         guardian=next_in_line.family.guardian, learner=next_in_line, offering=offering
     )
-    services.enrollment_drop(guardian=holder.family.guardian, enrollment=taken)
+    services_drop.enrollment_drop(guardian=holder.family.guardian, enrollment=taken)
     assert WaitingListEntry.objects.get(pk=entry.pk).status == "offered"
 
     accounts_services.learner_link_revoke(
@@ -367,12 +374,12 @@ def test_a_revoked_link_takes_the_child_off_the_families_waiting_lists(clock, ch
 def test_a_payment_arriving_after_the_hold_expired_stays_in_the_payers_wallet(
     clock, gateway, child, owner, second
 ):
-    result = services.enrollment_create(
+    result = services_registration.enrollment_create(
         guardian=second, learner=child, offering=make_offering(), accept_terms=True
     )
     (attempt,) = gateway.started
     clock.advance(minutes=60)
-    services.enrollment_holds_release()
+    services_seats.enrollment_holds_release()
 
     gateway.pay(attempt)
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from kargah.accounts.tests.factories import GuardianFactory, StaffFactory
 from kargah.catalog.tests.factories import CourseConditionsFactory, EnrollmentFactory
 from kargah.core.persian import format_jalali_date, format_jalali_datetime, format_weekday
-from kargah.enrollment import selectors, services
+from kargah.enrollment import selectors, services_drop, services_registration, services_waitlist
 from kargah.enrollment.models import Enrollment, EnrollmentStatus, WaitingListEntry
 from kargah.enrollment.tests.conftest import (
     FEE,
@@ -80,7 +80,7 @@ def guardian_client(client, guardian):
 
 def confirmed_place(learner, offering) -> Enrollment:
     top_up(learner.family, int(offering.fee_rials))
-    return services.enrollment_create(
+    return services_registration.enrollment_create(
         guardian=learner.family.guardian, learner=learner, offering=offering, accept_terms=True
     ).enrollment
 
@@ -110,7 +110,9 @@ def family_rows(offering, guardian, learner):
     full = make_offering(weekday=1, capacity=1, quorum=1)
     EnrollmentFactory.create(offering=full)
     other_child = make_child(family=learner.family)
-    entry = services.waiting_list_join(guardian=guardian, learner=other_child, offering=full)
+    entry = services_waitlist.waiting_list_join(
+        guardian=guardian, learner=other_child, offering=full
+    )
     return enrollment, entry
 
 
@@ -384,8 +386,8 @@ def test_a_seat_offered_from_the_waiting_list_is_registered_from_the_schedule(
     sibling = make_child(family=learner.family)
     full = make_offering(weekday=4, capacity=1, quorum=1)
     taken = confirmed_place(make_child(), full)
-    services.waiting_list_join(guardian=guardian, learner=learner, offering=full)
-    services.enrollment_drop(guardian=taken.learner.family.guardian, enrollment=taken)
+    services_waitlist.waiting_list_join(guardian=guardian, learner=learner, offering=full)
+    services_drop.enrollment_drop(guardian=taken.learner.family.guardian, enrollment=taken)
 
     schedule = html(guardian_client.get(reverse("enrollment:schedule")))
     link = f"{register_url(full)}?learner={learner.pk}"
@@ -529,7 +531,7 @@ def test_the_wallet_page_shows_balance_and_history_newest_first(
     guardian_client, offering, learner, guardian
 ):
     top_up(guardian.family, 7_000_000)
-    services.enrollment_create(
+    services_registration.enrollment_create(
         guardian=guardian, learner=learner, offering=offering, accept_terms=True
     )
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from kargah.accounts.tests.factories import StaffFactory
 from kargah.catalog.models import OfferingStatus
-from kargah.enrollment import services
+from kargah.enrollment import services_registration
 from kargah.enrollment.models import EnrollmentStatus
 from kargah.enrollment.tests.conftest import FEE, make_child, make_offering, row_counts, top_up
 from kargah.notifications.models import OutboxMessage
@@ -22,7 +22,7 @@ def paid_place(clock, gateway):
     offering = make_offering()
     child = make_child()
     top_up(child.family, FEE)
-    return services.enrollment_create(
+    return services_registration.enrollment_create(
         guardian=child.family.guardian, learner=child, offering=offering, accept_terms=True
     ).enrollment
 

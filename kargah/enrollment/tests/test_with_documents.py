@@ -10,7 +10,7 @@ from django.utils import timezone
 from kargah.catalog.models import Course
 from kargah.core.errors import DomainError
 from kargah.documents.models import Document, DocumentStatus
-from kargah.enrollment import services
+from kargah.enrollment import services_drop, services_registration
 from kargah.enrollment.models import EnrollmentStatus
 from kargah.enrollment.tests.conftest import FEE, money_is_sound, row_counts, top_up
 
@@ -37,7 +37,7 @@ def course(offering):
 
 
 def register(guardian, learner, offering):
-    return services.enrollment_create(
+    return services_registration.enrollment_create(
         guardian=guardian, learner=learner, offering=offering, accept_terms=True
     )
 
@@ -61,11 +61,11 @@ def test_a_paid_place_waits_for_approval_then_is_confirmed(offering, course, gua
     assert enrollment.paid_rials == FEE and enrollment.hold_expires_at is None
     offering.refresh_from_db()
     assert offering.seats_taken == 1
-    assert services.enrollment_documents_reviewed(learner=learner, course=course) == []
+    assert services_registration.enrollment_documents_reviewed(learner=learner, course=course) == []
 
     document.status = DocumentStatus.APPROVED
     document.save()
-    confirmed = services.enrollment_documents_reviewed(learner=learner, course=course)
+    confirmed = services_registration.enrollment_documents_reviewed(learner=learner, course=course)
 
     assert [e.pk for e in confirmed] == [enrollment.pk]
     enrollment.refresh_from_db()
@@ -85,7 +85,7 @@ def test_a_place_awaiting_approval_can_be_dropped_with_its_money(
     top_up(guardian.family, FEE)
     hand_in(learner, course)
     enrollment = register(guardian, learner, offering).enrollment
-    dropped = services.enrollment_drop(guardian=guardian, enrollment=enrollment)
+    dropped = services_drop.enrollment_drop(guardian=guardian, enrollment=enrollment)
     assert dropped.status == EnrollmentStatus.CANCELLED
     from kargah.wallet.selectors import wallet_balance
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kargah.enrollment import services
+from kargah.enrollment import services_registration, services_seats
 from kargah.enrollment.models import EnrollmentStatus
 from kargah.enrollment.tests.conftest import FEE, money_is_sound, top_up
 from kargah.notifications.models import OutboxMessage
@@ -25,7 +25,7 @@ def pay_in_sandbox(attempt, *, pay=True):
 def test_wallet_then_sandbox_then_confirmed(offering, guardian, learner, clock):
     top_up(guardian.family, 1_000_000)
 
-    result = services.enrollment_create(
+    result = services_registration.enrollment_create(
         guardian=guardian, learner=learner, offering=offering, accept_terms=True,
         return_url="/family/",
     )  # fmt: skip
@@ -48,13 +48,13 @@ def test_wallet_then_sandbox_then_confirmed(offering, guardian, learner, clock):
 def test_a_cancelled_sandbox_payment_keeps_the_hold_until_it_expires(
     offering, guardian, learner, clock
 ):
-    result = services.enrollment_create(
+    result = services_registration.enrollment_create(
         guardian=guardian, learner=learner, offering=offering, accept_terms=True
     )
     pay_in_sandbox(result.payment, pay=False)
     result.enrollment.refresh_from_db()
     assert result.enrollment.status == EnrollmentStatus.AWAITING_PAYMENT
-    again = services.enrollment_pay(guardian=guardian, enrollment=result.enrollment)
+    again = services_registration.enrollment_pay(guardian=guardian, enrollment=result.enrollment)
     pay_in_sandbox(again.payment)
     result.enrollment.refresh_from_db()
     assert result.enrollment.status == EnrollmentStatus.CONFIRMED
@@ -63,12 +63,12 @@ def test_a_cancelled_sandbox_payment_keeps_the_hold_until_it_expires(
 def test_a_late_callback_after_the_seat_was_released_keeps_the_money(
     offering, guardian, learner, clock
 ):
-    result = services.enrollment_create(
+    result = services_registration.enrollment_create(
         guardian=guardian, learner=learner, offering=offering, accept_terms=True
     )
     sandbox_decide(authority=result.payment.authority, pay=True)
     clock.advance(minutes=20)
-    services.enrollment_holds_release()
+    services_seats.enrollment_holds_release()
 
     payment_callback(gateway="sandbox", authority=result.payment.authority, status_ok=True)
 

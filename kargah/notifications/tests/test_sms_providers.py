@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from urllib.parse import parse_qs
@@ -9,10 +10,11 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from kargah.notifications.sms import SmsSendError, _provider, get_provider
+from kargah.notifications.sms import DeliveryState, SmsSendError, _provider, get_provider
 from kargah.notifications.sms.console import ConsoleSmsProvider
 from kargah.notifications.sms.fake import FakeSmsProvider
 from kargah.notifications.sms.kavenegar import KavenegarSmsProvider
+from kargah.notifications.sms.smsir import SmsIrProvider
 
 API_KEY = "4F6B2D7A-SECRET-KEY-0123456789ABCDEF"
 SENDER = "10008663"
@@ -180,3 +182,184 @@ def test_kavenegar_is_built_from_settings(settings):
     assert provider._api_key == API_KEY
     assert provider._sender == SENDER
     assert provider._client.timeout == httpx.Timeout(3.5)
+
+
+# --- Kavenegar: template sending of codes and delivery reports ----------------------------
+
+
+def test_kavenegar_sends_codes_through_its_lookup_template():
+    provider, seen = _provider_with(_ok)
+    provider._otp_template = "kargah-otp"
+
+    reference = provider.send_code(recipient="+989121234567", code="042137", body=BODY)
+
+    assert reference == "8792343"
+    [request] = seen
+    assert request.url.path == f"/v1/{API_KEY}/verify/lookup.json"
+    assert _form(request) == {
+        "receptor": "09121234567",
+        "token": "042137",
+        "template": "kargah-otp",
+    }
+
+
+def test_kavenegar_without_a_template_sends_codes_as_plain_messages():
+    provider, seen = _provider_with(_ok)
+    provider.send_code(recipient="+989121234567", code="042137", body=BODY)
+    assert seen[0].url.path == f"/v1/{API_KEY}/sms/send.json"
+    assert _form(seen[0])["message"] == BODY
+
+
+def test_kavenegar_delivery_reports_map_its_states():
+    def statuses(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200,
+            json={
+                "return": {"status": 200, "message": "تایید شد"},
+                "entries": [
+                    {"messageid": 11, "status": 10, "statustext": "رسیده به گیرنده"},
+                    {"messageid": 12, "status": 11, "statustext": "نرسیده به گیرنده"},
+                    {"messageid": 13, "status": 4, "statustext": "ارسال به مخابرات"},
+                    {"messageid": 14, "status": 100, "statustext": "شناسه نامعتبر"},
+                ],
+            },
+        )
+
+    provider, seen = _provider_with(statuses)
+    reports = provider.delivery_reports(["11", "12", "13", "14"])
+
+    assert seen[0].url.path == f"/v1/{API_KEY}/sms/status.json"
+    assert _form(seen[0]) == {"messageid": "11,12,13,14"}
+    assert {k: v.state for k, v in reports.items()} == {
+        "11": DeliveryState.DELIVERED,
+        "12": DeliveryState.FAILED,
+        "13": DeliveryState.PENDING,
+    }
+    assert reports["12"].detail == "نرسیده به گیرنده"
+
+
+def test_kavenegar_invalid_receptor_is_a_permanent_refusal():
+    provider, _seen = _provider_with(
+        lambda request: httpx.Response(
+            400, json={"return": {"status": 411, "message": "گیرنده نامعتبر است"}}
+        )
+    )
+    with pytest.raises(SmsSendError) as excinfo:
+        provider.send(recipient="+989121234567", body=BODY)
+    assert excinfo.value.permanent
+
+
+# --- sms.ir -------------------------------------------------------------------------------
+
+SMSIR_KEY = "smsir-SECRET-key-0123456789"
+
+
+def _smsir_with(
+    handler: Callable[[httpx.Request], httpx.Response], *, template: str = ""
+) -> tuple[SmsIrProvider, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+
+    def recording(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return handler(request)
+
+    provider = SmsIrProvider(
+        api_key=SMSIR_KEY,
+        line_number="30007732900000",
+        otp_template_id=template,
+        timeout=2,
+        transport=httpx.MockTransport(recording),
+    )
+    return provider, seen
+
+
+def _smsir_ok(data: dict) -> Callable[[httpx.Request], httpx.Response]:
+    return lambda request: httpx.Response(200, json={"status": 1, "message": "موفق", "data": data})
+
+
+def test_smsir_sends_from_the_line_with_the_key_in_a_header():
+    provider, seen = _smsir_with(_smsir_ok({"packId": "p-1", "messageIds": [7001], "cost": 1}))
+
+    reference = provider.send(recipient="+989121234567", body=BODY)
+
+    assert reference == "7001"
+    [request] = seen
+    assert request.method == "POST"
+    assert str(request.url) == "https://api.sms.ir/v1/send/bulk"
+    assert request.headers["X-API-KEY"] == SMSIR_KEY
+    assert SMSIR_KEY not in str(request.url)
+    assert json.loads(request.content) == {
+        "lineNumber": 30007732900000,
+        "messageText": BODY,
+        "mobiles": ["09121234567"],
+    }
+
+
+def test_smsir_sends_codes_through_its_verify_template():
+    provider, seen = _smsir_with(_smsir_ok({"messageId": 9001, "cost": 1}), template="123456")
+
+    reference = provider.send_code(recipient="+989121234567", code="042137", body=BODY)
+
+    assert reference == "9001"
+    assert str(seen[0].url) == "https://api.sms.ir/v1/send/verify"
+    assert json.loads(seen[0].content) == {
+        "mobile": "09121234567",
+        "templateId": 123456,
+        "parameters": [{"name": "CODE", "value": "042137"}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        (1, DeliveryState.DELIVERED),
+        (2, DeliveryState.FAILED),
+        (3, DeliveryState.PENDING),
+        (7, DeliveryState.FAILED),
+        (None, DeliveryState.PENDING),
+    ],
+)
+def test_smsir_delivery_report_of_one_message(state, expected):
+    provider, seen = _smsir_with(_smsir_ok({"messageId": 7001, "deliveryState": state}))
+    reports = provider.delivery_reports(["7001"])
+    assert seen[0].method == "GET"
+    assert str(seen[0].url) == "https://api.sms.ir/v1/send/7001"
+    assert reports["7001"].state == expected
+
+
+@pytest.mark.parametrize(
+    "handler",
+    [
+        pytest.param(
+            lambda request: httpx.Response(
+                400, json={"status": 102, "message": "اعتبار کافی نیست", "data": None}
+            ),
+            id="refused",
+        ),
+        pytest.param(lambda request: httpx.Response(502, text="<html>"), id="unreadable"),
+        pytest.param(_timeout, id="timeout"),
+    ],
+)
+def test_smsir_failures_raise_send_error_without_the_key(handler, caplog):
+    caplog.set_level(logging.DEBUG)
+    provider, _seen = _smsir_with(handler)
+    with pytest.raises(SmsSendError) as excinfo:
+        provider.send(recipient="+989121234567", body=BODY)
+    assert SMSIR_KEY not in str(excinfo.value)
+    assert excinfo.value.__cause__ is None
+    assert SMSIR_KEY not in caplog.text
+
+
+def test_smsir_needs_an_api_key():
+    with pytest.raises(ValueError, match="SMSIR_API_KEY"):
+        SmsIrProvider(api_key="")
+
+
+def test_smsir_is_built_from_settings(settings):
+    settings.SMSIR_API_KEY = SMSIR_KEY
+    settings.SMSIR_LINE_NUMBER = "30001"
+    settings.SMSIR_OTP_TEMPLATE_ID = "55"
+    provider = _provider.__wrapped__("smsir")
+    assert isinstance(provider, SmsIrProvider)
+    assert provider._line_number == "30001"
+    assert provider._otp_template_id == "55"

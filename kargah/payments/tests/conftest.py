@@ -57,9 +57,11 @@ def enrollment_hook(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         calls.append(attempt)
 
     try:
-        import kargah.enrollment.services as enrollment_services
+        import kargah.enrollment.services_registration as enrollment_services
     except ImportError:  # the enrollment services are not written yet
-        enrollment_services = types.ModuleType("kargah.enrollment.services")
-        monkeypatch.setitem(sys.modules, "kargah.enrollment.services", enrollment_services)
+        enrollment_services = types.ModuleType("kargah.enrollment.services_registration")
+        monkeypatch.setitem(
+            sys.modules, "kargah.enrollment.services_registration", enrollment_services
+        )
     monkeypatch.setattr(enrollment_services, "enrollment_on_payment_verified", hook, raising=False)
     return calls

@@ -348,7 +348,9 @@ def test_an_enrollment_that_refuses_the_money_leaves_it_in_the_wallet(
         raise DomainError("The seat hold ran out and the class is full.", code="full")
 
     monkeypatch.setattr(
-        sys.modules["kargah.enrollment.services"], "enrollment_on_payment_verified", refuse
+        sys.modules["kargah.enrollment.services_registration"],
+        "enrollment_on_payment_verified",
+        refuse,
     )
     attempt = _enrollment_attempt(family)
 
@@ -402,7 +404,7 @@ def test_a_busy_enrollment_undoes_the_whole_callback_and_a_retry_completes_it(
 
     from kargah.core.locks import Busy
 
-    module = sys.modules["kargah.enrollment.services"]
+    module = sys.modules["kargah.enrollment.services_registration"]
     recorder = module.enrollment_on_payment_verified
 
     def busy(*, attempt):

@@ -166,6 +166,26 @@ def test_a_centers_staff_see_their_center_and_its_revenue_only(history: History)
     assert _figures(history.staff_b)["quorum"].rows == []
 
 
+def test_the_months_are_jalali_months_in_tehran_time(
+    history: History, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database groups by the instants the Jalali months begin in Tehran: a top-up half
+    an hour before 1 Azar 1403 (midnight in Tehran, 20:30 UTC) is Aban's, one half an hour
+    after is Azar's; and center B's staff see B's revenue (Azar) and none of A's."""
+    family = GuardianFactory.create().family
+    for when, rials, n in [
+        (dt.datetime(2024, 11, 20, 23, 30, tzinfo=TEHRAN), 700_000, 3),  # 30 Aban 1403
+        (dt.datetime(2024, 11, 21, 0, 30, tzinfo=TEHRAN), 400_000, 4),  # 1 Azar 1403
+    ]:
+        monkeypatch.setattr(timezone, "now", Clock(when))
+        _top_up(family, rials, n)
+    rows = dict(_figures(StaffFactory.create(role=Role.ADMINISTRATOR))["money"].rows)
+    assert rows["آبان ۱۴۰۳"][1] == 1_000_000 + 700_000
+    assert rows["آذر ۱۴۰۳"][1] == 1_200_000 + 700_000 + 400_000
+    b_rows = dict(_figures(history.staff_b)["money"].rows)
+    assert b_rows["آبان ۱۴۰۳"] == [0] and b_rows["آذر ۱۴۰۳"] == [2_000_000]
+
+
 def test_the_page_draws_charts_from_local_chartjs_with_tables(history: History) -> None:
     client = Client()
     client.force_login(StaffFactory.create(role=Role.FINANCE))

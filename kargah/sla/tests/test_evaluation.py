@@ -135,3 +135,73 @@ def test_compensation_amount_rounds_down_to_whole_rials(make_level: MakeLevel) -
     assert compensation_amount(level, [1_000_001]) == 125_000
     level.compensation = "none"
     assert compensation_amount(level, [1_000_000]) == 0
+
+
+def test_the_selectors_the_card_and_the_dashboard_read(
+    history: History, make_level: MakeLevel
+) -> None:
+    """The current figure of each level in force, its measurements over time, the breaches
+    with their evidence and the compensation paid all come from what the job recorded."""
+    from kargah.sla import selectors
+
+    cancel_first_session(history)
+    level = make_level(Metric.SESSIONS_HELD, target=95, compensation="fixed",
+                       compensation_rials=200_000)  # fmt: skip
+    sla_evaluate(now=AFTER)
+    day = MONTH_END  # inside the version's term
+    [figure] = selectors.current_figures(day)
+    assert figure.level == level
+    assert figure.measurement is not None
+    assert (figure.measurement.period_start, figure.measurement.figure) == (
+        MONTH_START, Decimal("66.67"),
+    )  # fmt: skip
+    assert [m.period_start for m in selectors.measurements_over_time(level=level)] == [
+        dt.date(2024, 3, 20), MONTH_START,
+    ]  # fmt: skip
+    [breach] = selectors.breaches(level=level)
+    assert breach.session == history.sessions[0]
+    assert breach.evidence["status"] == SessionStatus.CANCELLED
+    assert selectors.compensation_paid() == {"total": 400_000, "count": 2}
+    assert selectors.compensation_paid(start=MONTH_END) == {"total": 0, "count": 0}
+    assert {c.family for c in selectors.compensations(level=level)} == set(history.families)
+
+
+def test_a_period_another_run_holds_is_left_to_it(
+    history: History, make_level: MakeLevel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When another run holds a period's lock past the lock timeout, this run skips that
+    period (the next hourly run finds it measured, or measures it) and goes on."""
+    from kargah.core.locks import Busy
+    from kargah.sla import evaluation
+
+    level = make_level(Metric.SESSIONS_HELD, target=95)
+    real = evaluation._lock_period
+
+    def busy_for_the_month(level: object, start: dt.date) -> None:
+        if start == MONTH_START:
+            raise Busy("busy")
+        real(level, start)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(evaluation, "_lock_period", busy_for_the_month)
+    assert sla_evaluate(now=AFTER) == 1
+    monkeypatch.setattr(evaluation, "_lock_period", real)
+    assert sla_evaluate(now=AFTER) == 1
+    assert Measurement.objects.filter(level=level).count() == 2
+
+
+def test_beat_runs_the_evaluation_hourly(history: History, make_level: MakeLevel) -> None:
+    """The task beat names exists and runs the job; this history lies beyond the look-back
+    of today's run, so nothing of 1403 is measured (nor credited) now."""
+    from celery import current_app
+    from celery.schedules import crontab
+    from django.conf import settings
+
+    from kargah.sla import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["sla-evaluate"]
+    assert entry["task"] == "kargah.sla.tasks.sla_evaluate"
+    assert entry["task"] in current_app.tasks
+    assert entry["schedule"] == crontab(minute=20)
+    make_level(Metric.SESSIONS_HELD, target=95)
+    assert tasks.sla_evaluate_task.delay().get() == 0
+    assert not Measurement.objects.exists()

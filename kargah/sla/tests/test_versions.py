@@ -161,3 +161,37 @@ def test_opening_the_registration_form_records_the_first_click(client: Client) -
     first = RegistrationStart.objects.get(family=family, offering=offering).first_opened_at
     assert client.get(url).status_code == 200
     assert RegistrationStart.objects.get(family=family, offering=offering).first_opened_at == first
+
+
+def test_a_level_is_checked_and_its_change_in_the_admin_is_audited(
+    client: Client, admin: User
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    seed_sla_demo()
+    refunds = ServiceLevel.objects.filter(metric="refund_working_days").first()
+    assert refunds is not None
+    refunds.scope = "center"
+    with pytest.raises(ValidationError) as refused:
+        refunds.full_clean()
+    assert {"scope", "scope_center"} <= set(refused.value.message_dict)
+
+    admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    level = ServiceLevel.objects.filter(metric="sessions_held").first()
+    assert level is not None
+    url = reverse("admin:sla_servicelevel_change", args=[level.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    data["target"] = "90"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    level.refresh_from_db()
+    assert level.target == 90
+    entry = AuditLogEntry.objects.get(action="sla.level_changed")
+    assert (entry.before or {})["target"] == "95.00"
+    assert (entry.after or {})["target"] == "90"

@@ -1,4 +1,4 @@
-"""`manage.py demo_seed`: loads the Persian demo data (safe to run again)."""
+"""`manage.py demo_seed`: the Persian demo data (safe to run again); in catalog, which seeds both apps."""
 
 from typing import Any
 

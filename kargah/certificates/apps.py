@@ -1,0 +1,10 @@
+"""Certificates of completion: issued once per completed place, verified by code (issue 13)."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CertificatesConfig(AppConfig):
+    name = "kargah.certificates"
+    label = "certificates"
+    verbose_name = _("Certificates of completion")
