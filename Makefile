@@ -37,6 +37,7 @@ demo: export KARGAH_BBB_SECRET = kargah-demo-bbb-secret
 demo: venv assets messages
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) demo_seed
+	$(MANAGE) demo_agreement
 	$(MANAGE) classroom_demo
 	$(MANAGE) demo_desk
 	$(MANAGE) demo_certificates

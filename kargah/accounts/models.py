@@ -11,7 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kargah.accounts.validators import mask_mobile, mask_national_code, mobile_for_display
+from kargah.accounts.validators import mask_national_code
+from kargah.core.persian import mask_mobile, mobile_for_display
 
 
 class Province(models.Model):

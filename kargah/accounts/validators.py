@@ -60,20 +60,6 @@ def normalize_mobile(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def mobile_for_display(e164: str) -> str:
-    """+989121234567 → 09121234567, the way Iranians write it."""
-    if e164.startswith("+98"):
-        return "0" + e164[3:]
-    return e164
-
-
-def mask_mobile(e164: str) -> str:
-    """A guardian's number as lists show it: enough to recognise, not to call
-    (+989121234567 → 0912***4567)."""
-    mobile = mobile_for_display(e164 or "")
-    return f"{mobile[:4]}***{mobile[-4:]}" if len(mobile) >= 8 else "***"
-
-
 def is_valid_national_code(code: str) -> bool:
     """The Iranian national code (کد ملی): ten digits, the last a mod-11 check digit."""
     if not re.fullmatch(r"[0-9]{10}", code) or len(set(code)) == 1:

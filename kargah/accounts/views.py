@@ -17,9 +17,9 @@ from django.views.decorators.http import require_POST
 from kargah.accounts import selectors, services
 from kargah.accounts.forms import CodeForm, LearnerForm, MobileForm
 from kargah.accounts.models import LearnerLink, Role, User
-from kargah.accounts.validators import mobile_for_display
 from kargah.core.errors import DomainError
 from kargah.core.http import client_ip
+from kargah.core.persian import mobile_for_display
 from kargah.devicecheck.selectors import device_checks_for_learners
 
 SESSION_MOBILE = "kargah_sign_in_mobile"

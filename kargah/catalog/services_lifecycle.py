@@ -31,6 +31,7 @@ from kargah.catalog.models import (
 )
 from kargah.catalog.selectors import closed_days
 from kargah.catalog.services import _check_manages, _instructor_clashes, _renumber
+from kargah.catalog.signals import offering_finished
 from kargah.core.errors import Conflict, DomainError, NotAllowed
 from kargah.core.locks import lock_keys
 from kargah.core.persian import (
@@ -41,8 +42,7 @@ from kargah.core.persian import (
 )
 from kargah.core.services import audit_record
 from kargah.notifications.services import sms_queue
-from kargah.sla.models import ServiceEventKind
-from kargah.sla.services import service_event_record
+from kargah.sla.models import ServiceEvent, ServiceEventKind
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -198,7 +198,7 @@ def session_cancel(
             before={"status": SessionStatus.SCHEDULED},
             after={"status": locked.status, "cause": cause}, reason=reason,
         )  # fmt: skip
-        service_event_record(
+        ServiceEvent.objects.record(
             kind=ServiceEventKind.SESSION_CANCELLED, offering=offering, session=locked,
             cause=cause, at=now,
             details={"starts_at": schedule.to_iso(locked.starts_at), "reason": reason,
@@ -440,7 +440,7 @@ def _makeup_create(
                "ends_at": schedule.to_iso(ends_at), "learner_clashes": clashes,
                "chosen_by_staff": chosen_by_staff},
     )  # fmt: skip
-    service_event_record(
+    ServiceEvent.objects.record(
         kind=ServiceEventKind.MAKEUP_SCHEDULED, offering=offering, session=cancelled,
         cause=cancelled.cancel_cause, at=now,
         details={"makeup": makeup.pk, "starts_at": schedule.to_iso(starts_at),
@@ -526,7 +526,7 @@ def _hold(session_id: int, now: dt.datetime) -> bool:
             after={"status": session.status, "taught_at": schedule.to_iso(session.taught_at)},
         )  # fmt: skip
         if session.makeup_for_id:
-            service_event_record(
+            ServiceEvent.objects.record(
                 kind=ServiceEventKind.MAKEUP_HELD, offering=session.offering, session=session,
                 at=now, details={"makeup_for": session.makeup_for_id},
             )  # fmt: skip
@@ -583,15 +583,21 @@ def _finish(offering_id: int, now: dt.datetime) -> int | None:
         # The certificates of completion (issue 13) after the commit, so that a failure
         # there never undoes the class's end; the certificates job looks again later, when
         # the attendance of the last session is in.
-        transaction.on_commit(partial(_issue_certificates, offering.pk, now), robust=True)
+        transaction.on_commit(partial(_tell_offering_finished, offering.pk, now))
         return completed
 
 
-def _issue_certificates(offering_id: int, now: dt.datetime) -> None:
-    # Imported here: certificates are built on the catalog, not the other way round.
-    from kargah.certificates.services import certificates_issue_for_offering
-
-    certificates_issue_for_offering(offering_id=offering_id, now=now)
+def _tell_offering_finished(offering_id: int, now: dt.datetime) -> None:
+    for receiver, result in offering_finished.send_robust(
+        sender=Offering, offering_id=offering_id, now=now
+    ):
+        if isinstance(result, Exception):
+            logger.error(
+                "lifecycle: %s failed after offering %s finished",
+                getattr(receiver, "__qualname__", receiver),
+                offering_id,
+                exc_info=result,
+            )
 
 
 def _run(report: LifecycleReport, what: str, pk: int, step: Callable[[], T]) -> T | None:

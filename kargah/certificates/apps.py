@@ -8,3 +8,11 @@ class CertificatesConfig(AppConfig):
     name = "kargah.certificates"
     label = "certificates"
     verbose_name = _("Certificates of completion")
+
+    def ready(self) -> None:
+        from kargah.catalog.signals import offering_finished
+        from kargah.certificates.services import certificates_on_offering_finished
+
+        offering_finished.connect(
+            certificates_on_offering_finished, dispatch_uid="certificates-offering-finished"
+        )

@@ -150,6 +150,14 @@ def certificates_issue_due(
     )
 
 
+def certificates_on_offering_finished(
+    sender: object, *, offering_id: int, now: dt.datetime, **kwargs: object
+) -> None:
+    """Receiver of `catalog.signals.offering_finished`: the class has ended, issue its
+    certificates (those whose last attendance is not in yet follow with the job)."""
+    certificates_issue_for_offering(offering_id=offering_id, now=now)
+
+
 def certificates_issue_for_offering(
     *, offering_id: int, actor: User | None = None, now: dt.datetime | None = None
 ) -> IssueReport:

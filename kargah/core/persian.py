@@ -334,3 +334,17 @@ def clean_name(value: str, *, title: bool = False) -> str:
     ):
         raise NameTextError("invisible" if all(c in NAME_SIGNS for c in text) else "letters")
     return text
+
+
+def mobile_for_display(e164: str) -> str:
+    """+989121234567 → 09121234567, the way Iranians write it."""
+    if e164.startswith("+98"):
+        return "0" + e164[3:]
+    return e164
+
+
+def mask_mobile(e164: str) -> str:
+    """A guardian's number as lists show it: enough to recognise, not to call
+    (+989121234567 → 0912***4567)."""
+    mobile = mobile_for_display(e164 or "")
+    return f"{mobile[:4]}***{mobile[-4:]}" if len(mobile) >= 8 else "***"

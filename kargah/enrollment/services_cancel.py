@@ -37,8 +37,7 @@ from kargah.enrollment.services_common import (
     _waiting_transition,
 )
 from kargah.enrollment.services_seats import _seat_freed
-from kargah.sla.models import ServiceEventKind
-from kargah.sla.services import service_event_record
+from kargah.sla.models import ServiceEvent, ServiceEventKind
 from kargah.wallet.models import TransactionKind
 
 # --- cancelled by the center ---------------------------------------------------------------
@@ -170,7 +169,7 @@ def offering_cancel(
                    "credited_rials": report.credited_rials},
             reason=reason,
         )  # fmt: skip
-        service_event_record(
+        ServiceEvent.objects.record(
             kind=ServiceEventKind.OFFERING_CANCELLED, offering=locked, at=now, cause="center",
             details={"reason": reason, "by": actor.pk, "places": report.cancelled_places,
                      "credited_rials": report.credited_rials},

@@ -18,13 +18,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from kargah.accounts.models import Role, User
-from kargah.accounts.validators import mask_mobile
 from kargah.core.models import AuditLogEntry
 from kargah.core.persian import (
     JALALI_MONTHS_EN,
     JALALI_MONTHS_FA,
     TEHRAN,
     localize_digits,
+    mask_mobile,
     to_jalali,
 )
 from kargah.enrollment.models import Enrollment

@@ -3,6 +3,7 @@ compensation (rule 10)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from kargah.catalog.models import Offering, Session
+from kargah.core.services import _require_change_transaction
 
 
 class ServiceEventKind(models.TextChoices):
@@ -18,6 +20,27 @@ class ServiceEventKind(models.TextChoices):
     MAKEUP_SCHEDULED = "makeup_scheduled", _("Make-up session scheduled")
     MAKEUP_HELD = "makeup_held", _("Make-up session held")
     OFFERING_CANCELLED = "offering_cancelled", _("Class cancelled by the center")
+
+
+class ServiceEventManager(models.Manager["ServiceEvent"]):
+    def record(
+        self,
+        *,
+        kind: str,
+        offering: Offering,
+        at: dt.datetime,
+        session: Session | None = None,
+        cause: str = "",
+        details: dict[str, Any] | None = None,
+    ) -> ServiceEvent:
+        """Records one event; call it inside the transaction of the change it records, so
+        that both commit or roll back together (as `audit_record`). A manager's method, so
+        that the apps whose changes are recorded need only this app's models."""
+        _require_change_transaction("ServiceEvent.objects.record")
+        return self.create(
+            kind=kind, offering=offering, session=session, cause=cause, at=at,
+            details=details or {},
+        )  # fmt: skip
 
 
 class ServiceEvent(models.Model):
@@ -38,6 +61,8 @@ class ServiceEvent(models.Model):
     cause = models.CharField(_("cause"), max_length=24, blank=True, default="")
     at = models.DateTimeField(_("when"), db_index=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = ServiceEventManager()
 
     class Meta:
         ordering = ["at", "id"]

@@ -1,23 +1,20 @@
-"""Writes of the SLA part: service events in the caller's transaction, agreement versions and
-the first click of a registration (the evaluation job is kargah.sla.evaluation)."""
+"""Writes of the SLA part: agreement versions and the first click of a registration (events: `ServiceEvent.objects.record`; the evaluation job: kargah.sla.evaluation)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kargah.accounts.models import Family, User
-from kargah.catalog.models import Offering, Session
+from kargah.catalog.models import Offering
 from kargah.core.errors import DomainError, NotAllowed
 from kargah.core.persian import format_jalali_date
-from kargah.core.services import _require_change_transaction, audit_record, snapshot
+from kargah.core.services import audit_record, snapshot
 from kargah.sla.models import (
     RegistrationStart,
-    ServiceEvent,
     ServiceLevel,
     SlaVersion,
 )
@@ -26,24 +23,6 @@ from kargah.sla.periods import latest_term_end
 # The staff banner's cached answer (kargah.sla.context_processors); dropped on every change.
 NOTICE_CACHE_KEY = "sla:staff-notice"
 VERSION_FIELDS = ["title", "service", "signatory", "valid_from", "valid_until"]
-
-
-def service_event_record(
-    *,
-    kind: str,
-    offering: Offering,
-    at: dt.datetime,
-    session: Session | None = None,
-    cause: str = "",
-    details: dict[str, Any] | None = None,
-) -> ServiceEvent:
-    """Records one event; call it inside the transaction of the change it records, so that
-    both commit or roll back together (as `audit_record`)."""
-    _require_change_transaction("service_event_record")
-    return ServiceEvent.objects.create(
-        kind=kind, offering=offering, session=session, cause=cause, at=at,
-        details=details or {},
-    )  # fmt: skip
 
 
 # --- versions --------------------------------------------------------------------------

@@ -7,9 +7,8 @@ import io
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from kargah.accounts.validators import mobile_for_display
 from kargah.catalog.models import Offering
-from kargah.core.persian import format_jalali_date, money_unit, rials_per_unit
+from kargah.core.persian import format_jalali_date, mobile_for_display, money_unit, rials_per_unit
 from kargah.teaching.selectors import StaffRosterRow
 
 

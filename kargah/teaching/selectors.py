@@ -17,9 +17,8 @@ from django.utils import timezone
 
 from kargah.accounts.models import Learner, Role, User
 from kargah.accounts.selectors import center_list_for_staff, visible_to_family
-from kargah.accounts.validators import mask_mobile
 from kargah.catalog.models import Offering, Session, SessionStatus
-from kargah.core.persian import to_tehran
+from kargah.core.persian import mask_mobile, to_tehran
 from kargah.devicecheck.models import DeviceCheck
 from kargah.documents.models import Document
 from kargah.documents.selectors import DocumentNeed, document_needs

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kargah.accounts.models import Learner, User
-from kargah.accounts.validators import mobile_for_display
 from kargah.catalog.models import Offering, Session, SessionStatus
 from kargah.core.errors import DomainError, NotAllowed
 from kargah.core.locks import lock_keys
+from kargah.core.persian import mobile_for_display
 from kargah.core.services import audit_record, snapshot
 from kargah.enrollment.models import Enrollment
 from kargah.teaching import integration, selectors

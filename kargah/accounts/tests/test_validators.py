@@ -14,10 +14,10 @@ from kargah.accounts.demo import national_code_for
 from kargah.accounts.validators import (
     is_valid_national_code,
     mask_national_code,
-    mobile_for_display,
     normalize_mobile,
     normalize_national_code,
 )
+from kargah.core.persian import mobile_for_display
 
 # A real-looking valid code, worked by hand: 0·10+4·9+9·8+9·7+3·6+7·5+0·4+8·3+9·2 = 266,
 # 266 mod 11 = 2, so the check digit is 11 - 2 = 9.

@@ -15,11 +15,10 @@ from django.utils import timezone
 
 from kargah.accounts.models import Role, User
 from kargah.accounts.tests.factories import GuardianFactory, LearnerFactory, StaffFactory
-from kargah.accounts.validators import mask_mobile
 from kargah.catalog.tests.factories import OfferingFactory
 from kargah.core.errors import NotAllowed
 from kargah.core.models import AuditLogEntry
-from kargah.core.persian import format_jalali_date
+from kargah.core.persian import format_jalali_date, mask_mobile
 from kargah.enrollment.models import Enrollment, EnrollmentStatus
 from kargah.teaching import selectors, services
 from kargah.teaching.tests.conftest import World

@@ -6,7 +6,6 @@ from django.core.management.base import BaseCommand
 
 from kargah.accounts.demo import DEMO_PASSWORD, seed_demo
 from kargah.catalog.demo import seed_catalog_demo
-from kargah.sla.demo import seed_sla_demo
 
 
 class Command(BaseCommand):
@@ -28,10 +27,6 @@ class Command(BaseCommand):
             "{courses} courses, {offerings} offerings ({published} published), "
             "{sessions} sessions, {enrollments} enrolments, {holidays} holidays; "
             "now {learners} learners and {instructors} instructors.".format(**catalog)
-        )
-        agreement = seed_sla_demo()
-        self.stdout.write(
-            "Agreement: {versions} versions, {levels} service levels.".format(**agreement)
         )
         self.stdout.write(
             f"Staff sign in at /accounts/staff/sign-in/ with password {DEMO_PASSWORD}"
