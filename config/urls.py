@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("kargah.documents.api_urls")),
     path("", include("kargah.devicecheck.api_urls")),
     path("", include("kargah.teaching.api_urls")),
+    path("", include("kargah.notifications.api_urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns = [
     path("class/", include("kargah.classroom.urls")),
     path("desk/", include("kargah.teaching.urls")),
     path("quality/", include("kargah.quality.urls")),
+    path("messages/", include("kargah.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -305,6 +305,17 @@ KAVENEGAR_API_KEY = env("KAVENEGAR_API_KEY", default="")
 KAVENEGAR_SENDER = env("KAVENEGAR_SENDER", default="")
 KAVENEGAR_TIMEOUT_SECONDS = env.float("KAVENEGAR_TIMEOUT_SECONDS", default=5.0)
 
+# E-mail (issue 12): production sends through SMTP, given as EMAIL_URL
+# (smtp+tls://user:password@host:587). Without it, every e-mail is written as a file into
+# KARGAH_EMAIL_DIR (var/mail/ beside manage.py), where a newcomer running the demo reads it.
+KARGAH_EMAIL_DIR = env("KARGAH_EMAIL_DIR", default=str(BASE_DIR / "var" / "mail"))
+if env("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = KARGAH_EMAIL_DIR
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Kargah <no-reply@kargah.example>")
+
 # Payments (docs/payments.md): "sandbox" is the built-in simulated bank of the demo and the
 # tests (no real money); "zarinpal" takes real money.
 KARGAH_PAYMENT_GATEWAY = env("KARGAH_PAYMENT_GATEWAY", default="sandbox")

@@ -31,7 +31,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kargah.accounts.models import Family, Learner, User
@@ -62,7 +62,20 @@ from kargah.enrollment.models import (
     WaitingListEntry,
     WaitingStatus,
 )
-from kargah.notifications.services import sms_queue
+from kargah.notifications.catalogue import (
+    CENTER_CANCEL_CREDIT,
+    DOCUMENTS_APPROVED,
+    DROP_CREDIT,
+    FIRST_SESSION,
+    PAID_FROM_WALLET,
+    QUORUM_CREDIT,
+    QUORUM_NO_CREDIT,
+    SIMILAR_CLASSES,
+    Fragment,
+    Money,
+    When,
+)
+from kargah.notifications.services import notify
 from kargah.sla.models import ServiceEventKind
 from kargah.sla.services import service_event_record
 from kargah.wallet.models import AccountKind, TransactionKind
@@ -131,12 +144,40 @@ def _guardian_mobile(to: Learner | Enrollment | WaitingListEntry) -> str:
     return to.family.guardian.mobile or ""
 
 
-def _tell(to: Learner | Enrollment | WaitingListEntry, body: str, kind: str) -> None:
-    """An SMS to the guardian of `to.family`: for a place or a waiting-list entry, the
-    family that registered (and paid) it, never the child's other guardian."""
-    mobile = _guardian_mobile(to)
-    if mobile:
-        sms_queue(recipient=mobile, body=body, kind=kind)
+def _tell(
+    to: Learner | Enrollment | WaitingListEntry, kind: str, context: dict[str, Any], event: Any = ""
+) -> None:
+    """A message of the catalogue to the guardian of `to.family`: for a place or a
+    waiting-list entry, the family that registered (and paid) it, never the child's other
+    guardian. One per place (or entry) and kind, or per `event` of it (e.g. a payment)."""
+    event_key = f"{type(to).__name__.lower()}:{to.pk}:{kind}" + (f":{event}" if event else "")
+    offering_id = getattr(to, "offering_id", None)
+    notify(
+        user=to.family.guardian,
+        kind=kind,
+        context=context,
+        event_key=event_key,
+        link=reverse("catalog:detail", args=[offering_id]) if offering_id else "",
+    )
+
+
+def _tell_hold_expired(enrollment: Enrollment, offering: Offering) -> None:
+    _tell(enrollment, "hold_expired", {
+        "title": offering.course.title, "name": enrollment.learner.first_name,
+        "until": When(enrollment.hold_expires_at), "link": _offering_url(offering),
+    })  # fmt: skip
+
+
+def _tell_quorum_met(offering: Offering) -> None:
+    """The quorum's result when the class runs: each confirmed place, with the first session."""
+    first = offering.sessions.filter(status=SessionStatus.SCHEDULED).order_by("starts_at").first()
+    places = Enrollment.objects.filter(offering=offering, status=EnrollmentStatus.CONFIRMED)
+    for enrollment in places.select_related("learner", "family__guardian"):
+        _tell(enrollment, "quorum_met", {
+            "title": offering.course.title, "name": enrollment.learner.first_name,
+            "first": Fragment(FIRST_SESSION, when=When(first.starts_at, weekday=True))
+            if first else "",
+        })  # fmt: skip
 
 
 # --- results ---------------------------------------------------------------------------
@@ -464,6 +505,7 @@ def _release_expired(offering: Offering, now: dt.datetime) -> tuple[int, int]:
         before = snapshot(enrollment, ENROLLMENT_AUDIT_FIELDS)
         _transition(enrollment, EnrollmentStatus.CANCELLED, now=now)
         _save(enrollment, actor=None, action="enrollment.hold_expired", before=before)
+        _tell_hold_expired(enrollment, offering)
     offers = list(
         WaitingListEntry.objects.select_for_update().filter(
             offering=offering, status=WaitingStatus.OFFERED, offer_expires_at__lte=now
@@ -502,17 +544,10 @@ def _offer_free_seats(offering: Offering, now: dt.datetime) -> list[WaitingListE
         entry.save(update_fields=["status", "offered_at", "offer_expires_at"])
         _take_seat(offering.pk)
         audit_record(actor=None, action="waiting_list.offered", obj=entry)
-        with translation.override("fa"):
-            body = _(
-                "Kargah: a seat in «%(title)s» is free for %(name)s until %(until)s. "
-                "Register here: %(link)s"
-            ) % {
-                "title": offering.course.title,
-                "name": entry.learner.first_name,
-                "until": format_jalali_datetime(expires),
-                "link": _offering_url(offering),
-            }
-        _tell(entry, body, "waiting_list_offer")
+        _tell(entry, "waiting_list_offer", {
+            "title": offering.course.title, "name": entry.learner.first_name,
+            "until": When(expires), "link": _offering_url(offering),
+        })  # fmt: skip
     if entries:
         catalog_changed()
     return entries
@@ -691,12 +726,9 @@ def enrollment_on_payment_verified(*, attempt: Any) -> Enrollment | None:
             obj=enrollment,
             after={"attempt": attempt_id, "amount": amount},
         )
-        with translation.override("fa"):
-            body = _("Kargah: payment received; %(name)s is registered in «%(title)s».") % {
-                "name": enrollment.learner.first_name,
-                "title": enrollment.offering.course.title,
-            }
-        _tell(enrollment, body, "enrollment_confirmed")
+        _tell(enrollment, "payment_received", {
+            "name": enrollment.learner.first_name, "title": enrollment.offering.course.title,
+        })  # fmt: skip
     return enrollment
 
 
@@ -718,36 +750,9 @@ def _tell_money_kept(enrollment: Enrollment, *, amount: int, attempt_id: Any, wh
     values = {
         "title": enrollment.offering.course.title,
         "name": enrollment.learner.first_name,
-        "amount": format_money(amount),
+        "amount": Money(amount),
     }
-    with translation.override("fa"):
-        if why == "released":
-            body = (
-                _(
-                    "Kargah: your payment for «%(title)s» arrived after the seat of %(name)s was "
-                    "released. The money (%(amount)s) is in your Kargah wallet; use it for "
-                    "another class or ask for it back."
-                )
-                % values
-            )
-        elif why == "already_paid":
-            body = (
-                _(
-                    "Kargah: the place of %(name)s in «%(title)s» was already paid, so this "
-                    "payment (%(amount)s) is in your Kargah wallet."
-                )
-                % values
-            )
-        else:
-            body = (
-                _(
-                    "Kargah: your payment (%(amount)s) is in your Kargah wallet, but the "
-                    "wallet no longer covers the fee of «%(title)s» for %(name)s. Pay the rest on "
-                    "the site while the seat is held."
-                )
-                % values
-            )
-    _tell(enrollment, body, "payment_kept_in_wallet")
+    _tell(enrollment, f"payment_kept_{why}", values, event=f"attempt-{attempt_id}")
     audit_record(
         actor=None,
         action=action,
@@ -838,6 +843,11 @@ def enrollment_create(
                 actor=guardian if guardian.is_authenticated else None,
             )
         _audit_new_place(enrollment, guardian=guardian, conditions=conditions, paid=paid)
+        if not paid:
+            _tell(enrollment, "seat_held", {
+                "title": offering.course.title, "name": learner.first_name,
+                "until": When(enrollment.hold_expires_at), "link": _offering_url(offering),
+            })  # fmt: skip
         if paid:
             _tell_paid_from_wallet(enrollment)
             return EnrollmentResult(enrollment=enrollment, paid_from_wallet=fee > 0)
@@ -862,20 +872,10 @@ def _tell_paid_from_wallet(enrollment: Enrollment) -> None:
     """Every change a family makes is confirmed by a message (issue 8, item 6), as the
     gateway-paid path does on the bank's confirmation."""
     values = {"name": enrollment.learner.first_name, "title": enrollment.offering.course.title}
-    confirmed = enrollment.status == EnrollmentStatus.CONFIRMED
-    with translation.override("fa"):
-        if confirmed:
-            body = _("Kargah: paid from your wallet; %(name)s is registered in «%(title)s».")
-        else:  # the documents' approval confirms it later, with its own message
-            body = _(
-                "Kargah: paid from your wallet; %(name)s is registered in «%(title)s» once "
-                "the documents are approved."
-            )
-    _tell(
-        enrollment,
-        body % values,
-        "enrollment_confirmed" if confirmed else "enrollment_paid",
-    )
+    if enrollment.status == EnrollmentStatus.CONFIRMED:
+        _tell(enrollment, "enrollment_confirmed", {**values, "how": PAID_FROM_WALLET})
+    else:  # the documents' approval confirms it later, with its own message
+        _tell(enrollment, "enrollment_paid", values)
 
 
 def _audit_new_place(
@@ -1001,14 +1001,10 @@ def enrollment_documents_reviewed(
             before = snapshot(enrollment, ENROLLMENT_AUDIT_FIELDS)
             _transition(enrollment, EnrollmentStatus.CONFIRMED, now=now)
             _save(enrollment, actor=actor, action="enrollment.confirmed", before=before)
-            with translation.override("fa"):
-                body = _(
-                    "Kargah: the documents were approved; %(name)s is registered in «%(title)s»."
-                ) % {
-                    "name": learner.first_name,
-                    "title": enrollment.offering.course.title,
-                }
-            _tell(enrollment, body, "enrollment_confirmed")
+            _tell(enrollment, "enrollment_confirmed", {
+                "how": DOCUMENTS_APPROVED, "name": learner.first_name,
+                "title": enrollment.offering.course.title,
+            })  # fmt: skip
             confirmed.append(enrollment)
     return confirmed
 
@@ -1222,22 +1218,16 @@ def enrollment_drop(*, guardian: User, enrollment: Enrollment) -> Enrollment:
             )  # fmt: skip
             _save(locked, actor=guardian, action="enrollment.dropped", before=before)
         _seat_freed(locked.offering, now)
-        values = {
-            "name": locked.learner.first_name,
-            "title": locked.offering.course.title,
-            "amount": format_money(locked.paid_rials),
-        }
-        with translation.override("fa"):
-            if before["status"] == EnrollmentStatus.AWAITING_PAYMENT:
-                body = _("Kargah: the held seat of %(name)s in «%(title)s» was given up.")
-            elif locked.paid_rials:
-                body = _(
-                    "Kargah: %(name)s is no longer registered in «%(title)s»; %(amount)s "
-                    "are back in your Kargah wallet."
-                )
-            else:
-                body = _("Kargah: %(name)s is no longer registered in «%(title)s».")
-        _tell(locked, body % values, "enrollment_dropped")
+        values = {"name": locked.learner.first_name, "title": locked.offering.course.title}
+        if before["status"] == EnrollmentStatus.AWAITING_PAYMENT:
+            _tell(locked, "hold_given_up", values)
+        else:
+            credit = Fragment(DROP_CREDIT, amount=Money(locked.paid_rials))
+            _tell(
+                locked,
+                "enrollment_dropped",
+                {**values, "credit": credit if locked.paid_rials else ""},
+            )
     return locked
 
 
@@ -1341,13 +1331,10 @@ def enrollment_switch(
         old.switched_to = new
         _save(old, actor=guardian, action="enrollment.switched", before=before)
         _seat_freed(old.offering, now)
-        with translation.override("fa"):
-            body = _("Kargah: %(name)s moved from «%(old)s» to «%(new)s».") % {
-                "name": learner.first_name,
-                "old": old.offering.course.title,
-                "new": offering.course.title,
-            }
-        _tell(new, body, "enrollment_switched")
+        _tell(new, "enrollment_switched", {
+            "name": learner.first_name, "old": old.offering.course.title,
+            "new": offering.course.title,
+        })  # fmt: skip
     return new
 
 
@@ -1383,17 +1370,15 @@ def _cancel_place(
     return paid
 
 
-def _similar_lines(enrollment: Enrollment, now: dt.datetime) -> str:
+def _similar_lines(enrollment: Enrollment, now: dt.datetime) -> Fragment | str:
     """Up to three similar open classes for the child, as the lines of an SMS (rule 3)."""
     from kargah.enrollment.selectors import similar_offerings
 
     similar = similar_offerings(learner=enrollment.learner, offering=enrollment.offering, now=now)
     if not similar:
         return ""
-    text = " " + _("Similar classes for %(name)s:") % {"name": enrollment.learner.first_name}
-    for other in similar:
-        text += f"\n{other.course.title}: {_offering_url(other)}"
-    return text
+    classes = "".join(f"\n{other.course.title}: {_offering_url(other)}" for other in similar)
+    return Fragment(SIMILAR_CLASSES, name=enrollment.learner.first_name, classes=classes)
 
 
 def _quorum_cancel_enrollment(
@@ -1407,20 +1392,14 @@ def _quorum_cancel_enrollment(
     if paid:
         report.credited_enrollments += 1
         report.credited_rials += paid
-    with translation.override("fa"):
-        if paid:
-            body = _(
-                "Kargah: «%(title)s» did not reach its minimum number of learners and is "
-                "cancelled. %(amount)s are in your wallet for another class, or ask for "
-                "them back to your bank account."
-            ) % {"title": enrollment.offering.course.title, "amount": format_money(paid)}
-        else:
-            body = _(
-                "Kargah: «%(title)s» did not reach its minimum number of learners and is "
-                "cancelled; the registration of %(name)s is cancelled."
-            ) % {"title": enrollment.offering.course.title, "name": enrollment.learner.first_name}
-        body += _similar_lines(enrollment, now)
-    _tell(enrollment, body, "quorum_cancelled")
+    if paid:
+        outcome = Fragment(QUORUM_CREDIT, amount=Money(paid))
+    else:
+        outcome = Fragment(QUORUM_NO_CREDIT, name=enrollment.learner.first_name)
+    _tell(enrollment, "quorum_cancelled", {
+        "title": enrollment.offering.course.title, "outcome": outcome,
+        "similar": _similar_lines(enrollment, now),
+    })  # fmt: skip
 
 
 def _close_one(offering_id: int, *, now: dt.datetime, report: CloseReport) -> None:
@@ -1458,6 +1437,8 @@ def _close_one(offering_id: int, *, now: dt.datetime, report: CloseReport) -> No
                 b = snapshot(enrollment, ENROLLMENT_AUDIT_FIELDS)
                 _transition(enrollment, EnrollmentStatus.CANCELLED, now=now)
                 _save(enrollment, actor=None, action="enrollment.hold_expired", before=b)
+                _tell_hold_expired(enrollment, offering)
+            _tell_quorum_met(offering)
             _free_seats(offering.pk, offers + len(holds))
             audit_record(
                 actor=None, action="offering.registration_closed", obj=offering,
@@ -1557,37 +1538,16 @@ def _wallet_url() -> str:
     return _site_url(reverse("wallet:refund_create"))
 
 
-def _center_cancel_body(enrollment: Enrollment, *, paid: int, reason: str, whole: bool) -> str:
-    """The SMS of a place cancelled by the center: why, the credit and the one-click way
-    to the bank refund (the wallet page), and for a whole class, similar open classes."""
-    values = {
+def _center_cancel_body(enrollment: Enrollment, *, paid: int, reason: str) -> dict[str, Any]:
+    """The message of a place cancelled by the center: why, the credit and the one-click
+    way to the bank refund (the wallet page)."""
+    credit = Fragment(CENTER_CANCEL_CREDIT, amount=Money(paid), wallet=_wallet_url())
+    return {
         "title": enrollment.offering.course.title,
         "name": enrollment.learner.first_name,
         "reason": reason,
-        "amount": format_money(paid),
-        "wallet": _wallet_url(),
+        "credit": credit if paid else "",
     }
-    with translation.override("fa"):
-        if whole:
-            body = _("Kargah: the center has cancelled «%(title)s» (%(reason)s).") % values
-        else:
-            body = (
-                _(
-                    "Kargah: the center has cancelled the registration of %(name)s in «%(title)s» "
-                    "(%(reason)s)."
-                )
-                % values
-            )
-        if paid:
-            body += (
-                " "
-                + _(
-                    "%(amount)s are in your wallet for another class; to have them paid to your "
-                    "bank account, ask on your wallet page: %(wallet)s"
-                )
-                % values
-            )
-    return body
 
 
 def offering_cancel(
@@ -1605,7 +1565,7 @@ def offering_cancel(
     _check_center_staff(actor, offering)
     reason = _check_reason(reason)
     now = now or _now()
-    sms: list[tuple[Enrollment, str]] = []
+    sms: list[tuple[Enrollment, dict[str, Any]]] = []
     with transaction.atomic():
         _lock_seats(offering.pk)
         locked = _offering_to_cancel(offering.pk)
@@ -1637,9 +1597,10 @@ def offering_cancel(
             )  # fmt: skip
             report.cancelled_places += 1
             report.credited_rials += paid
-            sms.append((enrollment, _center_cancel_body(
-                enrollment, paid=paid, reason=reason, whole=True,
-            ) + _similar_lines(enrollment, now)))  # fmt: skip
+            sms.append((enrollment, {
+                **_center_cancel_body(enrollment, paid=paid, reason=reason),
+                "similar": _similar_lines(enrollment, now),
+            }))  # fmt: skip
         _free_seats(locked.pk, offers + len(active))
         audit_record(
             actor=actor, action="offering.cancelled_by_center", obj=locked, before=before,
@@ -1652,8 +1613,8 @@ def offering_cancel(
             details={"reason": reason, "by": actor.pk, "places": report.cancelled_places,
                      "credited_rials": report.credited_rials},
         )  # fmt: skip
-        for enrollment, body in sms:
-            _tell(enrollment, body, "offering_cancelled")
+        for enrollment, context in sms:
+            _tell(enrollment, "offering_cancelled", context)
         catalog_changed()
     return report
 
@@ -1686,8 +1647,8 @@ def enrollment_cancel_by_center(
         _seat_freed(locked.offering, now)
         _tell(
             locked,
-            _center_cancel_body(locked, paid=paid, reason=reason, whole=False),
             "enrollment_cancelled_by_center",
+            _center_cancel_body(locked, paid=paid, reason=reason),
         )
     return locked
 

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -26,7 +27,7 @@ from kargah.enrollment.selectors_messages import (
     Recipient,
     family_message_recipients,
 )
-from kargah.notifications.services import sms_queue
+from kargah.notifications.services import notify
 
 # What staff type: room for a few SMS parts; what is sent, with the names filled in, is
 # held to ten Persian SMS parts (67 characters each), which the operators still deliver.
@@ -178,9 +179,7 @@ def family_message_send(
             raise DomainError(
                 _("No family holds a confirmed place here; nothing was sent."), code="no_recipients"
             )
-        for recipient, body in rendered:
-            sms_queue(recipient=recipient.mobile, body=body, kind=OUTBOX_KIND)
-        audit_record(
+        sent = audit_record(
             actor=actor,
             action="families.messaged",
             obj=scope.target,
@@ -193,4 +192,19 @@ def family_message_send(
                 "families": sorted({r.family_id for r, _body in rendered}),
             },
         )
+        guardians = {
+            g.family.pk: g
+            for g in User.objects.filter(
+                family__pk__in={r.family_id for r, _body in rendered}
+            ).select_related("family")
+        }
+        for recipient, body in rendered:
+            # Staff write in Persian, so the message stays Persian whatever the reader chose.
+            notify(
+                user=guardians[recipient.family_id],
+                kind=OUTBOX_KIND,
+                context={"center": recipient.center_name, "text": body},
+                event_key=f"family-message:{sent.pk}:{recipient.family_id}:{recipient.offering_id}",
+                link=reverse("catalog:detail", args=[recipient.offering_id]),
+            )
     return MessagePlan(count=len(rendered), samples=rendered[:PREVIEW_COUNT])

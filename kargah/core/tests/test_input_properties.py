@@ -41,6 +41,7 @@ from kargah.documents import forms as documents_forms
 from kargah.enrollment import api as enrollment_api
 from kargah.enrollment import forms as enrollment_forms
 from kargah.enrollment import forms_messages as enrollment_forms_messages
+from kargah.notifications import forms as notifications_forms
 from kargah.payments import forms as payments_forms
 from kargah.teaching import api as teaching_api
 from kargah.teaching import forms as teaching_forms
@@ -149,6 +150,9 @@ def form_builders(world: World) -> dict[type, Build]:
         teaching_forms.AttendanceMarkForm: lambda d: teaching_forms.AttendanceMarkForm(d),
         teaching_forms.ConductNoteForm: lambda d: teaching_forms.ConductNoteForm(d),
         teaching_forms.ProblemReportForm: lambda d: teaching_forms.ProblemReportForm(d),
+        notifications_forms.NotificationPreferencesForm: (
+            lambda d: notifications_forms.NotificationPreferencesForm(d)
+        ),
     }
 
 
