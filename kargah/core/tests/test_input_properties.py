@@ -41,6 +41,7 @@ from kargah.documents import forms as documents_forms
 from kargah.enrollment import api as enrollment_api
 from kargah.enrollment import forms as enrollment_forms
 from kargah.enrollment import forms_messages as enrollment_forms_messages
+from kargah.notifications import api as notifications_api
 from kargah.notifications import forms as notifications_forms
 from kargah.payments import forms as payments_forms
 from kargah.teaching import api as teaching_api
@@ -180,6 +181,9 @@ INPUT_SERIALIZERS: list[type[serializers.Serializer]] = [
 ]
 # Serializers that only shape answers: no request body or query is read through them.
 OUTPUT_SERIALIZERS = {
+    notifications_api.InboxItemSerializer,
+    notifications_api.UnreadCountSerializer,
+    notifications_api.MarkedSerializer,
     accounts_api.TokenSerializer,
     accounts_api.StaffTokenSerializer,
     accounts_api.CodeSentSerializer,
@@ -318,6 +322,7 @@ _FORM_CLASSES = [
     teaching_forms.AttendanceMarkForm,
     teaching_forms.ConductNoteForm,
     teaching_forms.ProblemReportForm,
+    notifications_forms.NotificationPreferencesForm,
 ]
 
 
