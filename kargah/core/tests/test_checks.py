@@ -36,6 +36,7 @@ def _production(settings: Any) -> None:
     settings.KARGAH_BBB_FAKE = False
     settings.KARGAH_BBB_URL = "https://bbb.kargah.example.ir/bigbluebutton/"
     settings.KARGAH_BBB_SECRET = "y0bK2hWq8vN4pL6sT1xZ3cR5mJ7dF9gA"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 
 @pytest.fixture
@@ -167,6 +168,13 @@ def test_kavenegar_needs_its_key_and_sender(production, key, sender, named):
 def test_an_unknown_sms_provider_is_refused(production):
     production.KARGAH_SMS_PROVIDER = "smsir"
     assert _ids(checks.check_sms_provider()) == ["kargah.E012"]
+
+
+def test_e_mail_written_to_files_is_a_warning(production):
+    production.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    [message] = checks.check_email()
+    assert (message.id, type(message)) == ("kargah.W003", Warning)
+    call_command("check", deploy=True, fail_level="ERROR")  # a warning: the deploy goes on
 
 
 def test_sqlite_is_refused(production, monkeypatch):
