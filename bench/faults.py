@@ -271,7 +271,8 @@ SELECT json_build_object(
                     JOIN accounts_user u ON u.id = f.guardian_id
                     WHERE e.status = 'confirmed' AND NOT EXISTS (
                       SELECT 1 FROM notifications_outboxmessage m
-                      WHERE m.recipient = u.mobile AND m.kind = 'enrollment_confirmed'))
+                      WHERE m.recipient = u.mobile
+                        AND m.kind IN ('enrollment_confirmed', 'payment_received')))
 )
 """
 

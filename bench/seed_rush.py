@@ -53,7 +53,7 @@ def _runtime_models() -> list[Any]:
     them together); the catalog, people and wallet accounts are kept."""
     from kargah.core.models import AuditLogEntry, IdempotencyKey
     from kargah.enrollment.models import Enrollment, WaitingListEntry
-    from kargah.notifications.models import OutboxMessage
+    from kargah.notifications.models import InboxItem, OutboxMessage
     from kargah.payments.models import PaymentAttempt, SandboxPayment
     from kargah.wallet.models import LedgerEntry, LedgerTransaction, RefundRequest
 
@@ -69,6 +69,7 @@ def _runtime_models() -> list[Any]:
         IdempotencyKey,
         AuditLogEntry,
         OutboxMessage,
+        InboxItem,
     ]
     while todo:
         model = todo.pop()

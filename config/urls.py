@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("kargah.documents.api_urls")),
     path("", include("kargah.devicecheck.api_urls")),
     path("", include("kargah.teaching.api_urls")),
+    path("", include("kargah.notifications.api_urls")),
 ]
 
 urlpatterns = [
@@ -35,6 +36,7 @@ urlpatterns = [
     path("quality/", include("kargah.quality.urls")),
     path("certificates/", include("kargah.certificates.urls")),
     path("staff/", include("kargah.certificates.urls_staff")),
+    path("messages/", include("kargah.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

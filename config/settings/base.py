@@ -348,19 +348,20 @@ KARGAH_OUTBOX_BATCH_SIZE = env.int("KARGAH_OUTBOX_BATCH_SIZE", default=200)
 KARGAH_OUTBOX_FLUSH_SECONDS = env.float("KARGAH_OUTBOX_FLUSH_SECONDS", default=25.0)
 KARGAH_OUTBOX_MAX_ATTEMPTS = env.int("KARGAH_OUTBOX_MAX_ATTEMPTS", default=12)
 KARGAH_SMS_DELIVERY_CHECK_HOURS = env.float("KARGAH_SMS_DELIVERY_CHECK_HOURS", default=48.0)
-# E-mail: Django's backends. The default writes each message as a file under var/mail, where
-# a newcomer running the demo can read it; production sets the SMTP backend and its EMAIL_*.
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
-EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
-EMAIL_HOST = env("EMAIL_HOST", default="localhost")
-EMAIL_PORT = env.int("EMAIL_PORT", default=25)
-EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Kargah <no-reply@kargah.local>")
 # The domain of the Message-ID of each e-mail (kept as the message's provider reference).
 KARGAH_EMAIL_DOMAIN = env("KARGAH_EMAIL_DOMAIN", default="kargah.local")
+
+# E-mail (issue 12): production sends through SMTP, given as EMAIL_URL
+# (smtp+tls://user:password@host:587). Without it, every e-mail is written as a file into
+# KARGAH_EMAIL_DIR (var/mail/ beside manage.py), where a newcomer running the demo reads it.
+KARGAH_EMAIL_DIR = env("KARGAH_EMAIL_DIR", default=str(BASE_DIR / "var" / "mail"))
+if env("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = KARGAH_EMAIL_DIR
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Kargah <no-reply@kargah.example>")
 
 # Payments (docs/payments.md): "sandbox" is the built-in simulated bank of the demo and the
 # tests (no real money); "zarinpal" takes real money.

@@ -86,6 +86,10 @@ class User(AbstractUser):
     language = models.CharField(
         _("language of messages"), max_length=5, choices=settings.LANGUAGES, default="fa"
     )
+    # The header's unread badge, kept with the user (read on every page anyway) so that the
+    # badge costs no query: raised by `notify`, lowered when items are read, and set to the
+    # true count whenever the inbox page is opened.
+    inbox_unread = models.PositiveIntegerField(_("unread messages"), default=0)
 
     objects = KargahUserManager()  # type: ignore[misc]
 

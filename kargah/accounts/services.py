@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -35,7 +35,8 @@ from kargah.core.errors import DomainError, NotAllowed, Throttled
 from kargah.core.locks import lock_keys
 from kargah.core.persian import to_persian_digits
 from kargah.core.services import audit_record, snapshot
-from kargah.notifications.services import sms_queue
+from kargah.notifications.catalogue import Number
+from kargah.notifications.services import notify, notify_number
 
 LEARNER_AUDIT_FIELDS = [
     "first_name", "last_name", "birth_date", "national_code", "gender", "province",
@@ -135,19 +136,23 @@ def otp_request(*, mobile: str, ip: str | None) -> CodeSent:
         code = f"{secrets.randbelow(10 ** conf['LENGTH']):0{conf['LENGTH']}d}"
         expires_at = now + dt.timedelta(seconds=conf["VALID_SECONDS"])
         minutes = max(1, conf["VALID_SECONDS"] // 60)
-        OneTimeCode.objects.create(
+        sent = OneTimeCode.objects.create(
             mobile=mobile,
             code_hash=_hash_code(mobile, code),
             requested_ip=ip,
             created_at=now,
             expires_at=expires_at,
         )
-        sms_queue(
-            recipient=mobile,
-            body=_("Kargah sign-in code: %(code)s\nValid for %(minutes)s minutes. Do not share it.")
-            % {"code": code, "minutes": to_persian_digits(minutes)},
+        # The code goes to the number typed, by SMS only, whether or not it has an account
+        # yet; a known person reads it in the language they chose.
+        language = User.objects.filter(mobile=mobile).values_list("language", flat=True).first()
+        notify_number(
+            mobile=mobile,
             kind="otp",
-            redact_after_send=True,
+            # The code in Latin digits, as the phone's code auto-fill reads it.
+            context={"code": code, "minutes": Number(minutes)},
+            event_key=f"otp:{sent.pk}",
+            language=language or "fa",
         )
     return CodeSent(
         mobile=mobile, expires_at=expires_at, resend_after_seconds=conf["RESEND_AFTER_SECONDS"]
@@ -505,18 +510,17 @@ def learner_link_request(
     link.requested_at = now
     _link_save(link, actor=guardian, action="learner_link.requested", before=before)
     owner = _owner_of(link)
-    if owner.mobile:
-        with translation.override("fa"):
-            body = _(
-                "Kargah: the guardian with number %(mobile)s asked to be linked to "
-                "%(name)s as a second guardian. Approve or reject on your family page: "
-                "%(url)s"
-            ) % {
-                "mobile": to_persian_digits(link.requester_mobile_masked),
-                "name": learner.first_name,
-                "url": _family_page_url(),
-            }
-        sms_queue(recipient=owner.mobile, body=body, kind="learner_link")
+    notify(
+        user=owner,
+        kind="learner_link_requested",
+        context={
+            "mobile": Number(link.requester_mobile_masked),
+            "name": learner.first_name,
+            "url": _family_page_url(),
+        },
+        event_key=f"learner-link:{link.pk}:requested:{now.isoformat()}",
+        link=reverse("accounts:family"),
+    )
     return LearnerAddAttempt.Outcome.REQUESTED
 
 
@@ -545,19 +549,16 @@ def _link_decide(*, actor: User, link: LearnerLink, new_status: str, action: str
         _link_transition(locked, new_status)
         locked.decided_by, locked.decided_at = actor, timezone.now()
         _link_save(locked, actor=actor, action=action, before=before)
-        linked_mobile = locked.family.guardian.mobile
         # A rejection is not told: silence is what a code nobody registered gets too.
-        if linked_mobile and new_status in (LinkStatus.APPROVED, LinkStatus.REVOKED):
-            with translation.override("fa"):
-                if new_status == LinkStatus.APPROVED:
-                    body = _(
-                        "Kargah: your request was approved; %(name)s is now on your family "
-                        "page: %(url)s"
-                    )
-                else:
-                    body = _("Kargah: your link to %(name)s as a second guardian was ended.")
-                body = body % {"name": locked.learner.first_name, "url": _family_page_url()}
-            sms_queue(recipient=linked_mobile, body=body, kind="learner_link")
+        if new_status in (LinkStatus.APPROVED, LinkStatus.REVOKED):
+            approved = new_status == LinkStatus.APPROVED
+            notify(
+                user=locked.family.guardian,
+                kind="learner_link_approved" if approved else "learner_link_ended",
+                context={"name": locked.learner.first_name, "url": _family_page_url()},
+                event_key=f"learner-link:{locked.pk}:{new_status}:{locked.decided_at.isoformat()}",
+                link=reverse("accounts:family") if approved else "",
+            )
     return locked
 
 

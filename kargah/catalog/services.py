@@ -12,7 +12,8 @@ import holidays as holiday_data
 import jdatetime
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone, translation
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kargah.accounts.models import Center, Province, Role, User
@@ -45,13 +46,13 @@ from kargah.core.persian import (
     RIALS_PER_TOMAN,
     format_jalali_date,
     format_jalali_datetime,
-    format_weekday,
     search_key,
     to_persian_digits,
     to_tehran,
 )
 from kargah.core.services import audit_record, snapshot
-from kargah.notifications.services import sms_queue
+from kargah.notifications.catalogue import When
+from kargah.notifications.services import notify
 
 OFFERING_AUDIT_FIELDS = [
     "status", "capacity", "quorum", "fee_rials", "registration_opens_at",
@@ -440,15 +441,12 @@ def offering_publish(*, actor: User, offering: Offering) -> Offering:
 # --- rescheduling ----------------------------------------------------------------------
 
 
-def _families_to_tell(offering: Offering) -> list[str]:
+def _families_to_tell(offering: Offering) -> list[User]:
+    """The guardians of the families with an active place (the paying family), each once."""
     from kargah.enrollment.models import ACTIVE_STATUSES, Enrollment
 
-    mobiles = (
-        Enrollment.objects.filter(offering=offering, status__in=ACTIVE_STATUSES)
-        .values_list("family__guardian__mobile", flat=True)  # the paying family
-        .distinct()
-    )
-    return sorted({m for m in mobiles if m})
+    paying = Enrollment.objects.filter(offering=offering, status__in=ACTIVE_STATUSES)
+    return list(User.objects.filter(pk__in=paying.values("family__guardian_id")).order_by("pk"))
 
 
 def session_reschedule(
@@ -507,7 +505,7 @@ def session_reschedule(
         session.save(update_fields=["starts_at", "ends_at"])
         _renumber(offering)
         catalog_changed()
-        audit_record(
+        moved = audit_record(
             actor=actor,
             action="session.rescheduled",
             obj=session,
@@ -521,19 +519,21 @@ def session_reschedule(
             },
             reason=reason.strip(),
         )
-        with translation.override("fa"):
-            body = _(
-                "Kargah: the session of «%(title)s» on %(old)s moves to %(weekday)s %(new)s. "
-                "Reason: %(reason)s"
-            ) % {
-                "title": offering.course.title,
-                "old": format_jalali_datetime(old_start),
-                "weekday": format_weekday(starts_at),
-                "new": format_jalali_datetime(starts_at),
-                "reason": reason.strip(),
-            }
-        for mobile in _families_to_tell(offering):
-            sms_queue(recipient=mobile, body=body, kind="schedule_change")
+        context = {
+            "title": offering.course.title,
+            "old": When(old_start),
+            "new": When(starts_at, weekday=True),
+            "reason": reason.strip(),
+        }
+        for guardian in _families_to_tell(offering):
+            notify(
+                user=guardian,
+                kind="schedule_change",
+                context=context,
+                # Each move is one event (its audit row): told once however often it runs.
+                event_key=f"session-moved:{session.pk}:{moved.pk}",
+                link=reverse("catalog:detail", args=[offering.pk]),
+            )
     return session
 
 

@@ -9,12 +9,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
-from django.utils import timezone, translation
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kargah.accounts.models import Role, User
@@ -36,12 +37,11 @@ from kargah.core.errors import Conflict, DomainError, NotAllowed
 from kargah.core.locks import lock_keys
 from kargah.core.persian import (
     format_jalali_date,
-    format_jalali_datetime,
-    format_weekday,
     to_tehran,
 )
 from kargah.core.services import audit_record
-from kargah.notifications.services import sms_queue
+from kargah.notifications.catalogue import MAKEUP_ON, MAKEUP_OWED, Fragment, When
+from kargah.notifications.services import notify
 from kargah.sla.models import ServiceEvent, ServiceEventKind
 
 logger = logging.getLogger(__name__)
@@ -90,24 +90,21 @@ def _locked_offering(pk: int) -> Offering:
     )
 
 
-def _confirmed_families(offering: Offering) -> list[str]:
-    """The guardians' mobiles of the families with a confirmed place (the paying family),
-    each once however many of its children are in the class."""
+def _confirmed_families(offering: Offering) -> list[User]:
+    """The guardians of the families with a confirmed place (the paying family), each once
+    however many of its children are in the class."""
     from kargah.enrollment.models import Enrollment, EnrollmentStatus
 
-    mobiles = (
-        Enrollment.objects.filter(offering=offering, status=EnrollmentStatus.CONFIRMED)
-        .values_list("family__guardian__mobile", flat=True)
-        .distinct()
-    )
-    return sorted({m for m in mobiles if m})
+    paying = Enrollment.objects.filter(offering=offering, status=EnrollmentStatus.CONFIRMED)
+    return list(User.objects.filter(pk__in=paying.values("family__guardian_id")).order_by("pk"))
 
 
-def _tell_families(offering: Offering, body: str, kind: str) -> int:
-    mobiles = _confirmed_families(offering)
-    for mobile in mobiles:
-        sms_queue(recipient=mobile, body=body, kind=kind)
-    return len(mobiles)
+def _tell_families(offering: Offering, kind: str, context: dict[str, Any], event_key: str) -> int:
+    guardians = _confirmed_families(offering)
+    link = reverse("catalog:detail", args=[offering.pk])
+    for guardian in guardians:
+        notify(user=guardian, kind=kind, context=context, event_key=event_key, link=link)
+    return len(guardians)
 
 
 # --- the teaching signal ---------------------------------------------------------------------
@@ -209,29 +206,18 @@ def session_cancel(
         makeup = None
         if proposal is not None and _auto_confirm():
             makeup = _makeup_create(actor=None, cancelled=locked, starts_at=None, now=now)
-        with translation.override("fa"):
-            values = {
-                "title": offering.course.title,
-                "when": format_jalali_datetime(locked.starts_at),
-            }
-            if makeup is not None:
-                body = _(
-                    "Kargah: the session of «%(title)s» on %(when)s is cancelled by the "
-                    "center. Its make-up session is on %(weekday)s %(makeup)s, Tehran time."
-                ) % {
-                    **values,
-                    "weekday": format_weekday(makeup.starts_at),
-                    "makeup": format_jalali_datetime(makeup.starts_at),
-                }
-            else:
-                body = (
-                    _(
-                        "Kargah: the session of «%(title)s» on %(when)s is cancelled by the "
-                        "center. A make-up session is owed; we will send you its date."
-                    )
-                    % values
-                )
-        _tell_families(offering, body, "session_cancelled")
+        if makeup is not None:
+            told = Fragment(MAKEUP_ON, makeup=When(makeup.starts_at, weekday=True))
+        else:
+            told = Fragment(MAKEUP_OWED)
+        # Cancelled on the session's own day (Tehran): told even in the quiet hours.
+        today = to_tehran(now).date() == to_tehran(locked.starts_at).date()
+        _tell_families(
+            offering,
+            "session_cancelled_today" if today else "session_cancelled",
+            {"title": offering.course.title, "when": When(locked.starts_at), "makeup": told},
+            f"session-cancelled:{locked.pk}",
+        )
     return locked
 
 
@@ -470,17 +456,16 @@ def makeup_confirm(
         lock_keys(("offering-schedule", str(session.offering_id)))
         cancelled = _locked_session(session.pk)
         makeup = _makeup_create(actor=actor, cancelled=cancelled, starts_at=starts_at, now=now)
-        with translation.override("fa"):
-            body = _(
-                "Kargah: the make-up of the cancelled session of «%(title)s» on %(when)s is "
-                "on %(weekday)s %(makeup)s, Tehran time."
-            ) % {
+        _tell_families(
+            cancelled.offering,
+            "makeup_scheduled",
+            {
                 "title": cancelled.offering.course.title,
-                "when": format_jalali_datetime(cancelled.starts_at),
-                "weekday": format_weekday(makeup.starts_at),
-                "makeup": format_jalali_datetime(makeup.starts_at),
-            }
-        _tell_families(cancelled.offering, body, "makeup_scheduled")
+                "when": When(cancelled.starts_at),
+                "makeup": When(makeup.starts_at, weekday=True),
+            },
+            f"makeup:{makeup.pk}",
+        )
     return makeup
 
 

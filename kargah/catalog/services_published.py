@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone, translation
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -22,9 +23,10 @@ from kargah.catalog.services import (
     _instructor_clashes,
 )
 from kargah.core.errors import DomainError
-from kargah.core.persian import format_jalali_datetime, to_persian_digits
+from kargah.core.persian import format_jalali_datetime, localize_digits, to_persian_digits
 from kargah.core.services import audit_record
-from kargah.notifications.services import sms_queue
+from kargah.notifications.catalogue import Joined
+from kargah.notifications.services import notify
 
 # Seats, quorum and window matter only until registration closes (the quorum is judged
 # then, P2); who teaches may change until the last session.
@@ -117,18 +119,18 @@ def _check_instructors(offering: Offering, instructors: list[User]) -> None:
             )
 
 
-def _dated(sentence: str, when: str) -> Callable[[], str]:
-    """A sentence of the families' message with its date, translated when the message is."""
-    return lambda: _(sentence) % {"when": when}
+def _dated(sentence: str, when: dt.datetime) -> Callable[[], str]:
+    """A sentence of the families' message with its date, both written in the reader's
+    language when the message is."""
+    return lambda: _(sentence) % {"when": format_jalali_datetime(when)}
 
 
-def _family_message(offering: Offering, lines: list[Callable[[], str]], reason: str) -> str:
-    with translation.override("fa"):
-        return _("Kargah: «%(title)s» has changed. %(changes)s Reason: %(reason)s") % {
-            "title": offering.course.title,
-            "changes": " ".join(line() for line in lines),
-            "reason": reason,
-        }
+def _family_message(
+    offering: Offering, lines: list[Callable[[], str]], reason: str
+) -> dict[str, Any]:
+    """The context of the families' message: the sentences are written in each reader's
+    language when it is rendered."""
+    return {"title": offering.course.title, "changes": Joined(list(lines)), "reason": reason}
 
 
 def offering_change_published(
@@ -199,14 +201,14 @@ def offering_change_published(
         if new_capacity != locked.capacity:
             note(
                 "capacity", locked.capacity, new_capacity,
-                lambda: _("Capacity: %(new)s seats.") % {"new": to_persian_digits(new_capacity)},
+                lambda: _("Capacity: %(new)s seats.") % {"new": localize_digits(new_capacity)},
             )  # fmt: skip
             locked.capacity = new_capacity
         if new_quorum != locked.quorum:
             note(
                 "quorum", locked.quorum, new_quorum,
                 lambda: _("The class runs with at least %(new)s learners.")
-                % {"new": to_persian_digits(new_quorum)},
+                % {"new": localize_digits(new_quorum)},
             )  # fmt: skip
             locked.quorum = new_quorum
 
@@ -231,10 +233,9 @@ def offering_change_published(
             ):
                 old = getattr(locked, field)
                 if value != old:
-                    shown = format_jalali_datetime(value)
                     note(
                         field, old and old.isoformat(), value.isoformat(),
-                        _dated(sentence, shown),
+                        _dated(sentence, value),
                     )  # fmt: skip
             locked.registration_opens_at, locked.registration_closes_at = opens, closes
 
@@ -267,17 +268,23 @@ def offering_change_published(
         if "capacity" in after and after["capacity"] > before["capacity"]:
             offered = enrollment_seats.waiting_list_offer_free_seats(offering=locked)
         catalog_changed()
-        audit_record(
+        change = audit_record(
             actor=actor, action="offering.changed", obj=locked, before=before,
             after={**after, "waiting_offered": [entry.pk for entry in offered]},
             reason=reason.strip(),
         )  # fmt: skip
-        mobiles = _families_to_tell(locked)
-        body = _family_message(locked, lines, reason.strip())
-        for mobile in mobiles:
-            sms_queue(recipient=mobile, body=body, kind="offering_change")
+        guardians = _families_to_tell(locked)
+        context = _family_message(locked, lines, reason.strip())
+        for guardian in guardians:
+            notify(
+                user=guardian,
+                kind="offering_change",
+                context=context,
+                event_key=f"offering-change:{change.pk}",
+                link=reverse("catalog:detail", args=[locked.pk]),
+            )
     return OfferingChange(
-        offering=locked, changed=list(after), offered=len(offered), told=len(mobiles)
+        offering=locked, changed=list(after), offered=len(offered), told=len(guardians)
     )
 
 

@@ -188,6 +188,34 @@ def check_sms_provider(
     ]
 
 
+# E-mail backends that never reach a mailbox: files (the demo), the terminal, memory, nothing.
+PRETEND_EMAIL_BACKENDS = frozenset(
+    {
+        "django.core.mail.backends.filebased.EmailBackend",
+        "django.core.mail.backends.console.EmailBackend",
+        "django.core.mail.backends.locmem.EmailBackend",
+        "django.core.mail.backends.dummy.EmailBackend",
+    }
+)
+
+
+@deploy_check
+def check_email(app_configs: Iterable[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """A warning, not an error: SMS carries every message that must arrive, and a site may
+    choose not to offer e-mail; but a guardian who chose e-mail would read nothing."""
+    backend = str(_setting("EMAIL_BACKEND", ""))
+    if backend in PRETEND_EMAIL_BACKENDS:
+        return [
+            Warning(
+                f"EMAIL_BACKEND is {backend.rsplit('.', 2)[-2]}: e-mails to families are "
+                "written locally, never sent.",
+                hint="Set EMAIL_URL=smtp+tls://user:password@host:587.",
+                id="kargah.W003",
+            )
+        ]
+    return []
+
+
 # Shared secrets anyone can read: BBB's documentation example and the old public test
 # server's, and the secrets of Kargah's own tests and demo (the fake BBB).
 WELL_KNOWN_BBB_SECRETS = frozenset(

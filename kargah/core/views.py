@@ -24,6 +24,12 @@ def language_switch(request: HttpRequest, code: str) -> HttpResponse:
         target = "/"
     response = redirect(target)
     if code in dict(settings.LANGUAGES):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            # A signed-in person's messages follow the language they chose to read in.
+            from kargah.notifications.services_inbox import user_language_set
+
+            user_language_set(user=user, language=code)
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             code,

@@ -7,7 +7,7 @@ from typing import IO, Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kargah.accounts.models import Learner, Role, User
@@ -20,7 +20,7 @@ from kargah.documents.models import DOCUMENT_TRANSITIONS, Document, DocumentStat
 from kargah.documents.selectors import may_review
 from kargah.documents.signals import documents_reviewed
 from kargah.documents.storage import private_storage, random_name
-from kargah.notifications.services import sms_queue
+from kargah.notifications.services import notify
 
 AUDIT_FIELDS = ["name", "status", "content_type", "size", "reason"]
 
@@ -171,29 +171,16 @@ def _review(*, actor: User, document: Document, approve: bool, reason: str) -> D
             after=snapshot(document, AUDIT_FIELDS),
             reason=reason,
         )
-        mobile = document.learner.family.guardian.mobile
-        if mobile:
-            values = {
+        notify(
+            user=document.learner.family.guardian,
+            kind="document_approved" if approve else "document_rejected",
+            context={
                 "name": document.name,
                 "learner": document.learner.full_name,
                 "course": document.course.title,
                 "reason": reason,
-            }
-            with translation.override("fa"):
-                if approve:
-                    text = _(
-                        "Kargah: the document «%(name)s» of %(learner)s for «%(course)s» was "
-                        "approved."
-                    )
-                else:
-                    text = _(
-                        "Kargah: the document «%(name)s» of %(learner)s for «%(course)s» was "
-                        "not accepted. Reason: %(reason)s. Please upload it again on the site."
-                    )
-            body = text % values
-            sms_queue(
-                recipient=mobile,
-                body=body,
-                kind="document_approved" if approve else "document_rejected",
-            )
+            },
+            # One message per review: a document reviewed again after a new upload is new news.
+            event_key=f"document:{document.pk}:{target}:{document.reviewed_at.isoformat()}",
+        )
     return document

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kargah.accounts.models import User
 from kargah.catalog.cache import catalog_changed
 from kargah.catalog.models import Offering, OfferingStatus
 from kargah.core.errors import DomainError
-from kargah.core.persian import format_money
 from kargah.core.services import audit_record
 from kargah.enrollment.models import (
     ACTIVE_STATUSES,
@@ -37,6 +36,7 @@ from kargah.enrollment.services_common import (
     _waiting_transition,
 )
 from kargah.enrollment.services_seats import _seat_freed
+from kargah.notifications.catalogue import CENTER_CANCEL_CREDIT, Fragment, Money
 from kargah.sla.models import ServiceEvent, ServiceEventKind
 from kargah.wallet.models import TransactionKind
 
@@ -79,37 +79,16 @@ def _wallet_url() -> str:
     return _site_url(reverse("wallet:refund_create"))
 
 
-def _center_cancel_body(enrollment: Enrollment, *, paid: int, reason: str, whole: bool) -> str:
-    """The SMS of a place cancelled by the center: why, the credit and the one-click way
-    to the bank refund (the wallet page), and for a whole class, similar open classes."""
-    values = {
+def _center_cancel_body(enrollment: Enrollment, *, paid: int, reason: str) -> dict[str, Any]:
+    """The message of a place cancelled by the center: why, the credit and the one-click
+    way to the bank refund (the wallet page)."""
+    credit = Fragment(CENTER_CANCEL_CREDIT, amount=Money(paid), wallet=_wallet_url())
+    return {
         "title": enrollment.offering.course.title,
         "name": enrollment.learner.first_name,
         "reason": reason,
-        "amount": format_money(paid),
-        "wallet": _wallet_url(),
+        "credit": credit if paid else "",
     }
-    with translation.override("fa"):
-        if whole:
-            body = _("Kargah: the center has cancelled «%(title)s» (%(reason)s).") % values
-        else:
-            body = (
-                _(
-                    "Kargah: the center has cancelled the registration of %(name)s in «%(title)s» "
-                    "(%(reason)s)."
-                )
-                % values
-            )
-        if paid:
-            body += (
-                " "
-                + _(
-                    "%(amount)s are in your wallet for another class; to have them paid to your "
-                    "bank account, ask on your wallet page: %(wallet)s"
-                )
-                % values
-            )
-    return body
 
 
 def offering_cancel(
@@ -127,7 +106,7 @@ def offering_cancel(
     _check_center_staff(actor, offering)
     reason = _check_reason(reason)
     now = now or _now()
-    sms: list[tuple[Enrollment, str]] = []
+    sms: list[tuple[Enrollment, dict[str, Any]]] = []
     with transaction.atomic():
         _lock_seats(offering.pk)
         locked = _offering_to_cancel(offering.pk)
@@ -159,9 +138,10 @@ def offering_cancel(
             )  # fmt: skip
             report.cancelled_places += 1
             report.credited_rials += paid
-            sms.append((enrollment, _center_cancel_body(
-                enrollment, paid=paid, reason=reason, whole=True,
-            ) + _similar_lines(enrollment, now)))  # fmt: skip
+            sms.append((enrollment, {
+                **_center_cancel_body(enrollment, paid=paid, reason=reason),
+                "similar": _similar_lines(enrollment, now),
+            }))  # fmt: skip
         _free_seats(locked.pk, offers + len(active))
         audit_record(
             actor=actor, action="offering.cancelled_by_center", obj=locked, before=before,
@@ -174,8 +154,8 @@ def offering_cancel(
             details={"reason": reason, "by": actor.pk, "places": report.cancelled_places,
                      "credited_rials": report.credited_rials},
         )  # fmt: skip
-        for enrollment, body in sms:
-            _tell(enrollment, body, "offering_cancelled")
+        for enrollment, context in sms:
+            _tell(enrollment, "offering_cancelled", context)
         catalog_changed()
     return report
 
@@ -208,7 +188,7 @@ def enrollment_cancel_by_center(
         _seat_freed(locked.offering, now)
         _tell(
             locked,
-            _center_cancel_body(locked, paid=paid, reason=reason, whole=False),
             "enrollment_cancelled_by_center",
+            _center_cancel_body(locked, paid=paid, reason=reason),
         )
     return locked

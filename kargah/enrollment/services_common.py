@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from kargah.accounts.models import Family, Learner, User
 from kargah.accounts.selectors import family_may_register
-from kargah.catalog.models import OFFERING_TRANSITIONS, Offering
+from kargah.catalog.models import OFFERING_TRANSITIONS, Offering, SessionStatus
 from kargah.core.errors import DomainError, NotAllowed
 from kargah.core.locks import lock_keys
 from kargah.core.services import audit_record, snapshot
@@ -38,7 +38,8 @@ from kargah.enrollment.models import (
     EnrollmentStatus,
     WaitingListEntry,
 )
-from kargah.notifications.services import sms_queue
+from kargah.notifications.catalogue import FIRST_SESSION, SIMILAR_CLASSES, Fragment, When
+from kargah.notifications.services import notify
 from kargah.wallet.models import AccountKind
 from kargah.wallet.services import family_wallet, ledger_post, system_account
 
@@ -87,12 +88,40 @@ def _guardian_mobile(to: Learner | Enrollment | WaitingListEntry) -> str:
     return to.family.guardian.mobile or ""
 
 
-def _tell(to: Learner | Enrollment | WaitingListEntry, body: str, kind: str) -> None:
-    """An SMS to the guardian of `to.family`: for a place or a waiting-list entry, the
-    family that registered (and paid) it, never the child's other guardian."""
-    mobile = _guardian_mobile(to)
-    if mobile:
-        sms_queue(recipient=mobile, body=body, kind=kind)
+def _tell(
+    to: Learner | Enrollment | WaitingListEntry, kind: str, context: dict[str, Any], event: Any = ""
+) -> None:
+    """A message of the catalogue to the guardian of `to.family`: for a place or a
+    waiting-list entry, the family that registered (and paid) it, never the child's other
+    guardian. One per place (or entry) and kind, or per `event` of it (e.g. a payment)."""
+    event_key = f"{type(to).__name__.lower()}:{to.pk}:{kind}" + (f":{event}" if event else "")
+    offering_id = getattr(to, "offering_id", None)
+    notify(
+        user=to.family.guardian,
+        kind=kind,
+        context=context,
+        event_key=event_key,
+        link=reverse("catalog:detail", args=[offering_id]) if offering_id else "",
+    )
+
+
+def _tell_hold_expired(enrollment: Enrollment, offering: Offering) -> None:
+    _tell(enrollment, "hold_expired", {
+        "title": offering.course.title, "name": enrollment.learner.first_name,
+        "until": When(enrollment.hold_expires_at), "link": _offering_url(offering),
+    })  # fmt: skip
+
+
+def _tell_quorum_met(offering: Offering) -> None:
+    """The quorum's result when the class runs: each confirmed place, with the first session."""
+    first = offering.sessions.filter(status=SessionStatus.SCHEDULED).order_by("starts_at").first()
+    places = Enrollment.objects.filter(offering=offering, status=EnrollmentStatus.CONFIRMED)
+    for enrollment in places.select_related("learner", "family__guardian"):
+        _tell(enrollment, "quorum_met", {
+            "title": offering.course.title, "name": enrollment.learner.first_name,
+            "first": Fragment(FIRST_SESSION, when=When(first.starts_at, weekday=True))
+            if first else "",
+        })  # fmt: skip
 
 
 # --- state changes -------------------------------------------------------------------------
@@ -227,14 +256,12 @@ def _offering_transition(offering: Offering, new_status: str) -> None:
     offering.save(update_fields=["status"])
 
 
-def _similar_lines(enrollment: Enrollment, now: dt.datetime) -> str:
+def _similar_lines(enrollment: Enrollment, now: dt.datetime) -> Fragment | str:
     """Up to three similar open classes for the child, as the lines of an SMS (rule 3)."""
     from kargah.enrollment.selectors import similar_offerings
 
     similar = similar_offerings(learner=enrollment.learner, offering=enrollment.offering, now=now)
     if not similar:
         return ""
-    text = " " + _("Similar classes for %(name)s:") % {"name": enrollment.learner.first_name}
-    for other in similar:
-        text += f"\n{other.course.title}: {_offering_url(other)}"
-    return text
+    classes = "".join(f"\n{other.course.title}: {_offering_url(other)}" for other in similar)
+    return Fragment(SIMILAR_CLASSES, name=enrollment.learner.first_name, classes=classes)

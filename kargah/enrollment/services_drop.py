@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kargah.accounts.models import User
@@ -36,6 +35,7 @@ from kargah.enrollment.services_registration import (
     _waits_for_approval,
 )
 from kargah.enrollment.services_seats import _claim_seat, _seat_freed
+from kargah.notifications.catalogue import DROP_CREDIT, Fragment, Money
 from kargah.wallet.models import AccountKind, TransactionKind
 from kargah.wallet.selectors import wallet_balance
 from kargah.wallet.services import InsufficientBalance, family_wallet, ledger_post, system_account
@@ -94,22 +94,16 @@ def enrollment_drop(*, guardian: User, enrollment: Enrollment) -> Enrollment:
             )  # fmt: skip
             _save(locked, actor=guardian, action="enrollment.dropped", before=before)
         _seat_freed(locked.offering, now)
-        values = {
-            "name": locked.learner.first_name,
-            "title": locked.offering.course.title,
-            "amount": format_money(locked.paid_rials),
-        }
-        with translation.override("fa"):
-            if before["status"] == EnrollmentStatus.AWAITING_PAYMENT:
-                body = _("Kargah: the held seat of %(name)s in «%(title)s» was given up.")
-            elif locked.paid_rials:
-                body = _(
-                    "Kargah: %(name)s is no longer registered in «%(title)s»; %(amount)s "
-                    "are back in your Kargah wallet."
-                )
-            else:
-                body = _("Kargah: %(name)s is no longer registered in «%(title)s».")
-        _tell(locked, body % values, "enrollment_dropped")
+        values = {"name": locked.learner.first_name, "title": locked.offering.course.title}
+        if before["status"] == EnrollmentStatus.AWAITING_PAYMENT:
+            _tell(locked, "hold_given_up", values)
+        else:
+            credit = Fragment(DROP_CREDIT, amount=Money(locked.paid_rials))
+            _tell(
+                locked,
+                "enrollment_dropped",
+                {**values, "credit": credit if locked.paid_rials else ""},
+            )
     return locked
 
 
@@ -213,11 +207,8 @@ def enrollment_switch(
         old.switched_to = new
         _save(old, actor=guardian, action="enrollment.switched", before=before)
         _seat_freed(old.offering, now)
-        with translation.override("fa"):
-            body = _("Kargah: %(name)s moved from «%(old)s» to «%(new)s».") % {
-                "name": learner.first_name,
-                "old": old.offering.course.title,
-                "new": offering.course.title,
-            }
-        _tell(new, body, "enrollment_switched")
+        _tell(new, "enrollment_switched", {
+            "name": learner.first_name, "old": old.offering.course.title,
+            "new": offering.course.title,
+        })  # fmt: skip
     return new

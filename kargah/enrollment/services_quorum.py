@@ -8,13 +8,11 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kargah.catalog.cache import catalog_changed
 from kargah.catalog.models import Offering, OfferingStatus
 from kargah.core.errors import DomainError
-from kargah.core.persian import format_money
 from kargah.core.services import audit_record, snapshot
 from kargah.enrollment.models import (
     ACTIVE_STATUSES,
@@ -34,9 +32,12 @@ from kargah.enrollment.services_common import (
     _save,
     _similar_lines,
     _tell,
+    _tell_hold_expired,
+    _tell_quorum_met,
     _transition,
     _waiting_transition,
 )
+from kargah.notifications.catalogue import QUORUM_CREDIT, QUORUM_NO_CREDIT, Fragment, Money
 from kargah.wallet.models import TransactionKind
 
 logger = logging.getLogger(__name__)
@@ -68,20 +69,14 @@ def _quorum_cancel_enrollment(
     if paid:
         report.credited_enrollments += 1
         report.credited_rials += paid
-    with translation.override("fa"):
-        if paid:
-            body = _(
-                "Kargah: «%(title)s» did not reach its minimum number of learners and is "
-                "cancelled. %(amount)s are in your wallet for another class, or ask for "
-                "them back to your bank account."
-            ) % {"title": enrollment.offering.course.title, "amount": format_money(paid)}
-        else:
-            body = _(
-                "Kargah: «%(title)s» did not reach its minimum number of learners and is "
-                "cancelled; the registration of %(name)s is cancelled."
-            ) % {"title": enrollment.offering.course.title, "name": enrollment.learner.first_name}
-        body += _similar_lines(enrollment, now)
-    _tell(enrollment, body, "quorum_cancelled")
+    if paid:
+        outcome = Fragment(QUORUM_CREDIT, amount=Money(paid))
+    else:
+        outcome = Fragment(QUORUM_NO_CREDIT, name=enrollment.learner.first_name)
+    _tell(enrollment, "quorum_cancelled", {
+        "title": enrollment.offering.course.title, "outcome": outcome,
+        "similar": _similar_lines(enrollment, now),
+    })  # fmt: skip
 
 
 def _close_one(offering_id: int, *, now: dt.datetime, report: CloseReport) -> None:
@@ -119,6 +114,8 @@ def _close_one(offering_id: int, *, now: dt.datetime, report: CloseReport) -> No
                 b = snapshot(enrollment, ENROLLMENT_AUDIT_FIELDS)
                 _transition(enrollment, EnrollmentStatus.CANCELLED, now=now)
                 _save(enrollment, actor=None, action="enrollment.hold_expired", before=b)
+                _tell_hold_expired(enrollment, offering)
+            _tell_quorum_met(offering)
             _free_seats(offering.pk, offers + len(holds))
             audit_record(
                 actor=None, action="offering.registration_closed", obj=offering,

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kargah.accounts.models import Learner, User
@@ -23,7 +22,7 @@ from kargah.catalog.services import current_conditions
 from kargah.core.errors import DomainError
 from kargah.core.idempotency import in_key_transaction
 from kargah.core.models import AuditLogEntry
-from kargah.core.persian import format_jalali_datetime, format_money, localize_digits, to_tehran
+from kargah.core.persian import format_jalali_datetime, localize_digits, to_tehran
 from kargah.core.services import audit_entry, audit_record, audit_records, snapshot
 from kargah.enrollment.models import ACTIVE_STATUSES, PAID_STATUSES, Enrollment, EnrollmentStatus
 from kargah.enrollment.services_common import (
@@ -33,6 +32,7 @@ from kargah.enrollment.services_common import (
     _hold_seconds,
     _lock_seats,
     _now,
+    _offering_url,
     _save,
     _tell,
     _transition,
@@ -44,6 +44,7 @@ from kargah.enrollment.services_seats import (
     _seat_freed,
     _seat_state,
 )
+from kargah.notifications.catalogue import DOCUMENTS_APPROVED, PAID_FROM_WALLET, Money, When
 from kargah.wallet.models import AccountKind, TransactionKind
 from kargah.wallet.selectors import wallet_balance
 from kargah.wallet.services import (
@@ -362,12 +363,9 @@ def enrollment_on_payment_verified(*, attempt: Any) -> Enrollment | None:
             obj=enrollment,
             after={"attempt": attempt_id, "amount": amount},
         )
-        with translation.override("fa"):
-            body = _("Kargah: payment received; %(name)s is registered in «%(title)s».") % {
-                "name": enrollment.learner.first_name,
-                "title": enrollment.offering.course.title,
-            }
-        _tell(enrollment, body, "enrollment_confirmed")
+        _tell(enrollment, "payment_received", {
+            "name": enrollment.learner.first_name, "title": enrollment.offering.course.title,
+        })  # fmt: skip
     return enrollment
 
 
@@ -389,36 +387,9 @@ def _tell_money_kept(enrollment: Enrollment, *, amount: int, attempt_id: Any, wh
     values = {
         "title": enrollment.offering.course.title,
         "name": enrollment.learner.first_name,
-        "amount": format_money(amount),
+        "amount": Money(amount),
     }
-    with translation.override("fa"):
-        if why == "released":
-            body = (
-                _(
-                    "Kargah: your payment for «%(title)s» arrived after the seat of %(name)s was "
-                    "released. The money (%(amount)s) is in your Kargah wallet; use it for "
-                    "another class or ask for it back."
-                )
-                % values
-            )
-        elif why == "already_paid":
-            body = (
-                _(
-                    "Kargah: the place of %(name)s in «%(title)s» was already paid, so this "
-                    "payment (%(amount)s) is in your Kargah wallet."
-                )
-                % values
-            )
-        else:
-            body = (
-                _(
-                    "Kargah: your payment (%(amount)s) is in your Kargah wallet, but the "
-                    "wallet no longer covers the fee of «%(title)s» for %(name)s. Pay the rest on "
-                    "the site while the seat is held."
-                )
-                % values
-            )
-    _tell(enrollment, body, "payment_kept_in_wallet")
+    _tell(enrollment, f"payment_kept_{why}", values, event=f"attempt-{attempt_id}")
     audit_record(
         actor=None,
         action=action,
@@ -509,6 +480,11 @@ def enrollment_create(
                 actor=guardian if guardian.is_authenticated else None,
             )
         _audit_new_place(enrollment, guardian=guardian, conditions=conditions, paid=paid)
+        if not paid:
+            _tell(enrollment, "seat_held", {
+                "title": offering.course.title, "name": learner.first_name,
+                "until": When(enrollment.hold_expires_at), "link": _offering_url(offering),
+            })  # fmt: skip
         if paid:
             _tell_paid_from_wallet(enrollment)
             return EnrollmentResult(enrollment=enrollment, paid_from_wallet=fee > 0)
@@ -533,20 +509,10 @@ def _tell_paid_from_wallet(enrollment: Enrollment) -> None:
     """Every change a family makes is confirmed by a message (issue 8, item 6), as the
     gateway-paid path does on the bank's confirmation."""
     values = {"name": enrollment.learner.first_name, "title": enrollment.offering.course.title}
-    confirmed = enrollment.status == EnrollmentStatus.CONFIRMED
-    with translation.override("fa"):
-        if confirmed:
-            body = _("Kargah: paid from your wallet; %(name)s is registered in «%(title)s».")
-        else:  # the documents' approval confirms it later, with its own message
-            body = _(
-                "Kargah: paid from your wallet; %(name)s is registered in «%(title)s» once "
-                "the documents are approved."
-            )
-    _tell(
-        enrollment,
-        body % values,
-        "enrollment_confirmed" if confirmed else "enrollment_paid",
-    )
+    if enrollment.status == EnrollmentStatus.CONFIRMED:
+        _tell(enrollment, "enrollment_confirmed", {**values, "how": PAID_FROM_WALLET})
+    else:  # the documents' approval confirms it later, with its own message
+        _tell(enrollment, "enrollment_paid", values)
 
 
 def _audit_new_place(
@@ -672,13 +638,9 @@ def enrollment_documents_reviewed(
             before = snapshot(enrollment, ENROLLMENT_AUDIT_FIELDS)
             _transition(enrollment, EnrollmentStatus.CONFIRMED, now=now)
             _save(enrollment, actor=actor, action="enrollment.confirmed", before=before)
-            with translation.override("fa"):
-                body = _(
-                    "Kargah: the documents were approved; %(name)s is registered in «%(title)s»."
-                ) % {
-                    "name": learner.first_name,
-                    "title": enrollment.offering.course.title,
-                }
-            _tell(enrollment, body, "enrollment_confirmed")
+            _tell(enrollment, "enrollment_confirmed", {
+                "how": DOCUMENTS_APPROVED, "name": learner.first_name,
+                "title": enrollment.offering.course.title,
+            })  # fmt: skip
             confirmed.append(enrollment)
     return confirmed

@@ -20,14 +20,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kargah.accounts.models import Learner
 from kargah.catalog.cache import catalog_changed
 from kargah.catalog.models import Offering
 from kargah.core.errors import Conflict
-from kargah.core.persian import format_jalali_datetime
 from kargah.core.services import audit_record, snapshot
 from kargah.enrollment.models import (
     ACTIVE_STATUSES,
@@ -46,9 +44,11 @@ from kargah.enrollment.services_common import (
     _offering_url,
     _save,
     _tell,
+    _tell_hold_expired,
     _transition,
     _waiting_transition,
 )
+from kargah.notifications.catalogue import When
 
 # --- the seat counter and who holds a seat (call under the offering's seat lock) -----------
 
@@ -122,6 +122,7 @@ def _release_expired(offering: Offering, now: dt.datetime) -> tuple[int, int]:
         before = snapshot(enrollment, ENROLLMENT_AUDIT_FIELDS)
         _transition(enrollment, EnrollmentStatus.CANCELLED, now=now)
         _save(enrollment, actor=None, action="enrollment.hold_expired", before=before)
+        _tell_hold_expired(enrollment, offering)
     offers = list(
         WaitingListEntry.objects.select_for_update().filter(
             offering=offering, status=WaitingStatus.OFFERED, offer_expires_at__lte=now
@@ -160,17 +161,10 @@ def _offer_free_seats(offering: Offering, now: dt.datetime) -> list[WaitingListE
         entry.save(update_fields=["status", "offered_at", "offer_expires_at"])
         _take_seat(offering.pk)
         audit_record(actor=None, action="waiting_list.offered", obj=entry)
-        with translation.override("fa"):
-            body = _(
-                "Kargah: a seat in «%(title)s» is free for %(name)s until %(until)s. "
-                "Register here: %(link)s"
-            ) % {
-                "title": offering.course.title,
-                "name": entry.learner.first_name,
-                "until": format_jalali_datetime(expires),
-                "link": _offering_url(offering),
-            }
-        _tell(entry, body, "waiting_list_offer")
+        _tell(entry, "waiting_list_offer", {
+            "title": offering.course.title, "name": entry.learner.first_name,
+            "until": When(expires), "link": _offering_url(offering),
+        })  # fmt: skip
     if entries:
         catalog_changed()
     return entries

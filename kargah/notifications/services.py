@@ -8,6 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from kargah.notifications import delivery
@@ -116,6 +117,8 @@ def notify(
                             dedupe_key=key,
                         )
                     )
+                    # The header's badge (User.inbox_unread), in the same savepoint.
+                    type(user).objects.filter(pk=user.pk).update(inbox_unread=F("inbox_unread") + 1)
                     continue
                 message = OutboxMessage.objects.create(
                     channel=channel,
@@ -137,6 +140,35 @@ def notify(
             transaction.on_commit(partial(_enqueue, message.pk))
         written.append(message)
     return written
+
+
+def notify_number(
+    *, mobile: str, kind: str, context: dict[str, Any], event_key: str, language: str = "fa"
+) -> OutboxMessage | None:
+    """An SMS of the catalogue to a number that may have no account yet (a sign-in code to a
+    new number): no preferences, no inbox; otherwise as `notify`, once per `event_key`.
+    Returns the message, or None when this event already produced it."""
+    message_kind = get_kind(kind)
+    rendered = render(message_kind, context, language)
+    try:
+        with transaction.atomic():
+            message = OutboxMessage.objects.create(
+                channel=Channel.SMS,
+                recipient=mobile,
+                user=None,
+                subject=rendered.title,
+                body=rendered.body,
+                language=language,
+                kind=kind,
+                dedupe_key=f"{event_key}:{kind}:{Channel.SMS}:{mobile}"[:200],
+                quiet_exempt=message_kind.quiet_exempt,
+                redact_after_send=message_kind.redact_after_send,
+                next_attempt_at=timezone.now(),
+            )
+    except IntegrityError:
+        return None
+    transaction.on_commit(partial(_enqueue, message.pk))
+    return message
 
 
 def _enqueue(message_id: int) -> None:

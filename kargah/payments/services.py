@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,8 @@ from kargah.core.forms import min_transfer_rials
 from kargah.core.locks import LOCK_TIMEOUT_MS, Busy
 from kargah.core.persian import format_money
 from kargah.core.services import audit_record, snapshot
-from kargah.notifications.services import sms_queue
+from kargah.notifications.catalogue import Money
+from kargah.notifications.services import notify
 from kargah.payments.gateways import GatewayError, GatewayVerify, get_gateway
 from kargah.payments.models import (
     PAYMENT_TRANSITIONS,
@@ -296,13 +297,13 @@ def _attempt_verified(attempt: PaymentAttempt, result: GatewayVerify) -> None:
 
 def _tell_topped_up(attempt: PaymentAttempt) -> None:
     """Every change a family makes is confirmed by a message (issue 8, item 6)."""
-    mobile = attempt.family.guardian.mobile
-    if mobile:
-        with translation.override("fa"):
-            body = _("Kargah: %(amount)s were added to your Kargah wallet.") % {
-                "amount": format_money(attempt.amount)
-            }
-        sms_queue(recipient=mobile, body=body, kind="wallet_topped_up")
+    notify(
+        user=attempt.family.guardian,
+        kind="wallet_topped_up",
+        context={"amount": Money(attempt.amount)},
+        event_key=f"payment:{attempt.pk}:topped-up",
+        link=reverse("wallet:refund_create"),
+    )
 
 
 def payments_expire(*, now: dt.datetime | None = None) -> int:

@@ -19,6 +19,8 @@ from kargah.core.locks import lock_keys
 from kargah.core.persian import mobile_for_display
 from kargah.core.services import audit_record, snapshot
 from kargah.enrollment.models import Enrollment
+from kargah.notifications.catalogue import When
+from kargah.notifications.services import notify
 from kargah.teaching import integration, selectors
 from kargah.teaching.exports import roster_workbook
 from kargah.teaching.integration import SeenInRoom
@@ -177,6 +179,19 @@ def attendance_mark(
             before=before,
             after=snapshot(row, ATTENDANCE_AUDIT_FIELDS),
         )
+        if status == AttendanceStatus.ABSENT:
+            # Told when a person records the absence (the classroom's proposal may still
+            # change), once per learner and session however often it is confirmed.
+            notify(
+                user=learner.family.guardian,
+                kind="attendance_absent",
+                context={
+                    "name": learner.first_name,
+                    "title": offering.course.title,
+                    "when": When(session.starts_at),
+                },
+                event_key=f"attendance-absent:{session.pk}:{learner.pk}",
+            )
     return row
 
 

@@ -30,7 +30,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone, translation
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
@@ -44,10 +45,10 @@ from kargah.core.persian import (
     format_money,
     to_jalali,
     to_latin_digits,
-    to_persian_digits,
 )
 from kargah.core.services import audit_record, snapshot
-from kargah.notifications.services import sms_queue
+from kargah.notifications.catalogue import Money, Number
+from kargah.notifications.services import notify
 from kargah.wallet.models import (
     REFUND_TRANSITIONS,
     Account,
@@ -212,12 +213,7 @@ def refund_request(
             obj=refund,
             after=snapshot(refund, AUDIT_FIELDS),
         )
-        with translation.override("fa"):
-            body = _(
-                "Kargah: your request for %(amount)s back to your bank account was "
-                "received; the amount is held from your wallet until it is paid."
-            ) % {"amount": format_money(amount)}
-        _tell_guardian(refund, body=body, kind="refund_requested")
+        _tell_guardian(refund, kind="refund_requested", context={"amount": Money(amount)})
     return refund
 
 
@@ -251,7 +247,7 @@ def _change_state(
     memo: str = "",
     reason: str = "",
     sms_kind: str = "",
-    sms_body: Callable[[RefundRequest], str] | None = None,
+    sms_context: Callable[[RefundRequest], dict[str, Any]] | None = None,
     on_repeat: Callable[[RefundRequest], None] | None = None,
 ) -> RefundRequest:
     """The step every finance decision shares: lock and re-read the request, return it as it
@@ -294,10 +290,8 @@ def _change_state(
             after=snapshot(refund, AUDIT_FIELDS),
             reason=reason,
         )
-        if sms_body is not None:
-            with translation.override("fa"):
-                body = sms_body(refund)
-            _tell_guardian(refund, body=body, kind=sms_kind)
+        if sms_context is not None:
+            _tell_guardian(refund, kind=sms_kind, context=sms_context(refund))
     return refund
 
 
@@ -311,6 +305,8 @@ def refund_approve(*, actor: User, refund: RefundRequest) -> RefundRequest:
         action="refund.approved",
         changes={},
         stamp=("decided_at", "decided_by"),
+        sms_kind="refund_approved",
+        sms_context=lambda refund: {"number": Number(refund.pk), "amount": Money(refund.amount)},
     )
 
 
@@ -322,15 +318,8 @@ def refund_reject(*, actor: User, refund: RefundRequest, reason: str) -> RefundR
     if not reason:
         raise DomainError(_("Write the reason for the rejection."), code="reason_required")
 
-    def body(refund: RefundRequest) -> str:
-        return _(
-            "Kargah: your refund request no. %(number)s for %(amount)s was not "
-            "approved, and the amount is back in your wallet. Reason: %(reason)s"
-        ) % {
-            "number": to_persian_digits(refund.pk),
-            "amount": format_money(refund.amount),
-            "reason": reason,
-        }
+    def context(refund: RefundRequest) -> dict[str, Any]:
+        return {"number": Number(refund.pk), "amount": Money(refund.amount), "reason": reason}
 
     return _change_state(
         refund,
@@ -344,7 +333,7 @@ def refund_reject(*, actor: User, refund: RefundRequest, reason: str) -> RefundR
         memo="rejected",
         reason=reason,
         sms_kind="refund_rejected",
-        sms_body=body,
+        sms_context=context,
     )
 
 
@@ -368,14 +357,11 @@ def refund_mark_paid(*, actor: User, refund: RefundRequest, bank_reference: str)
                 code="refund_state",
             )
 
-    def body(refund: RefundRequest) -> str:
-        return _(
-            "Kargah: %(amount)s of your refund request no. %(number)s was paid to "
-            "the account ending in %(sheba_end)s. Bank reference: %(reference)s"
-        ) % {
-            "amount": format_money(refund.amount),
-            "number": to_persian_digits(refund.pk),
-            "sheba_end": to_persian_digits(refund.sheba[-4:]),
+    def context(refund: RefundRequest) -> dict[str, Any]:
+        return {
+            "amount": Money(refund.amount),
+            "number": Number(refund.pk),
+            "sheba_end": Number(refund.sheba[-4:]),
             "reference": bank_reference,
         }
 
@@ -390,15 +376,20 @@ def refund_mark_paid(*, actor: User, refund: RefundRequest, bank_reference: str)
         ledger_kind=TransactionKind.REFUND_PAID,
         memo=f"paid, bank reference {bank_reference}",
         sms_kind="refund_paid",
-        sms_body=body,
+        sms_context=context,
         on_repeat=same_reference,
     )
 
 
-def _tell_guardian(refund: RefundRequest, *, body: str, kind: str) -> None:
-    mobile = refund.family.guardian.mobile
-    if mobile:
-        sms_queue(recipient=mobile, body=body, kind=kind)
+def _tell_guardian(refund: RefundRequest, *, kind: str, context: dict[str, Any]) -> None:
+    """Each step of a refund request is one event, told once however often it runs."""
+    notify(
+        user=refund.family.guardian,
+        kind=kind,
+        context=context,
+        event_key=f"refund:{refund.pk}:{kind}",
+        link=reverse("wallet:refund_detail", args=[refund.pk]),
+    )
 
 
 # The payout file for the bank: one row per approved, unpaid request. The headers are the

@@ -125,7 +125,7 @@ def test_two_runs_at_once_change_everything_once(
     absent.refresh_from_db()
     assert absent.status == SessionStatus.CANCELLED
     assert ServiceEvent.objects.filter(session=absent).count() == 1
-    assert OutboxMessage.objects.filter(kind="session_cancelled").count() == 1
+    assert OutboxMessage.objects.filter(kind__startswith="session_cancelled").count() == 1
 
 
 def first_session_taught_then_two_runs(live_class: LiveClass) -> Counter[str]:

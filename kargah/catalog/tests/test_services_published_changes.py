@@ -18,7 +18,7 @@ from kargah.catalog.services_published import offering_change_published
 from kargah.catalog.tests.factories import EnrollmentFactory, InstructorFactory
 from kargah.core.errors import DomainError, NotAllowed
 from kargah.core.models import AuditLogEntry
-from kargah.core.persian import to_tehran
+from kargah.core.persian import format_jalali_datetime, to_tehran
 from kargah.enrollment.models import EnrollmentStatus, WaitingListEntry, WaitingStatus
 from kargah.notifications.models import OutboxMessage
 
@@ -119,6 +119,37 @@ def test_each_enrolled_family_is_told_once_in_persian(offering, staff):
     assert list(offering.instructors.all()) == [other]
     record = AuditLogEntry.objects.get(action="offering.changed")
     assert set(record.after or {}) == {"capacity", "quorum", "instructors", "waiting_offered"}
+
+
+def test_each_family_reads_the_change_in_its_own_language(offering, staff):
+    """The change's sentences are written per reader: a staff member working in English
+    sends Persian digits and a Jalali date to a Persian family, Latin ones to an English one."""
+    guardians = sorted(
+        {e.family.guardian for e in offering.enrollments.filter(status="confirmed")},
+        key=lambda g: str(g.mobile),
+    )
+    english = guardians[0]
+    english.language = "en"
+    english.save(update_fields=["language"])
+    closes = offering.registration_closes_at
+    assert closes is not None
+    later = closes + dt.timedelta(days=1)
+    with translation.override("en"):
+        offering_change_published(
+            actor=staff, offering=offering, capacity=4, registration_closes_at=later,
+            reason=REASON,
+        )  # fmt: skip
+    by_mobile = {m.recipient: m.body for m in change_sms()}
+    with translation.override("fa"):
+        persian_date = format_jalali_datetime(later)
+    with translation.override("en"):
+        latin_date = format_jalali_datetime(later)
+    assert persian_date != latin_date
+    persian = by_mobile[str(guardians[1].mobile)]
+    assert "ظرفیت: ۴" in persian and persian_date in persian and latin_date not in persian
+    in_english = by_mobile[str(english.mobile)]
+    assert in_english.startswith("Kargah: «سفال» has changed. Capacity: 4 seats.")
+    assert latin_date in in_english
 
 
 def test_quorum_above_capacity_is_refused(offering, staff):

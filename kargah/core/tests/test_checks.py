@@ -36,6 +36,7 @@ def _production(settings: Any) -> None:
     settings.KARGAH_BBB_FAKE = False
     settings.KARGAH_BBB_URL = "https://bbb.kargah.example.ir/bigbluebutton/"
     settings.KARGAH_BBB_SECRET = "y0bK2hWq8vN4pL6sT1xZ3cR5mJ7dF9gA"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 
 @pytest.fixture
@@ -178,6 +179,13 @@ def test_smsir_needs_its_key_and_line(production):
     assert "SMSIR_LINE_NUMBER" in message.msg
     production.SMSIR_LINE_NUMBER = "30007732900000"
     assert checks.check_sms_provider() == []
+
+
+def test_e_mail_written_to_files_is_a_warning(production):
+    production.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    [message] = checks.check_email()
+    assert (message.id, type(message)) == ("kargah.W003", Warning)
+    call_command("check", deploy=True, fail_level="ERROR")  # a warning: the deploy goes on
 
 
 def test_sqlite_is_refused(production, monkeypatch):

@@ -42,6 +42,8 @@ from kargah.documents import forms as documents_forms
 from kargah.enrollment import api as enrollment_api
 from kargah.enrollment import forms as enrollment_forms
 from kargah.enrollment import forms_messages as enrollment_forms_messages
+from kargah.notifications import api as notifications_api
+from kargah.notifications import forms as notifications_forms
 from kargah.notifications import forms_staff as notifications_forms_staff
 from kargah.payments import forms as payments_forms
 from kargah.sla import forms as sla_forms
@@ -158,6 +160,9 @@ def form_builders(world: World) -> dict[type, Build]:
         teaching_forms.ProblemReportForm: lambda d: teaching_forms.ProblemReportForm(d),
         certificates_forms.VerifyForm: lambda d: certificates_forms.VerifyForm(d),
         certificates_forms.RevokeForm: lambda d: certificates_forms.RevokeForm(d),
+        notifications_forms.NotificationPreferencesForm: (
+            lambda d: notifications_forms.NotificationPreferencesForm(d)
+        ),
     }
 
 
@@ -185,6 +190,9 @@ INPUT_SERIALIZERS: list[type[serializers.Serializer]] = [
 ]
 # Serializers that only shape answers: no request body or query is read through them.
 OUTPUT_SERIALIZERS = {
+    notifications_api.InboxItemSerializer,
+    notifications_api.UnreadCountSerializer,
+    notifications_api.MarkedSerializer,
     accounts_api.TokenSerializer,
     accounts_api.StaffTokenSerializer,
     accounts_api.CodeSentSerializer,
@@ -327,6 +335,7 @@ _FORM_CLASSES = [
     teaching_forms.ProblemReportForm,
     certificates_forms.VerifyForm,
     certificates_forms.RevokeForm,
+    notifications_forms.NotificationPreferencesForm,
 ]
 
 

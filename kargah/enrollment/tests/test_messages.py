@@ -66,7 +66,7 @@ def test_giving_up_a_held_seat_is_confirmed_by_sms(offering, learner, guardian, 
 
     services_drop.enrollment_drop(guardian=guardian, enrollment=held)
 
-    [message] = messages("enrollment_dropped")
+    [message] = messages("hold_given_up")
     assert offering.course.title in message.body
 
 

@@ -315,7 +315,7 @@ def test_what_the_wallet_lacks_is_paid_through_the_gateway(
     assert enrollment.status == EnrollmentStatus.CONFIRMED
     assert enrollment.paid_rials == FEE and enrollment.hold_expires_at is None
     assert wallet_balance(family=guardian.family) == 0
-    assert OutboxMessage.objects.filter(kind="enrollment_confirmed").count() == 1
+    assert OutboxMessage.objects.filter(kind="payment_received").count() == 1
     assert money_is_sound()
 
 
@@ -345,10 +345,10 @@ def test_a_payment_for_a_released_seat_stays_in_the_wallet(
     enrollment.refresh_from_db()
     assert enrollment.status == EnrollmentStatus.CANCELLED
     assert wallet_balance(family=guardian.family) == FEE  # never lost
-    sms = OutboxMessage.objects.get(kind="payment_kept_in_wallet")
+    sms = OutboxMessage.objects.get(kind="payment_kept_released")
     assert sms.recipient == guardian.mobile
     services_registration.enrollment_on_payment_verified(attempt=attempt)  # told once per payment
-    assert OutboxMessage.objects.filter(kind="payment_kept_in_wallet").count() == 1
+    assert OutboxMessage.objects.filter(kind="payment_kept_released").count() == 1
     assert money_is_sound()
 
 
@@ -378,7 +378,7 @@ def test_when_the_wallet_was_spent_meanwhile_the_money_waits_in_it(gateway, cloc
     pending.refresh_from_db()
     assert pending.status == EnrollmentStatus.AWAITING_PAYMENT
     assert wallet_balance(family=guardian.family) == FEE - 1_000_000
-    assert OutboxMessage.objects.filter(kind="payment_kept_in_wallet").count() == 1
+    assert OutboxMessage.objects.filter(kind="payment_kept_short").count() == 1
     # After a top-up, paying again takes it from the wallet.
     top_up(guardian.family, 1_000_000)
     result = services_registration.enrollment_pay(guardian=guardian, enrollment=pending)
@@ -433,5 +433,5 @@ def test_a_second_payment_for_a_paid_place_stays_in_the_wallet(
     enrollment.refresh_from_db()
     assert enrollment.status == EnrollmentStatus.CONFIRMED and enrollment.paid_rials == FEE
     assert wallet_balance(family=guardian.family) == second.amount
-    assert OutboxMessage.objects.filter(kind="payment_kept_in_wallet").count() == 1
+    assert OutboxMessage.objects.filter(kind="payment_kept_already_paid").count() == 1
     assert money_is_sound()

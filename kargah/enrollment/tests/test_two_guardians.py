@@ -104,7 +104,7 @@ def test_a_linked_guardian_short_of_money_pays_the_rest_through_their_own_paymen
     assert result.enrollment.status == EnrollmentStatus.CONFIRMED
     assert wallet_balance(family=second.family) == 0
     assert wallet_balance(family=owner.family) == FEE
-    assert sms_to(second, "enrollment_confirmed") and not sms_to(owner, "enrollment_confirmed")
+    assert sms_to(second, "payment_received") and not sms_to(owner, "payment_received")
 
 
 def test_the_owner_keeps_registering_from_the_owners_wallet(clock, child, owner, second):
@@ -224,7 +224,7 @@ def test_schedule_changes_are_told_to_the_family_that_paid(clock, child, owner, 
     offering = make_offering()
     register(second, child, offering)
 
-    assert _families_to_tell(offering) == [second.mobile]
+    assert _families_to_tell(offering) == [second]
 
 
 # --- the waiting list -----------------------------------------------------------------------
@@ -387,4 +387,4 @@ def test_a_payment_arriving_after_the_hold_expired_stays_in_the_payers_wallet(
     assert result.enrollment.status == EnrollmentStatus.CANCELLED
     assert wallet_balance(family=second.family) == FEE
     assert wallet_balance(family=owner.family) == 0
-    assert sms_to(second, "payment_kept_in_wallet") and not sms_to(owner, "payment_kept_in_wallet")
+    assert sms_to(second, "payment_kept_released") and not sms_to(owner, "payment_kept_released")

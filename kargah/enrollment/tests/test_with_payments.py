@@ -75,5 +75,5 @@ def test_a_late_callback_after_the_seat_was_released_keeps_the_money(
     result.enrollment.refresh_from_db()
     assert result.enrollment.status == EnrollmentStatus.CANCELLED
     assert wallet_balance(family=guardian.family) == FEE
-    assert OutboxMessage.objects.filter(kind="payment_kept_in_wallet").exists()
+    assert OutboxMessage.objects.filter(kind="payment_kept_released").exists()
     assert money_is_sound()

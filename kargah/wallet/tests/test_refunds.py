@@ -24,7 +24,7 @@ from kargah.accounts.tests.factories import GuardianFactory, StaffFactory
 from kargah.accounts.tests.support import Clock
 from kargah.core.errors import Conflict, DomainError, NotAllowed
 from kargah.core.models import AuditLogEntry
-from kargah.core.persian import TEHRAN
+from kargah.core.persian import TEHRAN, to_persian_digits
 from kargah.core.selectors import audit_trail
 from kargah.notifications.sms.fake import FakeSmsProvider
 from kargah.wallet import refunds, selectors, services
@@ -525,3 +525,22 @@ def test_a_refund_request_is_confirmed_by_sms(ask, guardian):
     assert message.recipient == guardian.mobile
     assert "۴۰۰٬۰۰۰ تومان" in message.body  # one money unit (issue 9)
     assert "ریال" not in message.body
+
+
+def test_each_decision_is_told_once_with_the_inbox_linking_to_the_request(ask, guardian, finance):
+    """Approved, then paid: one message each (issue 12), however often finance clicks."""
+    from kargah.notifications.models import InboxItem, OutboxMessage
+
+    refund = ask(4_000_000)
+    for _ in range(2):
+        refunds.refund_approve(actor=finance, refund=refund)
+    for _ in range(2):
+        refunds.refund_mark_paid(actor=finance, refund=refund, bank_reference="55501")
+    [approved] = OutboxMessage.objects.filter(kind="refund_approved")
+    assert approved.recipient == guardian.mobile
+    assert f"شماره {to_persian_digits(refund.pk)}" in approved.body
+    assert "۴۰۰٬۰۰۰ تومان" in approved.body and "تأیید شد" in approved.body
+    [paid] = OutboxMessage.objects.filter(kind="refund_paid")
+    assert "55501" in paid.body
+    item = InboxItem.objects.get(user=guardian, kind="refund_paid")
+    assert item.link == f"/wallet/refunds/{refund.pk}/"
