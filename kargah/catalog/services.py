@@ -51,6 +51,7 @@ from kargah.core.persian import (
     to_tehran,
 )
 from kargah.core.services import audit_record, snapshot
+from kargah.notifications.reminders import reminders_session_moved
 from kargah.notifications.services import sms_queue
 
 OFFERING_AUDIT_FIELDS = [
@@ -493,6 +494,7 @@ def session_reschedule(
         old_start, old_end = session.starts_at, session.ends_at
         session.starts_at, session.ends_at = starts_at, ends_at
         session.save(update_fields=["starts_at", "ends_at"])
+        reminders_session_moved(session, old_starts_at=old_start)
         _renumber(offering)
         catalog_changed()
         audit_record(

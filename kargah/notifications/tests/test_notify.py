@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_defaults_reach_sms_and_the_inbox_once_however_often_the_event_is_told() -> None:
-    guardian = GuardianFactory()
+    guardian = GuardianFactory.create()
     for _ in range(3):
         notify(
             user=guardian, kind="otp", context={"code": "123456", "minutes": "۲"}, event_key="e1"
@@ -26,13 +26,13 @@ def test_the_defaults_reach_sms_and_the_inbox_once_however_often_the_event_is_to
 
 
 def test_english_is_used_when_the_person_chose_it() -> None:
-    guardian = GuardianFactory(language="en")
+    guardian = GuardianFactory.create(language="en")
     notify(user=guardian, kind="otp", context={"code": "1", "minutes": "2"}, event_key="e2")
     assert OutboxMessage.objects.get().body.startswith("Kargah sign-in code: 1")
 
 
 def test_sms_is_kept_for_always_sms_kinds_even_when_turned_off() -> None:
-    guardian = GuardianFactory(email="parent@example.com")
+    guardian = GuardianFactory.create(email="parent@example.com")
     NotificationPreference.objects.create(user=guardian, kind="otp", sms=False, email=True)
     notify(user=guardian, kind="otp", context={"code": "1", "minutes": "2"}, event_key="e3")
     assert sorted(OutboxMessage.objects.values_list("channel", flat=True)) == ["email", "sms"]
@@ -40,4 +40,4 @@ def test_sms_is_kept_for_always_sms_kinds_even_when_turned_off() -> None:
 
 def test_an_unknown_kind_is_a_programming_error() -> None:
     with pytest.raises(LookupError):
-        notify(user=GuardianFactory(), kind="no-such-kind", context={}, event_key="e4")
+        notify(user=GuardianFactory.create(), kind="no-such-kind", context={}, event_key="e4")
