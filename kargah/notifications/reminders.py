@@ -25,7 +25,13 @@ from kargah.core.persian import (
 )
 from kargah.devicecheck.selectors import device_checks_for_learners
 from kargah.enrollment.models import Enrollment, EnrollmentStatus
-from kargah.notifications.catalogue import REMINDER_1H, REMINDER_24H, MessageKind, render
+from kargah.notifications.catalogue import (
+    REMINDER_1H,
+    REMINDER_24H,
+    MessageKind,
+    RenderedMessage,
+    render,
+)
 from kargah.notifications.models import (
     Channel,
     InboxItem,
@@ -165,7 +171,10 @@ def _plan(pairs: Sequence[tuple[Session, Enrollment]], now: dt.datetime) -> _Pla
     }
     checks = device_checks_for_learners({enrollment.learner_id for _s, enrollment in pairs})
     valid_for = dt.timedelta(days=settings.KARGAH_DEVICE_CHECK_VALID_DAYS)
+    texts: dict[tuple[object, ...], RenderedMessage] = {}
+    links: dict[int, str] = {}
     for session, enrollment in pairs:
+        link = links.get(session.pk) or links.setdefault(session.pk, join_url(session.pk))
         guardian = enrollment.family.guardian
         language = guardian.language or "fa"
         check = checks.get(enrollment.learner_id)
@@ -177,13 +186,20 @@ def _plan(pairs: Sequence[tuple[Session, Enrollment]], now: dt.datetime) -> _Pla
             if due <= now:
                 continue  # its time has passed (a late registration or a late change)
             channels = _channels(preferences, guardian, kind)
-            context = _context(
-                session,
-                enrollment,
-                nudge=nudge,
-                quiet_note=which == "24h" and early and Channel.SMS in channels,
+            quiet_note = which == "24h" and early and Channel.SMS in channels
+            # A class's reminders differ only by these: each text is rendered once.
+            text = (
+                kind.key,
+                session.pk,
+                language,
+                enrollment.learner.first_name,
+                nudge,
+                quiet_note,
             )
-            rendered = render(kind, context, language)
+            rendered = texts.get(text)
+            if rendered is None:
+                context = _context(session, enrollment, nudge=nudge, quiet_note=quiet_note)
+                rendered = texts[text] = render(kind, context, language)
             for channel in sorted(channels):
                 key = reminder_key(
                     session_id=session.pk,
@@ -199,7 +215,7 @@ def _plan(pairs: Sequence[tuple[Session, Enrollment]], now: dt.datetime) -> _Pla
                         kind=kind.key,
                         title=rendered.title,
                         body=rendered.body,
-                        link=join_url(session.pk),
+                        link=link,
                         dedupe_key=key,
                         created_at=due,
                     )

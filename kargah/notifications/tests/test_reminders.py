@@ -230,3 +230,26 @@ def test_an_early_class_has_no_sms_an_hour_before_and_the_day_before_says_so(
     assert day_before.next_attempt_at == tehran(dt.date(2024, 5, 3), 8)
     assert "۲۲:۰۰" in day_before.body and "یک ساعت" in day_before.body
     assert InboxItem.objects.filter(kind="reminder_1h").count() == 1
+
+
+def test_the_command_writes_the_reminders_of_places_written_in_bulk_once(offering):
+    """The demo writes its places in bulk (no post_save): the command catches them up."""
+    from django.core.management import call_command
+
+    learner = LearnerFactory.create()
+    Enrollment.objects.bulk_create(
+        [
+            Enrollment(
+                learner=learner,
+                family=learner.family,
+                offering=offering,
+                status=EnrollmentStatus.CONFIRMED,
+                conditions=offering.course.conditions.first(),
+                conditions_accepted_at=NOW,
+            )
+        ]
+    )
+    assert not OutboxMessage.objects.filter(kind__in=REMINDERS).exists()
+    call_command("reminders_schedule")
+    call_command("reminders_schedule")
+    assert OutboxMessage.objects.filter(kind__in=REMINDERS).count() == 6
