@@ -241,6 +241,7 @@ def drain(in_flight: int, timeout: float) -> dict[str, Any]:
             tasks += 1
         time.sleep(0.1)
     seconds = time.perf_counter() - started
+    timed_out = rows.filter(status=OutboxStatus.PENDING).exists()
     # The last tasks finish (a flush that found nothing returns at once).
     while broker.llen("celery") and time.perf_counter() - started < timeout + 60:
         time.sleep(0.2)
@@ -250,6 +251,7 @@ def drain(in_flight: int, timeout: float) -> dict[str, Any]:
     sent = rows.filter(status=OutboxStatus.SENT).count()
     return {
         "seconds": seconds,
+        "timed_out": timed_out,
         "tasks": tasks,
         "sent_rows": sent,
         "lost": rows.exclude(status=OutboxStatus.SENT).count(),
@@ -440,6 +442,9 @@ def main(argv: list[str] | None = None) -> int:
         f"worker peaks {', '.join(f'{p:.0f}' for p in peaks.values())} MB",
         flush=True,
     )
+    if drained["timed_out"]:
+        print(f"drain stopped at --timeout {args.timeout:.0f} s: 'lost' counts the rows not "
+              "sent by then", flush=True)  # fmt: skip
     ratio = sent_per_s / write_rps if write_rps else 0.0
     print(
         f"notify: messages={messages} queued_per_s={queued_per_s:.0f} "

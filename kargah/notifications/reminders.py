@@ -410,6 +410,9 @@ def enrollment_saved(sender: Any, instance: Enrollment, **kwargs: Any) -> None:
     every path that confirms or ends a place is covered without a call in each."""
     if kwargs.get("raw"):
         return  # fixtures
+    fields = kwargs.get("update_fields")
+    if fields is not None and "status" not in fields:
+        return  # the status did not change
     if instance.status == EnrollmentStatus.CONFIRMED:
         reminders_for_enrollments([instance.pk])
     elif instance.status in (
