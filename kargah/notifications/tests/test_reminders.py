@@ -253,3 +253,16 @@ def test_the_command_writes_the_reminders_of_places_written_in_bulk_once(offerin
     call_command("reminders_schedule")
     call_command("reminders_schedule")
     assert OutboxMessage.objects.filter(kind__in=REMINDERS).count() == 6
+
+
+def test_dropping_through_the_service_withdraws_the_places_reminders(offering):
+    """The enrollment services carry no call: the post_save receiver follows the status."""
+    from kargah.enrollment.services import enrollment_drop
+
+    place = _place(offering)
+    enrollment_drop(guardian=place.family.guardian, enrollment=place)
+    place.refresh_from_db()
+    assert place.status == EnrollmentStatus.DROPPED
+    reminders = OutboxMessage.objects.filter(kind__in=REMINDERS)
+    assert reminders.count() == 6
+    assert not reminders.filter(status=OutboxStatus.PENDING).exists()
