@@ -6,7 +6,8 @@ PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 
 .PHONY: demo test venv assets messages lint typecheck migrations-check pytest contract serve clean \
-	bench-catalog bench-rush bench-join bench-faults bench-page fonts devicecheck-media
+	bench-catalog bench-rush bench-join bench-faults bench-page bench-notify fonts \
+	devicecheck-media
 
 $(BIN)/.installed: pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +42,7 @@ demo: venv assets messages
 	$(MANAGE) classroom_demo
 	$(MANAGE) demo_desk
 	$(MANAGE) demo_certificates
+	$(MANAGE) reminders_schedule
 	$(MANAGE) collectstatic --noinput -v 0
 	@echo "Kargah runs on http://127.0.0.1:8000 — sign-in codes appear below, in the worker's lines."
 	$(BIN)/honcho -f Procfile.demo start
@@ -91,6 +93,14 @@ bench-join: venv assets messages
 # stops, Redis stops and gunicorn workers are killed; the data checked after each.
 bench-faults: venv assets messages
 	$(PY) -m bench.faults $(BENCH_ARGS)
+
+# The notifications benchmark (docs/performance.md): the reminders of 100,000 learners'
+# sessions of one evening scheduled and drained by two Celery workers on Redis
+# (BENCH_NOTIFY_REDIS_URL, db 10 by default) with a fake SMS provider, beside the one-row
+# write; its own database, kargah_bench_notify (or BENCH_NOTIFY_DATABASE_URL).
+bench-notify: venv assets messages
+	BENCH_DB=kargah_bench_notify BENCH_MODULE=bench.notify \
+		BENCH_DATABASE_URL="$(BENCH_NOTIFY_DATABASE_URL)" bash bench/run.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var db.sqlite3

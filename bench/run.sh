@@ -13,9 +13,10 @@ apt_install() {
   apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-command -v wrk >/dev/null || apt_install wrk
 db=${BENCH_DB:-kargah_bench}
 module=${BENCH_MODULE:-bench.run}
+# bench.notify loads its server with its own client, not wrk.
+[ "$module" = bench.notify ] || command -v wrk >/dev/null || apt_install wrk
 [[ $db =~ ^[a-z0-9_]*bench[a-z0-9_]*$ ]] || { echo "bench: BENCH_DB must say bench" >&2; exit 2; }
 [[ $module =~ ^bench\.[a-z_]+$ ]] || { echo "bench: BENCH_MODULE must be bench.<name>" >&2; exit 2; }
 

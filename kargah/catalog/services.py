@@ -52,6 +52,7 @@ from kargah.core.persian import (
 )
 from kargah.core.services import audit_record, snapshot
 from kargah.notifications.catalogue import When
+from kargah.notifications.reminders import reminders_session_moved
 from kargah.notifications.services import notify
 
 OFFERING_AUDIT_FIELDS = [
@@ -503,6 +504,7 @@ def session_reschedule(
         old_start, old_end = session.starts_at, session.ends_at
         session.starts_at, session.ends_at = starts_at, ends_at
         session.save(update_fields=["starts_at", "ends_at"])
+        reminders_session_moved(session, old_starts_at=old_start)
         _renumber(offering)
         catalog_changed()
         moved = audit_record(

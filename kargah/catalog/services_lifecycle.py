@@ -41,6 +41,7 @@ from kargah.core.persian import (
 )
 from kargah.core.services import audit_record
 from kargah.notifications.catalogue import MAKEUP_ON, MAKEUP_OWED, Fragment, When
+from kargah.notifications.reminders import reminders_for_session, reminders_session_cancelled
 from kargah.notifications.services import notify
 from kargah.sla.models import ServiceEvent, ServiceEventKind
 
@@ -190,6 +191,7 @@ def session_cancel(
         locked.status = SessionStatus.CANCELLED
         locked.cancel_cause, locked.cancel_reason, locked.cancelled_at = cause, reason, now
         locked.save(update_fields=["status", "cancel_cause", "cancel_reason", "cancelled_at"])
+        reminders_session_cancelled(locked, now=now)
         audit_record(
             actor=actor, action="session.cancelled", obj=locked,
             before={"status": SessionStatus.SCHEDULED},
@@ -417,6 +419,7 @@ def _makeup_create(
         offering=offering, number=number, starts_at=starts_at, ends_at=ends_at,
         makeup_for=cancelled,
     )  # fmt: skip
+    reminders_for_session(makeup, now=now)
     _renumber(offering)
     makeup.refresh_from_db(fields=["number"])
     clashes = learner_clashes_at(offering=offering, starts_at=starts_at, ends_at=ends_at)

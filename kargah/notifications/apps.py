@@ -8,3 +8,12 @@ class NotificationsConfig(AppConfig):
     name = "kargah.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from kargah.enrollment.models import Enrollment
+        from kargah.notifications.reminders import enrollment_saved
+
+        # Reminders follow a place's status (reminders.py); the enrollment code needs no call.
+        post_save.connect(enrollment_saved, sender=Enrollment, dispatch_uid="reminders")

@@ -598,3 +598,30 @@ SLA_COMPENSATION = register(
         ),
     )
 )
+
+
+# --- reminders before each session (kargah/notifications/reminders.py schedules them) ----
+# The context: learner, course, weekday, date, time (Tehran), join_url, and the optional
+# lines device_check and quiet_note (each either empty or starting with a new line).
+
+REMINDER_24H = register(
+    MessageKind(
+        key="reminder_24h",
+        title=_("Class tomorrow"),
+        text=_(
+            "Kargah: {learner}'s class «{course}» is on {weekday} {date} at {time} Tehran "
+            "time.\nJoin the class: {join_url}{device_check}{quiet_note}"
+        ),
+    )
+)
+
+REMINDER_1H = register(
+    MessageKind(
+        key="reminder_1h",
+        title=_("Class in one hour"),
+        text=_(
+            "Kargah: {learner}'s class «{course}» starts in one hour, at {time} Tehran "
+            "time.\nJoin the class: {join_url}{device_check}"
+        ),
+    )
+)
