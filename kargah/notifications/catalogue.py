@@ -607,6 +607,7 @@ SLA_COMPENSATION = register(
 REMINDER_24H = register(
     MessageKind(
         key="reminder_24h",
+        group="schedule",
         title=_("Class tomorrow"),
         text=_(
             "Kargah: {learner}'s class «{course}» is on {weekday} {date} at {time} Tehran "
@@ -618,6 +619,7 @@ REMINDER_24H = register(
 REMINDER_1H = register(
     MessageKind(
         key="reminder_1h",
+        group="schedule",
         title=_("Class in one hour"),
         text=_(
             "Kargah: {learner}'s class «{course}» starts in one hour, at {time} Tehran "

@@ -10,19 +10,22 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections import Counter
 from email.utils import make_msgid
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kargah.core.models import AuditLogEntry
 from kargah.core.services import audit_entry, audit_records
 from kargah.notifications import ratelimit
-from kargah.notifications.models import Channel, OutboxMessage, OutboxStatus
+from kargah.notifications.models import Channel, InboxItem, OutboxMessage, OutboxStatus
 from kargah.notifications.quiet import quiet_until
 from kargah.notifications.sms import DeliveryState, SmsProvider, SmsSendError, code_in, get_provider
 from kargah.notifications.sms.parts import sms_cost_rials, sms_parts
@@ -155,8 +158,11 @@ def _send(messages: list[OutboxMessage], now: dt.datetime, *, wait_for_rate: boo
     batch = _Batch()
     sms: list[OutboxMessage] = []
     emails: list[OutboxMessage] = []
+    inbox: list[OutboxMessage] = []
     for message in messages:
-        if not message.recipient:
+        if message.channel == Channel.INBOX:
+            inbox.append(message)
+        elif not message.recipient:
             message.attempts += 1
             batch.fail(message, "no recipient (no mobile or e-mail)", permanent=True, now=now)
         elif message.channel == Channel.SMS:
@@ -168,7 +174,7 @@ def _send(messages: list[OutboxMessage], now: dt.datetime, *, wait_for_rate: boo
                 sms.append(message)
         elif message.channel == Channel.EMAIL:
             emails.append(message)
-        else:  # the inbox is written directly, never through the outbox
+        else:
             message.attempts += 1
             batch.fail(
                 message, f"no sending for channel {message.channel!r}", permanent=True, now=now
@@ -177,7 +183,39 @@ def _send(messages: list[OutboxMessage], now: dt.datetime, *, wait_for_rate: boo
         _send_sms(sms, now, batch, wait_for_rate=wait_for_rate)
     if emails:
         _send_emails(emails, now, batch)
+    if inbox:
+        _deliver_to_inbox(inbox, batch)
     return batch
+
+
+def _deliver_to_inbox(messages: list[OutboxMessage], batch: _Batch) -> None:
+    """A scheduled inbox message (a reminder) becomes an inbox item when due, and the
+    header's unread badge counts it (`User.inbox_unread`), as `notify` does for one told now.
+    The item takes the message's event key: a message delivered twice (a worker that died
+    before its write-back) is one item, counted once, since only new rows are returned."""
+    rows = [m for m in messages if m.user_id is not None]
+    if rows:
+        now = timezone.now()
+        table = InboxItem._meta.db_table
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(rows))
+        params: list[Any] = []
+        for m in rows:
+            params += [m.user_id, m.kind, m.subject[:200], m.body, m.link, m.dedupe_key, now]
+        with connection.cursor() as cursor:
+            # Only the table's name and the placeholders are formatted in; values are parameters.
+            sql = (
+                f"INSERT INTO {table} (user_id, kind, title, body, link, dedupe_key, created_at) "  # noqa: S608
+                f"VALUES {values} ON CONFLICT DO NOTHING RETURNING user_id"
+            )
+            cursor.execute(sql, params)
+            new_per_user = Counter(user_id for (user_id,) in cursor.fetchall())
+        for user_id, count in new_per_user.items():
+            get_user_model().objects.filter(pk=user_id).update(
+                inbox_unread=F("inbox_unread") + count
+            )
+    for message in messages:
+        message.attempts += 1
+        batch.sent(message, f"inbox:{message.user_id}")
 
 
 def _send_sms(

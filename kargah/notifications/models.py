@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
     EMAIL = "email", _("E-mail")
-    # In-app messages are written straight to the inbox (InboxItem), never through the outbox.
+    # In-app messages told now are written straight to the inbox (InboxItem); those due later
+    # (reminders) wait in the outbox like the others and become inbox items when due.
     INBOX = "inbox", _("In-app inbox")
 
 
@@ -62,6 +63,8 @@ class OutboxMessage(models.Model):
     parts = models.PositiveSmallIntegerField(_("SMS parts"), default=0)
     cost_rials = models.BigIntegerField(_("cost (rials)"), default=0)
     delivery_status = models.CharField(_("delivery status"), max_length=40, blank=True)
+    # Where an inbox message scheduled through the outbox (a reminder) leads.
+    link = models.CharField(_("link"), max_length=300, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
     # A short name of what this message is about (e.g. "otp"), for reports and filtering.
     kind = models.CharField(_("kind"), max_length=50, db_index=True)

@@ -34,7 +34,6 @@ from kargah.notifications.catalogue import (
 )
 from kargah.notifications.models import (
     Channel,
-    InboxItem,
     NotificationPreference,
     OutboxMessage,
     OutboxStatus,
@@ -93,10 +92,9 @@ def join_url(session_id: int) -> str:
 
 @dataclass
 class _Planned:
-    """What the writer would write for one session now: outbox rows and inbox items by key."""
+    """What the writer would write for one session now: outbox rows by event key."""
 
     outbox: dict[str, OutboxMessage]
-    inbox: dict[str, InboxItem]
 
 
 def _channels(
@@ -159,7 +157,7 @@ def _context(
 def _plan(pairs: Sequence[tuple[Session, Enrollment]], now: dt.datetime) -> _Planned:
     """Every reminder still due for these (session, place) pairs, rendered in each
     guardian's language, by the channels each guardian chose for the kind."""
-    planned = _Planned(outbox={}, inbox={})
+    planned = _Planned(outbox={})
     if not pairs:
         return planned
     guardians = {enrollment.family.guardian_id for _s, enrollment in pairs}
@@ -208,26 +206,24 @@ def _plan(pairs: Sequence[tuple[Session, Enrollment]], now: dt.datetime) -> _Pla
                     which=which,
                     channel=channel,
                 )
-                if channel == Channel.INBOX:
-                    # Shown from its due time: the inbox lists items created by now.
-                    planned.inbox[key] = InboxItem(
-                        user=guardian,
-                        kind=kind.key,
-                        title=rendered.title,
-                        body=rendered.body,
-                        link=link,
-                        dedupe_key=key,
-                        created_at=due,
-                    )
-                    continue
                 send_at = due
                 if channel == Channel.SMS and in_quiet_hours(due):
                     if which == "1h":
                         continue  # it would arrive after the class began; the inbox has it
                     send_at = _morning_after(due)
+                # The inbox copy waits in the outbox too and becomes an inbox item when due
+                # (kargah.notifications.delivery), so it moves and goes with the others.
                 planned.outbox[key] = OutboxMessage(
                     channel=channel,
-                    recipient=(guardian.mobile if channel == Channel.SMS else guardian.email) or "",
+                    recipient=(
+                        guardian.mobile
+                        if channel == Channel.SMS
+                        else guardian.email
+                        if channel == Channel.EMAIL
+                        else ""
+                    )
+                    or "",
+                    link=link,
                     user=guardian,
                     subject=rendered.title,
                     body=rendered.body,
@@ -244,9 +240,6 @@ def _write(planned: _Planned) -> int:
     """Writes what is not written yet; an event key already present is left as it is."""
     written = OutboxMessage.objects.bulk_create(
         list(planned.outbox.values()), batch_size=BATCH, ignore_conflicts=True
-    )
-    InboxItem.objects.bulk_create(
-        list(planned.inbox.values()), batch_size=BATCH, ignore_conflicts=True
     )
     return len(written)
 
@@ -313,11 +306,6 @@ def _withdraw(rows: Any) -> int:
     )
 
 
-def _future_inbox(keys: Iterable[str], now: dt.datetime) -> Any:
-    """Inbox reminders not yet shown (created in the future): removed with their reason."""
-    return InboxItem.objects.filter(dedupe_key__in=list(keys), created_at__gt=now)
-
-
 def _keys(session: Session, enrollment_ids: Iterable[int], channels: Iterable[str]) -> list[str]:
     return [
         reminder_key(
@@ -343,9 +331,6 @@ def reminders_session_moved(
     now = now or timezone.now()
     enrollments = _confirmed([session.offering_id])
     planned = _plan([(session, e) for e in enrollments], now)
-    old = Session(pk=session.pk, starts_at=old_starts_at)
-    all_places = list(session.offering.enrollments.values_list("pk", flat=True))
-    _future_inbox(_keys(old, all_places, [Channel.INBOX]), now).delete()
     pending = list(
         OutboxMessage.objects.select_for_update()
         .filter(session=session, kind__in=REMINDER_KINDS, status=OutboxStatus.PENDING)
@@ -386,8 +371,6 @@ def reminders_session_moved(
 def reminders_session_cancelled(session: Session, *, now: dt.datetime | None = None) -> int:
     """Withdraws a cancelled session's reminders (its make-up gets its own)."""
     now = now or timezone.now()
-    places = list(session.offering.enrollments.values_list("pk", flat=True))
-    _future_inbox(_keys(session, places, [Channel.INBOX]), now).delete()
     return _withdraw(OutboxMessage.objects.filter(session=session, kind__in=REMINDER_KINDS))
 
 
@@ -397,10 +380,10 @@ def reminders_enrollment_ended(enrollment: Enrollment, *, now: dt.datetime | Non
     now = now or timezone.now()
     sessions = _upcoming_sessions([enrollment.offering_id], now)
     outbox_keys = [
-        k for s in sessions for k in _keys(s, [enrollment.pk], [Channel.SMS, Channel.EMAIL])
+        k
+        for s in sessions
+        for k in _keys(s, [enrollment.pk], [Channel.SMS, Channel.EMAIL, Channel.INBOX])
     ]
-    inbox_keys = [k for s in sessions for k in _keys(s, [enrollment.pk], [Channel.INBOX])]
-    _future_inbox(inbox_keys, now).delete()
     return _withdraw(OutboxMessage.objects.filter(dedupe_key__in=outbox_keys))
 
 

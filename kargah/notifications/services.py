@@ -97,6 +97,7 @@ def notify(
     Written in the caller's transaction like `sms_queue`. `event_key` names the event (e.g.
     "refund-approved:42"); the same key never produces the same message twice, however often
     the caller runs. Returns what was written now (nothing when it was written before).
+    With `send_at`, every channel waits in the outbox until then, the inbox too.
     """
     message_kind = get_kind(kind)
     language = user.language or "fa"
@@ -106,7 +107,7 @@ def notify(
         key = f"{event_key}:{kind}:{channel}:{user.pk}"[:200]
         try:
             with transaction.atomic():  # a savepoint: a duplicate leaves the caller's work intact
-                if channel == Channel.INBOX:
+                if channel == Channel.INBOX and send_at is None:
                     written.append(
                         InboxItem.objects.create(
                             user=user,
@@ -122,10 +123,18 @@ def notify(
                     continue
                 message = OutboxMessage.objects.create(
                     channel=channel,
-                    recipient=(user.mobile if channel == Channel.SMS else user.email) or "",
+                    recipient=(
+                        user.mobile
+                        if channel == Channel.SMS
+                        else user.email
+                        if channel == Channel.EMAIL
+                        else ""
+                    )
+                    or "",
                     user=user,
                     subject=rendered.title,
                     body=rendered.body,
+                    link=link,
                     language=language,
                     kind=kind,
                     dedupe_key=key,

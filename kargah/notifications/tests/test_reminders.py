@@ -52,10 +52,15 @@ def _place(offering: Offering, **guardian: object) -> Enrollment:
     return EnrollmentFactory.create(offering=offering, learner=learner)
 
 
+SMS = OutboxMessage.objects.filter(channel="sms")
+# The inbox copy waits in the outbox too, and becomes an inbox item when due.
+INBOX = OutboxMessage.objects.filter(channel="inbox")
+
+
 def pending(session: Session) -> list[OutboxMessage]:
     return list(
         OutboxMessage.objects.filter(
-            session=session, kind__in=REMINDERS, status=OutboxStatus.PENDING
+            session=session, kind__in=REMINDERS, status=OutboxStatus.PENDING, channel="sms"
         ).order_by("next_attempt_at")
     )
 
@@ -63,14 +68,14 @@ def pending(session: Session) -> list[OutboxMessage]:
 def test_a_confirmed_place_gets_two_reminders_per_session_once_however_often_told(offering):
     place = _place(offering)
     sessions = list(offering.sessions.order_by("starts_at"))
-    assert OutboxMessage.objects.filter(kind__in=REMINDERS).count() == 2 * len(sessions)
-    assert InboxItem.objects.filter(kind__in=REMINDERS).count() == 2 * len(sessions)
+    assert SMS.filter(kind__in=REMINDERS).count() == 2 * len(sessions)
+    assert INBOX.filter(kind__in=REMINDERS).count() == 2 * len(sessions)
     # Saved again, confirmed again by hand: nothing new.
     place.save()
     reminders_for_enrollments([place.pk])
     reminders_for_enrollments([place.pk])
-    assert OutboxMessage.objects.filter(kind__in=REMINDERS).count() == 2 * len(sessions)
-    assert InboxItem.objects.filter(kind__in=REMINDERS).count() == 2 * len(sessions)
+    assert SMS.filter(kind__in=REMINDERS).count() == 2 * len(sessions)
+    assert INBOX.filter(kind__in=REMINDERS).count() == 2 * len(sessions)
     first = sessions[0]
     assert [m.next_attempt_at for m in pending(first)] == [
         first.starts_at - dt.timedelta(hours=24),
@@ -84,7 +89,7 @@ def test_a_place_awaiting_payment_gets_none_until_it_is_confirmed(offering):
     assert not OutboxMessage.objects.filter(kind__in=REMINDERS).exists()
     place.status = EnrollmentStatus.CONFIRMED
     place.save()
-    assert OutboxMessage.objects.filter(kind__in=REMINDERS).count() == 6
+    assert SMS.filter(kind__in=REMINDERS).count() == 6
 
 
 def test_the_persian_reminder_has_the_jalali_date_tehran_time_the_link_and_the_check(offering):
@@ -101,8 +106,8 @@ def test_the_persian_reminder_has_the_jalali_date_tehran_time_the_link_and_the_c
     without_links = re.sub(r"https://\S+", "", body)
     assert not re.search("[0-9A-Za-z]", without_links), body  # Persian digits, no English
     assert "یک ساعت دیگر" in hour_before.body and "۱۶:۰۰" in hour_before.body
-    inbox = InboxItem.objects.get(dedupe_key=day_before.dedupe_key.replace(":sms", ":inbox"))
-    assert inbox.body == body and inbox.created_at == day_before.next_attempt_at
+    inbox = INBOX.get(dedupe_key=day_before.dedupe_key.replace(":sms", ":inbox"))
+    assert inbox.body == body and inbox.next_attempt_at == day_before.next_attempt_at
     assert inbox.link.endswith(f"/class/session/{first.pk}/join/")
     # A learner who passed the device check is not nudged.
     DeviceCheck.objects.create(learner=place.learner, passed=True, checked_at=NOW)
@@ -143,8 +148,8 @@ def test_a_rescheduled_sessions_reminders_move_with_new_time_and_text(offering, 
     assert all("دوشنبه ۲۴ اردیبهشت ۱۴۰۳" in m.body for m in after[:1])
     assert all("۱۷:۳۰" in m.body and "۱۶:۰۰" not in m.body for m in after)
     assert not OutboxMessage.objects.filter(session=session, status=OutboxStatus.CANCELLED)
-    inbox = InboxItem.objects.filter(kind__in=REMINDERS, link__contains=f"/{session.pk}/join/")
-    assert sorted(i.created_at for i in inbox) == [m.next_attempt_at for m in after]
+    inbox = INBOX.filter(session=session, status=OutboxStatus.PENDING)
+    assert sorted(i.next_attempt_at for i in inbox) == [m.next_attempt_at for m in after]
 
     # Moved back to where it was: the reminders follow, nothing collides.
     services.session_reschedule(
@@ -180,9 +185,9 @@ def test_a_cancelled_sessions_reminders_are_withdrawn(offering, staff):  # noqa:
         actor=staff, session=session, cause=CancelCause.CENTER_DECISION, reason="x", now=NOW
     )
     assert pending(session) == []
-    withdrawn = OutboxMessage.objects.filter(session=session, status=OutboxStatus.CANCELLED)
+    withdrawn = SMS.filter(session=session, status=OutboxStatus.CANCELLED)
     assert withdrawn.count() == 2
-    assert not InboxItem.objects.filter(link__contains=f"/{session.pk}/join/").exists()
+    assert not INBOX.filter(session=session, status=OutboxStatus.PENDING).exists()
     # The other sessions keep theirs.
     assert len(pending(offering.sessions.order_by("starts_at")[2])) == 2
 
@@ -206,12 +211,13 @@ def test_a_dropped_place_loses_its_pending_reminders_and_the_others_keep_theirs(
     leaving, staying = _place(offering), _place(offering)
     leaving.status = EnrollmentStatus.DROPPED
     leaving.save()
-    reminders = OutboxMessage.objects.filter(kind__in=REMINDERS)
+    reminders = SMS.filter(kind__in=REMINDERS)
     assert set(
         reminders.filter(status=OutboxStatus.PENDING).values_list("recipient", flat=True)
     ) == {staying.family.guardian.mobile}
     assert reminders.filter(status=OutboxStatus.CANCELLED).count() == 6
-    assert InboxItem.objects.filter(user=leaving.family.guardian).count() == 0
+    leaving_inbox = INBOX.filter(user=leaving.family.guardian)
+    assert leaving_inbox.count() == 6 and not leaving_inbox.filter(status=OutboxStatus.PENDING)
 
 
 def test_an_early_class_has_no_sms_an_hour_before_and_the_day_before_says_so(
@@ -229,7 +235,7 @@ def test_an_early_class_has_no_sms_an_hour_before_and_the_day_before_says_so(
     # 07:30 the day before is in the quiet hours too: it waits for 08:00.
     assert day_before.next_attempt_at == tehran(dt.date(2024, 5, 3), 8)
     assert "۲۲:۰۰" in day_before.body and "یک ساعت" in day_before.body
-    assert InboxItem.objects.filter(kind="reminder_1h").count() == 1
+    assert INBOX.filter(kind="reminder_1h").count() == 1
 
 
 def test_the_command_writes_the_reminders_of_places_written_in_bulk_once(offering):
@@ -252,17 +258,46 @@ def test_the_command_writes_the_reminders_of_places_written_in_bulk_once(offerin
     assert not OutboxMessage.objects.filter(kind__in=REMINDERS).exists()
     call_command("reminders_schedule")
     call_command("reminders_schedule")
-    assert OutboxMessage.objects.filter(kind__in=REMINDERS).count() == 6
+    assert SMS.filter(kind__in=REMINDERS).count() == 6
 
 
 def test_dropping_through_the_service_withdraws_the_places_reminders(offering):
     """The enrollment services carry no call: the post_save receiver follows the status."""
-    from kargah.enrollment.services import enrollment_drop
+    from kargah.enrollment.services_drop import enrollment_drop
 
     place = _place(offering)
     enrollment_drop(guardian=place.family.guardian, enrollment=place)
     place.refresh_from_db()
     assert place.status == EnrollmentStatus.DROPPED
     reminders = OutboxMessage.objects.filter(kind__in=REMINDERS)
-    assert reminders.count() == 6
+    assert reminders.count() == 12  # SMS and inbox, three sessions, two each
     assert not reminders.filter(status=OutboxStatus.PENDING).exists()
+
+
+def test_an_inbox_reminder_reaches_the_inbox_and_its_badge_when_due_and_only_once(
+    offering,
+    clock,  # noqa: F811
+):
+    from kargah.notifications.delivery import flush
+
+    place = _place(offering)
+    guardian = place.family.guardian
+    first = offering.sessions.order_by("starts_at").first()
+    assert first is not None
+    flush()
+    assert not InboxItem.objects.filter(kind__in=REMINDERS).exists()  # not yet due
+    clock.current = first.starts_at - dt.timedelta(hours=24)
+    flush()
+    flush()
+    (item,) = InboxItem.objects.filter(user=guardian, kind__in=REMINDERS)
+    assert item.kind == "reminder_24h" and item.link.endswith(f"/class/session/{first.pk}/join/")
+    guardian.refresh_from_db()
+    assert guardian.inbox_unread == 1
+    # A worker that died before writing back sends the same message again: still one item.
+    again = INBOX.get(dedupe_key=item.dedupe_key)
+    again.status = OutboxStatus.PENDING
+    again.save()
+    flush()
+    assert InboxItem.objects.filter(user=guardian, kind__in=REMINDERS).count() == 1
+    guardian.refresh_from_db()
+    assert guardian.inbox_unread == 1
