@@ -72,9 +72,16 @@ def html_to_pdf(html: str) -> bytes:
     """A PDF of the HTML, with Vazirmatn embedded; right to left unless the HTML says
     otherwise."""
     # Imported here: WeasyPrint loads Pango when imported (docs/operations.md).
+    import weasyprint.images  # noqa: F401 (see below)
+    from PIL import ImageFile
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError
+
+    # WeasyPrint's images module, once imported, makes Pillow accept truncated pictures in
+    # the whole process; the documents' check (kargah.documents.checks) must go on refusing
+    # them in a worker that has made a PDF, and our PDFs embed no pictures of their own.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
 
     fetcher = _fonts_only_fetcher()
     # @font-face in a stylesheet of ours is honoured only through a font configuration

@@ -78,3 +78,13 @@ def test_a_password_protected_pdf_is_refused():
 def test_more_than_five_megabytes_is_refused_before_reading():
     with pytest.raises(BadDocument):
         check_content(b"%PDF-1.4\n" + b"0" * MAX_BYTES)
+
+
+def test_a_truncated_picture_is_refused_also_after_a_pdf_was_made():
+    """WeasyPrint, once imported, tells Pillow to accept truncated pictures in the whole
+    process; a worker that has made a certificate must still refuse a broken upload."""
+    from kargah.core.pdf import html_to_pdf
+
+    assert html_to_pdf("<p>گواهی</p>").startswith(b"%PDF")
+    with pytest.raises(BadDocument):
+        check_content(image_bytes()[:200])
