@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from kargah.accounts.models import Family
 from kargah.core.locks import Busy, lock_keys
-from kargah.core.persian import format_jalali_date, format_money, to_tehran
+from kargah.core.persian import to_tehran
 from kargah.core.services import audit_record
+from kargah.notifications.catalogue import Day, Money
 from kargah.notifications.services import notify
 from kargah.sla import metrics
 from kargah.sla.models import (
@@ -164,9 +165,10 @@ def _compensate(
             user=family.guardian,
             kind="sla_compensation",
             context={
-                "amount": format_money(amount),
+                # Formatted when rendered, in the reader's language (Persian or Latin digits).
+                "amount": Money(amount),
                 "level": level.name,
-                "period": format_jalali_date(measurement.period_start),
+                "period": Day(measurement.period_start),
             },
             event_key=f"sla-compensation:{measurement.pk}:{family_id}",
             link=reverse("enrollment:wallet"),

@@ -339,13 +339,17 @@ def test_each_guardian_is_told_by_the_channels_they_chose(world):
     family_message_send(
         actor=staff, scope=_scope(staff, "offering", offering.pk), text="سلام", send_key=KEY
     )
-    rows = set(OutboxMessage.objects.values_list("user_id", "channel", "recipient"))
+    rows = set(
+        OutboxMessage.objects.filter(kind="staff_message").values_list(
+            "user_id", "channel", "recipient"
+        )
+    )
     assert rows == {
         (guardian.pk, "email", "parent@example.com"),
         (one.guardian.pk, "sms", one.guardian.mobile),
     }
     assert InboxItem.objects.count() == 0
-    email = OutboxMessage.objects.get(channel="email")
+    email = OutboxMessage.objects.get(channel="email", kind="staff_message")
     assert email.subject == f"پیامی از {offering.center.name}"
 
 

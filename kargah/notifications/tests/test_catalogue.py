@@ -8,7 +8,9 @@ import re
 from typing import Any
 
 import pytest
+from django.utils.functional import lazy
 
+from kargah.core.persian import format_jalali_date, format_tehran_time, format_weekday
 from kargah.notifications.catalogue import (
     CATALOGUE,
     CENTER_CANCEL_CREDIT,
@@ -19,6 +21,7 @@ from kargah.notifications.catalogue import (
     PAID_FROM_WALLET,
     QUORUM_CREDIT,
     SIMILAR_CLASSES,
+    Day,
     Fragment,
     Joined,
     Money,
@@ -36,10 +39,29 @@ EN_WHEN = "1403/07/01 17:00"
 FA_MONEY = "۵۰۰٬۰۰۰ تومان"
 EN_MONEY = "500,000 Toman"
 
+_lazy = lazy(lambda function, value: function(value), str)
+
+
+def _when(function: Any) -> Any:
+    return _lazy(function, AT)
+
+
 _BASE: dict[str, Any] = {"title": "نقاشی", "name": "آرش", "link": URL}
 # One context per kind, with a moment or an amount wherever the kind has one.
 EXAMPLES: dict[str, dict[str, Any]] = {
     "otp": {"code": "123456", "minutes": Number(5)},
+    "certificate_issued": {"child": "آرش", "course": "نقاشی"},
+    "sla_compensation": {"level": "جلسه‌ها به موقع", "period": Day(AT), "amount": Money(500_000)},
+    # As kargah.notifications.reminders gives them: formatted when rendered.
+    "reminder_24h": {
+        "learner": "آرش", "course": "نقاشی", "weekday": _when(format_weekday),
+        "date": _when(lambda at: format_jalali_date(at, long=True)),
+        "time": _when(format_tehran_time), "join_url": URL, "device_check": "", "quiet_note": "",
+    },
+    "reminder_1h": {
+        "learner": "آرش", "course": "نقاشی", "time": _when(format_tehran_time), "join_url": URL,
+        "device_check": "",
+    },
     "learner_link_requested": {"mobile": Number("0912***4567"), "name": "آرش", "url": URL},
     "learner_link_approved": {"name": "آرش", "url": URL},
     "learner_link_ended": {"name": "آرش"},
@@ -82,7 +104,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "refund_rejected": {"number": Number(42), "amount": Money(5_000_000), "reason": "شبا نادرست"},
     "document_approved": {"name": "شناسنامه", "learner": "آرش رضایی", "course": "نقاشی"},
     "document_rejected": {"name": "شناسنامه", "learner": "آرش رضایی", "course": "نقاشی", "reason": "ناخوانا"},
-    "family_message": {"center": "مرکز مجازی", "text": "کارگاه: یادآوری جلسه"},
+    "staff_message": {"center": "مرکز مجازی", "text": "کارگاه: یادآوری جلسه"},
 }  # fmt: skip
 
 # What each kind's Persian text must show: its Jalali moment, amount or number.
@@ -99,6 +121,8 @@ FA_EXPECTED: dict[str, list[str]] = {
     "refund_requested": [FA_MONEY], "refund_approved": [FA_MONEY, "۴۲"],
     "refund_paid": [FA_MONEY, "۴۲", "۰۱۲۳"], "refund_rejected": [FA_MONEY, "۴۲"],
     "otp": ["123456", "۵ دقیقه"],
+    "reminder_24h": ["یکشنبه ۱ مهر ۱۴۰۳", "۱۷:۰۰"], "reminder_1h": ["۱۷:۰۰"],
+    "sla_compensation": ["۱۴۰۳/۰۷/۰۱", "۵۰٬۰۰۰ تومان"],
 }  # fmt: skip
 LATIN_KEPT = {"otp": "123456", "refund_paid": "9876"}
 EN_EXPECTED: dict[str, list[str]] = {
@@ -106,6 +130,7 @@ EN_EXPECTED: dict[str, list[str]] = {
     "session_cancelled_today": [EN_WHEN, "Tuesday 1403/07/03 17:30"],
     "quorum_met": ["Sunday " + EN_WHEN], "attendance_absent": [EN_WHEN],
     "refund_paid": [EN_MONEY, "42", "0123"], "quorum_cancelled": [EN_MONEY],
+    "reminder_24h": ["Sunday", "17:00"], "sla_compensation": ["1403/07/01", "50,000 Toman"],
 }  # fmt: skip
 
 
@@ -134,7 +159,7 @@ def test_each_kind_renders_in_persian(key: str) -> None:
 def test_each_kind_renders_in_english(key: str) -> None:
     message = render(CATALOGUE[key], EXAMPLES[key], "en")
     assert not re.search(r"[۰-۹{}]", message.title + message.body), message.body
-    if key != "family_message":  # the center's own text stays as it was written
+    if key != "staff_message":  # the center's own text stays as it was written
         assert message.body.startswith("Kargah")
         assert re.search(r"[A-Za-z]", message.title)
     for expected in EN_EXPECTED.get(key, []):
