@@ -195,3 +195,18 @@ def test_a_level_is_checked_and_its_change_in_the_admin_is_audited(
     entry = AuditLogEntry.objects.get(action="sla.level_changed")
     assert (entry.before or {})["target"] == "95.00"
     assert (entry.after or {})["target"] == "90"
+
+
+def test_a_version_page_writes_targets_and_shares_as_read(client: Client) -> None:
+    """۹۵٪ and a fee share of ۱۰٪, never ۹۵٫۰۰; a count's target is ۰; N and M stand apart."""
+    seed_sla_demo()
+    renewal = SlaVersion.objects.order_by("valid_from").last()
+    assert renewal is not None
+    client.force_login(StaffFactory.create(role=Role.QUALITY, center=None))
+    page = client.get(reverse("sla:staff_version_detail", args=[renewal.pk])).content.decode()
+    assert "٫۰۰" not in page
+    assert "دست‌کم ۹۵٪" in page and "حداکثر ۰ ·" in page and "درصدی از شهریه ۱۰٪" in page
+    assert (
+        '<span dir="ltr" class="badge text-bg-light border fw-normal" data-testid="level-m">M = ۱۴</span>'
+        in page
+    )
