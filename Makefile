@@ -43,6 +43,7 @@ demo: venv assets messages
 	$(MANAGE) demo_desk
 	$(MANAGE) demo_certificates
 	$(MANAGE) reminders_schedule
+	$(MANAGE) sla_evaluate
 	$(MANAGE) collectstatic --noinput -v 0
 	@echo "Kargah runs on http://127.0.0.1:8000 — sign-in codes appear below, in the worker's lines."
 	$(BIN)/honcho -f Procfile.demo start

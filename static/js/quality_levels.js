@@ -7,6 +7,7 @@
     if (typeof Chart === "undefined") return;
     Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
     var persian = document.documentElement.lang === "fa";
+    var rtl = document.documentElement.dir === "rtl";
     var digits = new Intl.NumberFormat(persian ? "fa-IR" : "en-US");
     var colours = ["#b93d0b", "#6b7280"];
     document.querySelectorAll("canvas[data-level-chart]").forEach(function (canvas) {
@@ -28,11 +29,20 @@
           animation: false,
           maintainAspectRatio: false,
           locale: persian ? "fa-IR" : "en-US",
+          // Right to left: the newest period on the left, the axis of figures on the right
+          // (where the reader starts); dates level, as many as fit (slanted, the newest one
+          // ran off the canvas's left edge; Chart.js leaves room for the end labels as if
+          // the axis were not reversed, hence the padding on the newest one's side).
+          layout: { padding: rtl ? { left: 36 } : {} },
           scales: {
-            x: { reverse: document.documentElement.dir === "rtl" },
-            y: { beginAtZero: true, ticks: { callback: function (v) { return digits.format(v); } } }
+            x: { reverse: rtl, ticks: { maxRotation: 0, autoSkip: true } },
+            y: {
+              position: rtl ? "right" : "left",
+              beginAtZero: true,
+              ticks: { callback: function (v) { return digits.format(v); } }
+            }
           },
-          plugins: { legend: { rtl: document.documentElement.dir === "rtl" } }
+          plugins: { legend: { rtl: rtl } }
         }
       });
     });

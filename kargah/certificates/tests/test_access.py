@@ -140,3 +140,12 @@ def test_staff_issue_what_is_due_after_correcting_attendance(world: World) -> No
     assert Certificate.objects.count() == 2
     assert AuditLogEntry.objects.filter(action="certificate.issued", actor=world.staff).count() == 2
     assert _client(StaffFactory.create()).post(url).status_code == 404
+
+
+def test_my_classes_links_nowhere_that_answers_404(certificate: Certificate, world: World) -> None:
+    """The finished class's card names it without a link to its catalog page, which is gone."""
+    client = _client(world.guardian)
+    page = client.get(reverse("enrollment:schedule")).content.decode()
+    assert world.offering.course.title in page
+    assert reverse("catalog:detail", args=[world.offering.pk]) not in page
+    assert client.get(reverse("catalog:detail", args=[world.offering.pk])).status_code == 404

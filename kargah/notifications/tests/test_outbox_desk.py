@@ -20,7 +20,7 @@ from kargah.accounts.tests.factories import GuardianFactory, StaffFactory
 from kargah.catalog.tests.factories import EnrollmentFactory, SessionFactory
 from kargah.core.errors import DomainError
 from kargah.core.models import AuditLogEntry
-from kargah.core.persian import TEHRAN
+from kargah.core.persian import TEHRAN, to_persian_digits
 from kargah.notifications import selectors
 from kargah.notifications.catalogue import CATALOGUE
 from kargah.notifications.models import OutboxMessage, OutboxStatus
@@ -175,8 +175,12 @@ def test_the_list_shows_only_what_the_role_may_see_masked(client, world):
     text = page.content.decode()
     mobile = world["guardian"].mobile
     assert mobile not in text and "0" + mobile[3:] not in text
-    assert f"0{mobile[3:6]}***{mobile[-4:]}" in text
+    masked = f"0{mobile[3:6]}***{mobile[-4:]}"
+    # In Persian digits, as the roster and the link requests show a masked number.
+    assert to_persian_digits(masked) in text and masked not in text
     assert "k-staff" in text and "provider down: 503" in text
+    detail = client.get(reverse("notifications_staff:staff_outbox_detail", args=[world["sent"].pk]))
+    assert to_persian_digits(masked) in detail.content.decode()
 
 
 def test_the_staff_navigation_links_to_the_desk(client, world):

@@ -120,6 +120,7 @@ def test_each_level_against_its_target_over_time(missed, make_level: MakeLevel) 
     assert data["datasets"][0]["data"] == figures == [None, 66.67]
     assert data["datasets"][1]["data"] == [95.0, 95.0]
     assert persian_number(Decimal("66.67")) + "٪" in html  # the table and the latest badge
+    assert "درصدی از شهریه ۱۰٪" in html and "۱۰٫۰۰" not in html  # the share as read
     assert "vendor/chartjs/chart.umd.min.js" in html  # served locally, no CDN
     home = role_client(Role.QUALITY).get(reverse("quality:home")).content.decode()
     assert reverse("quality:levels") in home

@@ -4,10 +4,13 @@ the version in force, and the notice on every staff page (none in force, or endi
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
+from unittest import mock
 
 import jdatetime
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -18,7 +21,7 @@ from kargah.core.models import AuditLogEntry
 from kargah.sla import selectors
 from kargah.sla.demo import seed_sla_demo
 from kargah.sla.forms import SlaVersionForm
-from kargah.sla.models import ServiceLevel, SlaVersion
+from kargah.sla.models import Measurement, ServiceLevel, SlaVersion
 from kargah.sla.services import sla_version_create
 
 pytestmark = pytest.mark.django_db
@@ -195,3 +198,34 @@ def test_a_level_is_checked_and_its_change_in_the_admin_is_audited(
     entry = AuditLogEntry.objects.get(action="sla.level_changed")
     assert (entry.before or {})["target"] == "95.00"
     assert (entry.after or {})["target"] == "90"
+
+
+def test_a_version_page_writes_targets_and_shares_as_read(client: Client) -> None:
+    """۹۵٪ and a fee share of ۱۰٪, never ۹۵٫۰۰; a count's target is ۰; N and M stand apart."""
+    seed_sla_demo()
+    renewal = SlaVersion.objects.order_by("valid_from").last()
+    assert renewal is not None
+    client.force_login(StaffFactory.create(role=Role.QUALITY, center=None))
+    page = client.get(reverse("sla:staff_version_detail", args=[renewal.pk])).content.decode()
+    assert "٫۰۰" not in page
+    assert "دست‌کم ۹۵٪" in page and "حداکثر ۰ ·" in page and "درصدی از شهریه ۱۰٪" in page
+    assert (
+        '<span dir="ltr" class="badge text-bg-light border fw-normal" data-testid="level-m">M = ۱۴</span>'
+        in page
+    )
+
+
+def test_the_demo_measures_its_levels_once_by_command() -> None:
+    """`make demo` runs `sla_evaluate` after its data: the dashboard and the card have figures
+    at once, not after beat's first run at :20; a second run measures nothing again."""
+    mid_year = dt.datetime(2026, 9, 6, 12, tzinfo=dt.UTC)  # 1405/06/15
+    with mock.patch("django.utils.timezone.now", return_value=mid_year):
+        seed_sla_demo()
+        first, again = io.StringIO(), io.StringIO()
+        call_command("sla_evaluate", stdout=first)
+        call_command("sla_evaluate", stdout=again)
+    recorded = Measurement.objects.count()
+    # Five ended months (1405/01 … 1405/05) of each monthly level, and the ended weeks.
+    assert recorded > 5 * 6
+    assert first.getvalue().strip() == f"Service levels: {recorded} periods measured."
+    assert again.getvalue().strip() == "Service levels: 0 periods measured."

@@ -143,6 +143,27 @@ def test_conduct_notes_reach_the_family_of_the_child_only(world: World, clock: C
     assert text in roster.content.decode()
 
 
+def test_staff_reading_the_roster_go_back_to_the_class_not_to_the_desk(world: World) -> None:
+    """The instructor's desk is a 403 for center staff: their way back is the class's page."""
+    from kargah.accounts.tests.factories import StaffFactory
+
+    staff = StaffFactory.create(center=world.offering.center)
+    roster = client_of(staff).get(reverse("teaching:roster", args=[world.offering.pk]))
+    desk_link = f'href="{reverse("teaching:desk")}"'
+    assert desk_link not in roster.content.decode()
+    assert (
+        reverse("catalog_staff:offering_detail", args=[world.offering.pk])
+        in roster.content.decode()
+    )
+    sheet = (
+        client_of(staff).get(reverse("teaching:sheet", args=[world.session.pk])).content.decode()
+    )
+    assert desk_link not in sheet
+    assert client_of(staff).get(reverse("teaching:desk")).status_code == 403
+    own = client_of(world.instructor).get(reverse("teaching:roster", args=[world.offering.pk]))
+    assert desk_link in own.content.decode()
+
+
 def test_an_instructor_writes_notes_only_on_own_learners(world: World) -> None:
     from kargah.accounts.tests.factories import LearnerFactory
     from kargah.core.errors import DomainError, NotAllowed
