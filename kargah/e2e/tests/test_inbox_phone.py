@@ -129,6 +129,7 @@ def test_the_inbox_and_preferences_on_a_phone(live_server, phone: Page, artifact
     assert phone.locator('[data-testid="inbox-row"][data-unread]').count() == 0
     assert phone.locator('[data-testid="unread-badge-small"]').count() == 0
     assert phone.locator('[data-testid="read-all"]').count() == 0
+    assert "همهٔ پیام‌ها خوانده‌شده" in _main_text(phone)
     _persian_page(phone)
     phone.screenshot(path=str(artifacts / "inbox-phone-all-read.png"), full_page=True)
     assert InboxItem.objects.filter(user=guardian, read_at__isnull=True).count() == 0
@@ -139,6 +140,8 @@ def test_the_inbox_and_preferences_on_a_phone(live_server, phone: Page, artifact
     phone.goto(base + reverse("notifications:preferences"))
     _persian_page(phone)
     phone.screenshot(path=str(artifacts / "inbox-phone-preferences.png"), full_page=True)
+    # One word for e-mail on the page, the one the family uses («ایمیل»).
+    assert "رایانامه" not in _main_text(phone)
     assert serious_axe_violations(phone) == []
     locked = phone.locator('[data-testid="group-cancellations"] input[name="cancellations_sms"]')
     assert locked.is_checked() and locked.is_disabled()
