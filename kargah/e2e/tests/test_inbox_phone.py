@@ -163,3 +163,28 @@ def test_the_inbox_and_preferences_on_a_phone(live_server, phone: Page, artifact
         user=guardian, kind__in=cancellation_kinds, sms=False
     ).exists()
     assert failures == [], failures
+
+
+def test_the_unfolded_menu_and_a_wrong_email_on_a_phone(live_server, phone: Page, artifacts: Path):
+    """The menu unfolded still fits and shows the count once more; e-mail chosen without an
+    address is refused in Persian and changes nothing."""
+    guardian, _linked = _guardian_with_inbox()
+    sign_in(phone.context, live_server.url, guardian)
+    failures = watch(phone)
+    phone.goto(live_server.url + reverse("notifications:inbox"))
+    phone.click(".navbar-toggler")
+    inside = phone.locator('#main-nav [data-testid="unread-badge"]')
+    inside.wait_for(state="visible")
+    assert "۲" in inside.inner_text()
+    assert_no_sideways_scroll(phone)
+    phone.screenshot(path=str(artifacts / "inbox-phone-menu.png"), full_page=True)
+    phone.goto(live_server.url + reverse("notifications:preferences"))
+    phone.locator('input[name="documents_email"]').check()
+    phone.locator('[data-testid="preferences-form"] button').click()
+    phone.wait_for_load_state()
+    text = _main_text(phone)
+    assert "نشانی ایمیل خود را وارد کنید" in text, text
+    _persian_page(phone)
+    phone.screenshot(path=str(artifacts / "inbox-phone-preferences-error.png"), full_page=True)
+    assert not NotificationPreference.objects.filter(user=guardian).exists()
+    assert failures == [], failures
