@@ -21,6 +21,8 @@ def _lower_badge(user: User, by: int) -> None:
         User.objects.filter(pk=user.pk).update(
             inbox_unread=Greatest(F("inbox_unread") - by, Value(0))
         )
+        # The page that answers shows the header from this same user object.
+        user.inbox_unread = max(user.inbox_unread - by, 0)
 
 
 def inbox_item_read(*, user: User, item_id: int) -> InboxItem:

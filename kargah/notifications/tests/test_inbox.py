@@ -91,6 +91,17 @@ def test_opening_a_message_marks_it_read_and_lowers_the_badge_once(guardian):
     assert page.count('data-unread="1"') == 1
 
 
+def test_the_opened_message_s_page_already_shows_the_lowered_badge(guardian):
+    """The header of the page that opens a message counts it read (found at 360 px: it
+    still showed the count from before opening)."""
+    first = _tell(guardian, 1)
+    _tell(guardian, 2)
+    page = _client(guardian).get(f"/messages/{first.pk}/").content.decode()
+    badge = re.search(r'data-testid="unread-badge-small">.*?</a>', page, re.S)
+    assert badge is not None
+    assert badge.group(0).endswith("۱</span></a>")
+
+
 def test_another_persons_message_is_not_found_and_stays_unread(guardian, other):
     theirs = _tell(other, 1)
     assert _client(guardian).get(f"/messages/{theirs.pk}/").status_code == 404
