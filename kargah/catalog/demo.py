@@ -407,6 +407,36 @@ WEEKDAY_PAIRS: list[tuple[int, ...]] = [
 # --- helpers ---------------------------------------------------------------------------
 
 
+def demo_class_sessions(
+    offering: Offering,
+    instructor: User,
+    starts: Iterable[dt.datetime],
+    *,
+    minutes: int,
+    held: int,
+) -> list[Session]:
+    """A demo class made by hand put in order (the desk's and the certificates' demos): its
+    search fields, its instructor, and a session at each start, the first `held` of them
+    held and taught two minutes in."""
+    services._derive_filter_fields(offering)
+    offering.save()
+    offering.instructors.set([instructor])
+    sessions = []
+    for number, start in enumerate(starts, start=1):
+        was_held = number <= held
+        sessions.append(
+            Session.objects.create(
+                offering=offering,
+                number=number,
+                starts_at=start,
+                ends_at=start + dt.timedelta(minutes=minutes),
+                status=SessionStatus.HELD if was_held else SessionStatus.SCHEDULED,
+                taught_at=start + dt.timedelta(minutes=2) if was_held else None,
+            )
+        )
+    return sessions
+
+
 def _rng(*parts: object) -> random.Random:
     """A random source that depends only on its arguments (repeatable demo data)."""
     key = "|".join(str(p) for p in parts).encode()

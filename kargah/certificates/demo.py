@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kargah.accounts.models import Learner, User
+from kargah.catalog.demo import demo_class_sessions
 from kargah.catalog.models import (
     AgeGroup,
     Category,
@@ -18,12 +19,9 @@ from kargah.catalog.models import (
     CourseConditions,
     Offering,
     OfferingStatus,
-    Session,
-    SessionStatus,
     Term,
 )
 from kargah.catalog.selectors import closed_days
-from kargah.catalog.services import _derive_filter_fields
 from kargah.certificates.models import Certificate
 from kargah.certificates.services import certificate_issue
 from kargah.core.persian import TEHRAN
@@ -99,20 +97,7 @@ def _finished_class(*, center_id: int, instructor: User, now: dt.datetime) -> Of
         weekly_pattern=[{"weekday": 5, "start": "09:00"}],  # Thursday (Saturday is 0)
         first_date=days[0], status=OfferingStatus.FINISHED, published_at=first - dt.timedelta(days=30),
     )  # fmt: skip
-    _derive_filter_fields(offering)
-    offering.save()
-    offering.instructors.set([instructor])
-    sessions = [
-        Session.objects.create(
-            offering=offering,
-            number=number,
-            starts_at=start,
-            ends_at=start + dt.timedelta(minutes=MINUTES),
-            status=SessionStatus.HELD,
-            taught_at=start + dt.timedelta(minutes=2),
-        )
-        for number, start in enumerate(starts, start=1)
-    ]
+    sessions = demo_class_sessions(offering, instructor, starts, minutes=MINUTES, held=len(starts))
     learners = list(
         Learner.objects.filter(family__guardian__mobile__in=list(ATTENDED)).order_by(
             "family_id", "id"

@@ -15,6 +15,7 @@ from django.utils import timezone
 from kargah.accounts import services as account_services
 from kargah.accounts.demo import DEMO_PASSWORD
 from kargah.accounts.models import Learner, Role, User
+from kargah.catalog.demo import demo_class_sessions
 from kargah.catalog.models import (
     AgeGroup,
     Category,
@@ -26,7 +27,6 @@ from kargah.catalog.models import (
     SessionStatus,
     Term,
 )
-from kargah.catalog.services import _derive_filter_fields
 from kargah.core.persian import to_tehran
 from kargah.enrollment.models import Enrollment, EnrollmentStatus
 from kargah.teaching.models import (
@@ -131,20 +131,8 @@ def _offering(*, center_id: int, instructor: User, now: dt.datetime) -> Offering
         weekly_pattern=[{"weekday": (first.weekday() + 2) % 7, "start": f"{first:%H:%M}"}],
         first_date=first.date(), status=OfferingStatus.RUNNING, published_at=first - dt.timedelta(days=21),
     )  # fmt: skip
-    _derive_filter_fields(offering)
-    offering.save()
-    offering.instructors.set([instructor])
-    sessions = [
-        Session.objects.create(
-            offering=offering,
-            number=number,
-            starts_at=begins,
-            ends_at=begins + dt.timedelta(minutes=MINUTES),
-            status=SessionStatus.HELD if number == 1 else SessionStatus.SCHEDULED,
-            taught_at=begins + dt.timedelta(minutes=2) if number == 1 else None,
-        )
-        for number, begins in enumerate((first, start, start + dt.timedelta(days=7)), start=1)
-    ]
+    starts = (first, start, start + dt.timedelta(days=7))
+    sessions = demo_class_sessions(offering, instructor, starts, minutes=MINUTES, held=1)
     learners = list(
         Learner.objects.filter(family__guardian__mobile__in=GUARDIANS).order_by("family_id", "id")
     )
