@@ -504,7 +504,7 @@ def session_reschedule(
         old_start, old_end = session.starts_at, session.ends_at
         session.starts_at, session.ends_at = starts_at, ends_at
         session.save(update_fields=["starts_at", "ends_at"])
-        reminders_session_moved(session, old_starts_at=old_start)
+        reminders_session_moved(session)
         _renumber(offering)
         catalog_changed()
         moved = audit_record(

@@ -191,7 +191,7 @@ def session_cancel(
         locked.status = SessionStatus.CANCELLED
         locked.cancel_cause, locked.cancel_reason, locked.cancelled_at = cause, reason, now
         locked.save(update_fields=["status", "cancel_cause", "cancel_reason", "cancelled_at"])
-        reminders_session_cancelled(locked, now=now)
+        reminders_session_cancelled(locked)
         audit_record(
             actor=actor, action="session.cancelled", obj=locked,
             before={"status": SessionStatus.SCHEDULED},

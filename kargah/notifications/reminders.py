@@ -321,9 +321,7 @@ def _keys(session: Session, enrollment_ids: Iterable[int], channels: Iterable[st
     ]
 
 
-def reminders_session_moved(
-    session: Session, *, old_starts_at: dt.datetime, now: dt.datetime | None = None
-) -> int:
+def reminders_session_moved(session: Session, *, now: dt.datetime | None = None) -> int:
     """Moves a rescheduled session's pending reminders, in the caller's transaction: new
     due time, text and event key; those whose new time has passed (or whose SMS would fall
     in the quiet hours) are withdrawn; the ones missing for the new time are written.
@@ -368,9 +366,8 @@ def reminders_session_moved(
     return len(moved)
 
 
-def reminders_session_cancelled(session: Session, *, now: dt.datetime | None = None) -> int:
+def reminders_session_cancelled(session: Session) -> int:
     """Withdraws a cancelled session's reminders (its make-up gets its own)."""
-    now = now or timezone.now()
     return _withdraw(OutboxMessage.objects.filter(session=session, kind__in=REMINDER_KINDS))
 
 
